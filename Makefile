@@ -1,0 +1,47 @@
+# Two entry points: `make run` (demo on SQLite) and `make test` (whole suite on PostgreSQL).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+# The demo runs with DEBUG on (local only); checks use the test settings.
+MANAGE := DEBUG=1 $(PYTHON) manage.py
+MANAGE_CHECK := DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py
+PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: help run test lint format sysdeps-test demo-db bench-search
+
+help:
+	@echo "make run   - installe, crée la base de démonstration SQLite et sert http://127.0.0.1:8000"
+	@echo "make test  - lance toute la suite sur un PostgreSQL jetable (lint, migrations, tests navigateur)"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PYTHON) || scripts/make-venv.sh $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt $(PIP_QUIET)
+	@$(PYTHON) -c "import django, weasyprint" >/dev/null 2>&1 || scripts/system-deps.sh weasyprint
+	@touch $@
+
+demo-db: $(VENV)/.installed
+	@mkdir -p var
+	@$(MANAGE) migrate --noinput -v 0
+	@scripts/demo-password.sh > /dev/null
+	@DEMO_PASSWORD="$$(cat var/demo-password)" $(MANAGE) seed_demo
+
+run: demo-db
+	@echo "Serveur de démonstration : http://127.0.0.1:8000 (Ctrl-C pour arrêter)"
+	@$(MANAGE) runserver --noreload 127.0.0.1:8000
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE_CHECK) makemigrations --check --dry-run
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+sysdeps-test:
+	@scripts/system-deps.sh test
+
+test: $(VENV)/.installed sysdeps-test lint
+	@scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,70 @@
+from django.db import models
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Femme"
+    MALE = "M", "Homme"
+    NOT_STATED = "N", "Non précisé"
+
+
+class TriState(models.TextChoices):
+    """A status flag whose answer may be unknown (empty string)."""
+
+    YES = "oui", "Oui"
+    NO = "non", "Non"
+    UNKNOWN = "", "Non renseigné"
+
+
+class QualificationLevel(models.TextChoices):
+    """Levels of the French national qualifications framework (since 2019)."""
+
+    INFRA_3 = "infra3", "Infra 3 (sans diplôme ou brevet)"
+    LEVEL_3 = "3", "Niveau 3 (CAP, BEP)"
+    LEVEL_4 = "4", "Niveau 4 (baccalauréat)"
+    LEVEL_5 = "5", "Niveau 5 (bac + 2)"
+    LEVEL_6 = "6", "Niveau 6 (licence, bac + 3)"
+    LEVEL_7 = "7", "Niveau 7 (master, bac + 5)"
+    LEVEL_8 = "8", "Niveau 8 (doctorat)"
+
+
+class VisitKind(models.TextChoices):
+    FIRST = "premier_accueil", "Premier accueil"
+    FOLLOW_UP = "suivi", "Suivi"
+
+
+class Partner(models.TextChoices):
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    SERVICE_RSA = "service_rsa", "Service RSA"
+    MISSION_LOCALE = "mission_locale", "Mission locale (16–25 ans)"
+    CAP_EMPLOI = "cap_emploi", "Cap emploi"
+    PLIE = "plie", "PLIE"
+    SIAE = "siae", "Structure d'insertion (SIAE)"
+    ORGANISME_FORMATION = "organisme_formation", "Organisme de formation"
+    AUTRE = "autre", "Autre partenaire"
+
+
+class ReferralStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposée"
+    DONE = "done", "Réalisée"
+    NOT_TAKEN_UP = "not_taken_up", "Non suivie"
+
+
+class OutcomeKind(models.TextChoices):
+    CDI = "cdi", "CDI"
+    CDD = "cdd", "CDD"
+    INTERIM = "interim", "Intérim"
+    CONTRAT_AIDE = "contrat_aide", "Contrat aidé (PEC, CUI…)"
+    ALTERNANCE = "alternance", "Alternance (apprentissage, professionnalisation)"
+    FORMATION = "formation", "Formation"
+    CREATION_ACTIVITE = "creation_activite", "Création d'activité"
+
+    @classmethod
+    def expecting_end_date(cls) -> frozenset["OutcomeKind"]:
+        """Kinds whose end is known at signature; the form asks for it."""
+        return frozenset({cls.CDD, cls.INTERIM, cls.FORMATION})
+
+
+class WorkingTime(models.TextChoices):
+    FULL_TIME = "temps_plein", "Temps plein"
+    PART_TIME = "temps_partiel", "Temps partiel"
+    UNKNOWN = "", "Non renseigné"

@@ -1,0 +1,462 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+
+from permanences.models import AuditedModel, Permanence, Quarter
+
+from .db import DatabaseTomorrow
+from .enums import (
+    OutcomeKind,
+    Partner,
+    QualificationLevel,
+    ReferralStatus,
+    Sex,
+    TriState,
+    VisitKind,
+    WorkingTime,
+)
+from .normalise import search_key
+
+NOTES_MAX_LENGTH = 2000
+NAME_FIELDS = frozenset({"last_name", "first_name"})
+
+
+class RefSequence(models.Model):
+    """Last sequence number handed out for file references of one year.
+
+    A counter, not MAX(ref) + 1, so that a deleted file's reference is never
+    given again.
+    """
+
+    year = models.PositiveSmallIntegerField("année", primary_key=True)
+    last = models.PositiveIntegerField("dernier numéro", default=0)
+
+    class Meta:
+        verbose_name = "compteur de références"
+        verbose_name_plural = "compteurs de références"
+
+    def __str__(self) -> str:
+        return f"{self.year} : {self.last}"
+
+
+def next_refs(year: int, count: int) -> list[str]:
+    """`count` new, never used file references of `year`, such as "2026-00042"."""
+    refs: list[str] = []
+    with transaction.atomic():
+        RefSequence.objects.get_or_create(year=year)
+        while len(refs) < count:
+            needed = count - len(refs)
+            # The UPDATE locks the counter row until the transaction ends.
+            RefSequence.objects.filter(year=year).update(last=F("last") + needed)
+            last = RefSequence.objects.values_list("last", flat=True).get(year=year)
+            candidates = [f"{year}-{n:05d}" for n in range(last - needed + 1, last + 1)]
+            # An imported file may already carry one of these references.
+            taken = set(Beneficiary.objects.filter(ref__in=candidates).values_list("ref", flat=True))
+            refs.extend(ref for ref in candidates if ref not in taken)
+    return refs
+
+
+def next_ref(year: int | None = None) -> str:
+    return next_refs(year or timezone.localdate().year, 1)[0]
+
+
+class BeneficiaryQuerySet(models.QuerySet):
+    """Keeps `search_key` (and `ref`) right on the bulk write paths too."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_derived_fields()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        fields = list(fields)
+        if NAME_FIELDS & set(fields):
+            for obj in objs:
+                obj.search_key = search_key(obj.last_name, obj.first_name)
+            if "search_key" not in fields:
+                fields.append("search_key")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if not NAME_FIELDS & kwargs.keys():
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            rows = list(
+                self.model._base_manager.using(self.db)
+                .filter(pk__in=pks)
+                .only("pk", "last_name", "first_name")
+            )
+            for row in rows:
+                row.search_key = search_key(row.last_name, row.first_name)
+            self.model._base_manager.using(self.db).bulk_update(rows, ["search_key"])
+        return count
+
+
+class Beneficiary(AuditedModel):
+    ref = models.CharField(
+        "référence du dossier",
+        max_length=20,
+        unique=True,
+        blank=True,
+        help_text="Attribuée automatiquement si elle est laissée vide (année-numéro).",
+        error_messages={"unique": "Un dossier porte déjà cette référence."},
+    )
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    search_key = models.CharField("clé de recherche", max_length=201, editable=False, db_index=True)
+    sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    quarter = models.ForeignKey(
+        Quarter,
+        verbose_name="quartier de résidence",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        help_text="Vide : hors des quartiers listés ou non renseigné.",
+    )
+    france_travail = models.CharField(
+        "inscrit·e à France Travail", max_length=3, choices=TriState.choices, blank=True
+    )
+    rsa = models.CharField("bénéficiaire du RSA", max_length=3, choices=TriState.choices, blank=True)
+    rqth = models.CharField(
+        "RQTH",
+        max_length=3,
+        choices=TriState.choices,
+        blank=True,
+        help_text="Reconnaissance de la qualité de travailleur handicapé : oui ou non seulement, "
+        "jamais la nature du handicap.",
+    )
+    qualification_level = models.CharField(
+        "niveau de qualification", max_length=6, choices=QualificationLevel.choices, blank=True
+    )
+    notice_given_on = models.DateField(
+        "notice d'information remise le",
+        null=True,
+        blank=True,
+        help_text="Date à laquelle la notice d'information RGPD a été remise à la personne.",
+    )
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    objects = BeneficiaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "personne accompagnée"
+        verbose_name_plural = "personnes accompagnées"
+        ordering = ["last_name", "first_name", "ref"]
+        indexes = [models.Index(fields=["birth_date"], name="beneficiary_birth_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sex__in=Sex.values),
+                name="beneficiary_sex_valid",
+                violation_error_message="Sexe inconnu : choisissez Femme, Homme ou Non précisé.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(last_name="") & ~Q(first_name=""),
+                name="beneficiary_names_required",
+                violation_error_message="Le nom et le prénom sont obligatoires.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(ref=""),
+                name="beneficiary_ref_required",
+                violation_error_message="La référence du dossier est obligatoire.",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=True) | Q(birth_date__gte=datetime.date(1900, 1, 1)),
+                name="beneficiary_birth_date_plausible",
+                violation_error_message="Date de naissance invraisemblable.",
+            ),
+            models.CheckConstraint(
+                condition=Q(france_travail__in=TriState.values)
+                & Q(rsa__in=TriState.values)
+                & Q(rqth__in=TriState.values),
+                name="beneficiary_flags_valid",
+                violation_error_message="Valeur inconnue pour France Travail, RSA ou RQTH.",
+            ),
+            models.CheckConstraint(
+                condition=Q(qualification_level="") | Q(qualification_level__in=QualificationLevel.values),
+                name="beneficiary_qualification_valid",
+                violation_error_message="Niveau de qualification inconnu.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name.upper()} {self.first_name} ({self.ref})"
+
+    def fill_derived_fields(self) -> None:
+        self.search_key = search_key(self.last_name, self.first_name)
+        if not self.ref:
+            self.ref = next_ref()
+
+    def validate_constraints(self, exclude=None):
+        if not self.ref:
+            # Generated when the file is saved.
+            exclude = {*(exclude or ()), "ref"}
+        super().validate_constraints(exclude=exclude)
+
+    def save(self, **kwargs):
+        self.fill_derived_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and NAME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(**kwargs)
+
+
+class Topic(models.Model):
+    """Reference list of what a visit was about (CV, training, RSA…)."""
+
+    code = models.SlugField("code", max_length=40, unique=True)
+    label = models.CharField("libellé", max_length=100)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
+    is_active = models.BooleanField("proposé dans les formulaires", default=True)
+
+    class Meta:
+        verbose_name = "thème d'entretien"
+        verbose_name_plural = "thèmes d'entretien"
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class VisitQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_derived_fields()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def in_year(self, year: int):
+        return self.filter(date__year=year)
+
+
+class Visit(AuditedModel):
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name="personne", on_delete=models.PROTECT, related_name="visits"
+    )
+    permanence = models.ForeignKey(
+        Permanence, verbose_name="permanence", on_delete=models.PROTECT, related_name="visits"
+    )
+    # A copy of the permanence's date, so that yearly counts need no join.
+    date = models.DateField("date", editable=False)
+    counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="reçu·e par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
+    kind = models.CharField(
+        "type d'entretien", max_length=20, choices=VisitKind.choices, default=VisitKind.FOLLOW_UP
+    )
+    topics = models.ManyToManyField(Topic, verbose_name="thèmes", blank=True, related_name="visits")
+    duration_minutes = models.PositiveSmallIntegerField("durée (minutes)", null=True, blank=True)
+    notes = models.TextField(
+        "notes",
+        max_length=NOTES_MAX_LENGTH,
+        blank=True,
+        help_text="Faits objectifs uniquement : aucune information de santé ni de vie privée.",
+    )
+    next_step = models.CharField("prochaine étape", max_length=255, blank=True)
+    next_step_due = models.DateField("échéance de la prochaine étape", null=True, blank=True)
+    next_step_done_on = models.DateField("prochaine étape faite le", null=True, blank=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rendez-vous individuel"
+        verbose_name_plural = "rendez-vous individuels"
+        ordering = ["-date", "-created_at"]
+        indexes = [
+            models.Index(fields=["date"], name="visit_date_idx"),
+            models.Index(fields=["beneficiary", "date"], name="visit_beneficiary_date_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary", "permanence"],
+                name="visit_one_per_person_per_permanence",
+                violation_error_message="Cette personne a déjà un rendez-vous dans cette permanence.",
+            ),
+            models.CheckConstraint(
+                condition=Q(date__lte=DatabaseTomorrow()),
+                name="visit_not_in_future",
+                violation_error_message="Un rendez-vous ne peut pas être daté dans le futur.",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True)
+                | Q(duration_minutes__gte=1, duration_minutes__lte=600),
+                name="visit_duration_plausible",
+                violation_error_message="La durée doit être comprise entre 1 et 600 minutes.",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), NOTES_MAX_LENGTH),
+                name="visit_notes_short",
+                violation_error_message="Les notes ne doivent pas dépasser 2 000 caractères.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=VisitKind.values),
+                name="visit_kind_valid",
+                violation_error_message="Type d'entretien inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_step_due__isnull=True) | ~Q(next_step=""),
+                name="visit_due_date_needs_next_step",
+                violation_error_message="Décrivez la prochaine étape avant de lui donner une échéance.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rendez-vous du {self.date:%d/%m/%Y}"
+
+    def fill_derived_fields(self) -> None:
+        self.date = self.permanence.date
+
+    def clean(self):
+        # The date is copied from the permanence, hence not a form field: the
+        # constraints on it are checked here for forms and the admin.
+        if self.permanence_id and self.permanence.date > timezone.localdate():
+            raise ValidationError(
+                {"permanence": "Un rendez-vous ne peut pas être enregistré dans une permanence à venir."}
+            )
+
+    def save(self, **kwargs):
+        self.fill_derived_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "permanence" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "date"}
+        super().save(**kwargs)
+
+
+class ReferralQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ReferralStatus.PROPOSED)
+
+
+class Referral(AuditedModel):
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name="personne", on_delete=models.PROTECT, related_name="referrals"
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name="rendez-vous",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    partner = models.CharField("partenaire", max_length=30, choices=Partner.choices)
+    detail = models.CharField(
+        "précision", max_length=255, blank=True, help_text="Nom de la structure, de l'action…"
+    )
+    proposed_on = models.DateField("proposée le")
+    status = models.CharField(
+        "suite donnée", max_length=15, choices=ReferralStatus.choices, default=ReferralStatus.PROPOSED
+    )
+    checked_on = models.DateField("suite vérifiée le", null=True, blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "orientation"
+        verbose_name_plural = "orientations"
+        ordering = ["-proposed_on", "-pk"]
+        indexes = [models.Index(fields=["status", "proposed_on"], name="referral_status_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(partner__in=Partner.values),
+                name="referral_partner_valid",
+                violation_error_message="Partenaire inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values),
+                name="referral_status_valid",
+                violation_error_message="Suite d'orientation inconnue.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ReferralStatus.PROPOSED) | Q(checked_on__isnull=False),
+                name="referral_result_has_date",
+                violation_error_message="Indiquez la date à laquelle la suite a été vérifiée.",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_on__isnull=True) | Q(checked_on__gte=F("proposed_on")),
+                name="referral_checked_after_proposed",
+                violation_error_message="La suite ne peut pas être vérifiée avant la proposition.",
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_on__lte=DatabaseTomorrow()),
+                name="referral_not_in_future",
+                violation_error_message="Une orientation ne peut pas être datée dans le futur.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_partner_display()} ({self.proposed_on:%d/%m/%Y})"
+
+
+class OutcomeQuerySet(models.QuerySet):
+    def starting_in(self, year: int):
+        return self.filter(start_date__year=year)
+
+
+class Outcome(AuditedModel):
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name="personne", on_delete=models.PROTECT, related_name="outcomes"
+    )
+    kind = models.CharField("situation", max_length=20, choices=OutcomeKind.choices)
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin", null=True, blank=True)
+    working_time = models.CharField(
+        "temps de travail", max_length=15, choices=WorkingTime.choices, blank=True
+    )
+    employer = models.CharField(
+        "employeur ou organisme de formation",
+        max_length=255,
+        blank=True,
+        help_text="Avec, si utile, l'intitulé du poste ou de la formation.",
+    )
+
+    objects = OutcomeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "sortie"
+        verbose_name_plural = "sorties"
+        ordering = ["-start_date", "-pk"]
+        indexes = [models.Index(fields=["start_date"], name="outcome_start_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OutcomeKind.values),
+                name="outcome_kind_valid",
+                violation_error_message="Type de sortie inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="outcome_end_after_start",
+                violation_error_message="La date de fin doit être égale ou postérieure à la date de début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(working_time__in=WorkingTime.values),
+                name="outcome_working_time_valid",
+                violation_error_message="Temps de travail inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=datetime.date(1990, 1, 1)),
+                name="outcome_start_plausible",
+                violation_error_message="Date de début invraisemblable.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} à partir du {self.start_date:%d/%m/%Y}"

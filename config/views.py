@@ -1,0 +1,18 @@
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from permanences.enums import Role
+from permanences.perms import is_admin, roles_of
+
+
+@require_GET
+def home(request):
+    """Send each role to its place."""
+    roles = roles_of(request.user)
+    if Role.CONSEILLER in roles:
+        return redirect("permanences:today")
+    if Role.COORDINATION in roles or Role.VILLE in roles:
+        return redirect("reporting:dashboard")
+    if is_admin(request.user):
+        return redirect("admin:index")
+    return render(request, "no_role.html")

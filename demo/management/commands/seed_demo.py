@@ -1,0 +1,53 @@
+import os
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from demo.builder import DEMO_ACCOUNTS, DemoAlreadyLoaded, DemoBuilder, ensure_accounts
+from permanences.territory import seed_territory
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge la démonstration : territoire, quatre comptes (conseillere, coordination, ville, "
+        "admin) et une activité fictive dont l'année 2020 reproduit le bilan publié de Montreuil."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Mot de passe des comptes de démonstration (sinon DEMO_PASSWORD, sinon généré).",
+        )
+
+    def handle(self, *args, **options):
+        password = options["password"] or os.environ.get("DEMO_PASSWORD")
+        generated = not password
+        if generated:
+            password = secrets.token_urlsafe(12)
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise CommandError("Mot de passe refusé : " + " ".join(error.messages)) from error
+
+        seed_territory()
+        ensure_accounts(password)
+        try:
+            DemoBuilder(today=timezone.localdate()).build()
+        except DemoAlreadyLoaded:
+            self.stdout.write(
+                "La base contient déjà des dossiers : les données de démonstration n'ont pas été "
+                "rechargées (rien n'a été modifié)."
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+
+        self.stdout.write("\nComptes de démonstration :")
+        for username, _, _, role in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<14} {role.label if role else 'Administration'}")
+        if generated:
+            self.stdout.write(f"Mot de passe (affiché une seule fois) : {password}")
+        else:
+            self.stdout.write(f"Mot de passe : {password}")

@@ -1,0 +1,94 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+
+from .models import Permanence, Quarter, Venue, WeeklySlot
+
+User = get_user_model()
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Fills created_by / updated_by and shows the audit fields read-only."""
+
+    audit_fields = ("created_at", "created_by", "updated_at", "updated_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        own = tuple(super().get_readonly_fields(request, obj))
+        present = {f.name for f in self.model._meta.get_fields()}
+        return own + tuple(f for f in self.audit_fields if f in present and f not in own)
+
+    def save_model(self, request, obj, form, change):
+        if hasattr(obj, "updated_by_id"):
+            if not change:
+                obj.created_by = request.user
+            obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Quarter)
+class QuarterAdmin(AuditedAdmin):
+    list_display = ("name", "is_priority", "qpv_code", "venue_count")
+    list_filter = ("is_priority",)
+    search_fields = ("name", "qpv_code")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(venue_count=Count("venues"))
+
+    @admin.display(description="lieux d'accueil", ordering="venue_count")
+    def venue_count(self, obj):
+        return obj.venue_count
+
+
+class WeeklySlotInline(admin.TabularInline):
+    model = WeeklySlot
+    extra = 0
+    autocomplete_fields = ("counsellors",)
+    fields = ("weekday", "start_time", "end_time", "counsellors", "valid_from", "valid_until")
+
+
+@admin.register(Venue)
+class VenueAdmin(AuditedAdmin):
+    list_display = ("name", "kind", "quarter", "city", "is_active", "is_example")
+    list_filter = ("is_active", "kind", "is_example", "quarter")
+    list_select_related = ("quarter",)
+    search_fields = ("name", "address", "quarter__name")
+    autocomplete_fields = ("quarter",)
+    inlines = [WeeklySlotInline]
+
+
+@admin.register(WeeklySlot)
+class WeeklySlotAdmin(AuditedAdmin):
+    list_display = ("venue", "weekday", "start_time", "end_time", "valid_from", "valid_until")
+    list_filter = ("weekday", "venue__quarter", "venue")
+    list_select_related = ("venue",)
+    search_fields = ("venue__name",)
+    autocomplete_fields = ("venue", "counsellors")
+
+
+@admin.register(Permanence)
+class PermanenceAdmin(AuditedAdmin):
+    list_display = ("date", "start_time", "end_time", "venue", "status")
+    list_filter = ("status", "venue__quarter", "venue")
+    list_select_related = ("venue",)
+    search_fields = ("venue__name", "cancel_reason")
+    autocomplete_fields = ("venue", "counsellors", "slot")
+    date_hierarchy = "date"
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Users and their roles (groups conseiller, coordination, ville)."""
+
+    list_display = ("username", "first_name", "last_name", "roles", "is_staff", "is_active")
+    list_filter = ("groups", "is_staff", "is_active")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="rôles")
+    def roles(self, obj):
+        return ", ".join(sorted(group.name for group in obj.groups.all())) or "—"

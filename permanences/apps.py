@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PermanencesConfig(AppConfig):
+    name = "permanences"
+    verbose_name = "Territoire et permanences"

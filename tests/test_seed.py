@@ -1,0 +1,184 @@
+"""seed_territory and seed_demo: idempotent, fictitious, and a 2020 whose
+figures, recounted here with hand-written SQL, are exactly the published ones."""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from permanences.enums import PermanenceStatus
+from permanences.models import Permanence, Quarter, Venue, WeeklySlot
+from permanences.territory import TERRITORY
+from reporting.models import PublishedBilan
+
+from .conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args, **kwargs):
+    out = io.StringIO()
+    call_command(*args, stdout=out, **kwargs)
+    return out.getvalue()
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Quarter,
+            Venue,
+            WeeklySlot,
+            Permanence,
+            Beneficiary,
+            Visit,
+            Referral,
+            Outcome,
+            PublishedBilan,
+        )
+    }
+
+
+def test_seed_territory_creates_six_quarters_with_venues_and_slots():
+    run("seed_territory")
+    assert Quarter.objects.count() == 6
+    assert set(Quarter.objects.values_list("name", flat=True)) == set(TERRITORY)
+    for quarter in Quarter.objects.all():
+        venues = quarter.venues.all()
+        assert venues, quarter
+        for venue in venues:
+            assert venue.slots.exists(), venue
+    # Only the names the city has published are presented as real.
+    examples = Venue.objects.filter(is_example=True)
+    assert examples.count() == 2
+    assert all("(exemple)" in v.name for v in examples)
+    assert not Quarter.objects.exclude(qpv_code="").exists()
+
+
+def test_seed_territory_is_idempotent_and_keeps_an_admins_edits():
+    run("seed_territory")
+    before = counts()
+    assert "rien n'a été modifié" in run("seed_territory")
+    assert counts() == before
+    # An admin renames the example venue of La Noue: it is not created again.
+    Venue.objects.filter(name__startswith="Lieu d'accueil La Noue").update(
+        name="Maison de quartier de La Noue"
+    )
+    run("seed_territory")
+    assert counts() == before
+
+
+@pytest.fixture
+def demo(demo_db):
+    return demo_db
+
+
+def sql(query, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def test_seed_demo_2020_matches_the_published_figures(demo):
+    persons_2020 = """
+        SELECT DISTINCT v.beneficiary_id FROM beneficiaries_visit v
+        WHERE v.date >= '2020-01-01' AND v.date < '2021-01-01'
+    """
+    [(persons, women, men)] = sql(
+        f"""SELECT count(*), count(*) FILTER (WHERE b.sex = 'F'), count(*) FILTER (WHERE b.sex = 'M')
+            FROM beneficiaries_beneficiary b WHERE b.id IN ({persons_2020})"""
+    )
+    assert (persons, women, men) == (201, 125, 76)
+    assert round(100 * women / persons) == 62
+    [(appointments,)] = sql(
+        "SELECT count(*) FROM beneficiaries_visit WHERE date >= '2020-01-01' AND date < '2021-01-01'"
+    )
+    assert appointments == 348
+    outcomes_2020 = f"""
+        FROM beneficiaries_outcome o
+        WHERE o.start_date >= '2020-01-01' AND o.start_date < '2021-01-01'
+          AND o.beneficiary_id IN ({persons_2020})
+    """
+    [(with_outcome,)] = sql(f"SELECT count(DISTINCT o.beneficiary_id) {outcomes_2020}")
+    assert with_outcome == 34
+    by_kind = dict(sql(f"SELECT o.kind, count(*) {outcomes_2020} GROUP BY o.kind"))
+    assert by_kind.get("cdi") == 8
+    assert by_kind.get("cdd") == 8
+    assert by_kind.get("contrat_aide", 0) + by_kind.get("alternance", 0) == 12
+    assert by_kind.get("formation") == 18
+    assert sum(by_kind.values()) == 46  # some persons have two outcomes
+
+
+def test_seed_demo_spreads_2020_over_months_venues_and_quarters(demo):
+    months = sql(
+        """SELECT DISTINCT extract(month FROM date) FROM beneficiaries_visit
+           WHERE extract(year FROM date) = 2020"""
+    )
+    assert len(months) >= 9  # closed during the first lockdown
+    venues = sql(
+        """SELECT DISTINCT p.venue_id FROM beneficiaries_visit v
+           JOIN permanences_permanence p ON p.id = v.permanence_id
+           WHERE v.date BETWEEN '2020-01-01' AND '2020-12-31'"""
+    )
+    assert len(venues) == Venue.objects.count()
+    quarters = sql(
+        """SELECT DISTINCT b.quarter_id FROM beneficiaries_beneficiary b JOIN beneficiaries_visit v
+           ON v.beneficiary_id = b.id WHERE v.date BETWEEN '2020-01-01' AND '2020-12-31'"""
+    )
+    assert len(quarters) >= 6
+    permanences_2020 = Permanence.objects.filter(date__year=2020)
+    assert permanences_2020.filter(status=PermanenceStatus.HELD).exists()
+    assert permanences_2020.filter(status=PermanenceStatus.CANCELLED).exists()
+    assert Referral.objects.filter(proposed_on__year=2020).exists()
+
+
+def test_seed_demo_has_recent_activity(demo, today):
+    assert Visit.objects.filter(date__year=today.year).exists()
+    assert Permanence.objects.filter(date__gt=today).exists()
+    assert PublishedBilan.objects.filter(year=2020).exists()
+
+
+def test_seed_demo_accounts_log_in_with_the_given_password(demo):
+    for username in ("conseillere", "coordination", "ville", "admin"):
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+    assert "conseillere" in demo and DEMO_PASSWORD in demo
+
+
+def test_seed_demo_generates_and_prints_a_password_once(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    out = run("seed_demo")
+    [line] = [line for line in out.splitlines() if "affiché une seule fois" in line]
+    password = line.rsplit(" ", 1)[1]
+    assert authenticate(username="ville", password=password) is not None
+
+
+def test_seed_demo_reads_the_password_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "from-the-environment-42")
+    run("seed_demo")
+    assert authenticate(username="conseillere", password="from-the-environment-42") is not None
+
+
+def test_seed_demo_refuses_a_weak_password():
+    before = counts()
+    with pytest.raises(CommandError, match="Mot de passe refusé"):
+        run("seed_demo", password="demo")
+    assert counts() == before
+
+
+def test_seed_demo_twice_changes_nothing():
+    run("seed_demo", password=DEMO_PASSWORD)
+    before = counts()
+    out = run("seed_demo", password=DEMO_PASSWORD)
+    assert "rien n'a été modifié" in out
+    assert counts() == before
+
+
+def test_seed_demo_data_is_fictitious(demo):
+    phones = set(Beneficiary.objects.exclude(phone="").values_list("phone", flat=True))
+    assert phones and all(p.startswith("06 39 98 ") for p in phones)  # ARCEP's range for fiction
+    emails = set(Beneficiary.objects.exclude(email="").values_list("email", flat=True))
+    assert emails and all(e.endswith("@example.org") for e in emails)
