@@ -1,10 +1,12 @@
 import datetime
+import re
 
 from django.conf import settings
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db import connections, models, transaction
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Length, Replace
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
@@ -21,7 +23,7 @@ from .enums import (
     VisitKind,
     WorkingTime,
 )
-from .normalise import search_key
+from .normalise import normalise, normalise_phone, phone_digits, search_key
 
 NOTES_MAX_LENGTH = 2000
 NAME_FIELDS = frozenset({"last_name", "first_name"})
@@ -66,8 +68,109 @@ def next_ref(year: int | None = None) -> str:
     return next_refs(year or timezone.localdate().year, 1)[0]
 
 
+SEARCH_MIN_LENGTH = 2
+SEARCH_LIMIT = 20
+_DATE_TYPED = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+_REF_TYPED = re.compile(r"^\s*\d{4}-\d+\s*$")
+
+
+def _typed_date(text: str) -> datetime.date | None:
+    match = _DATE_TYPED.match(text)
+    if not match:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
 class BeneficiaryQuerySet(models.QuerySet):
-    """Keeps `search_key` (and `ref`) right on the bulk write paths too."""
+    """Reads of case files; keeps `search_key` (and `ref`) right on the bulk write paths too."""
+
+    def search(self, text: str):
+        """Persons matching what a counsellor typed, best matches first.
+
+        A birth date typed dd/mm/yyyy, a file reference, a phone number (any
+        spacing, +33 accepted) or names in any order, case and accents; on
+        PostgreSQL, names also match with a typo (pg_trgm word similarity).
+        """
+        text = text.strip()
+        birth_date = _typed_date(text)
+        if birth_date is not None:
+            return self.filter(birth_date=birth_date).order_by("search_key", "pk")
+        if _REF_TYPED.match(text):
+            return self.filter(ref__iexact=text).order_by("pk")
+        digits = phone_digits(text)
+        if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "")) - 1:
+            stored_digits = Replace(Replace(Replace("phone", Value(" ")), Value(".")), Value("-"))
+            return (
+                self.alias(phone_digits=stored_digits)
+                .filter(Q(phone_digits__contains=digits) | Q(ref__endswith=digits))
+                .order_by("search_key", "pk")
+            )
+        key = normalise(text)
+        if len(key.replace(" ", "")) < SEARCH_MIN_LENGTH:
+            return self.none()
+        words = Q()
+        for word in key.split():
+            words &= Q(search_key__contains=word)
+        if connections[self.db].vendor != "postgresql":
+            return self.filter(words).order_by("search_key", "pk")
+        return (
+            self.filter(words | Q(search_key__trigram_word_similar=key))
+            .annotate(similarity=TrigramWordSimilarity(key, "search_key"))
+            .order_by("-similarity", "search_key", "pk")
+        )
+
+    def likely_duplicates(self, *, last_name: str, first_name: str, birth_date: datetime.date | None):
+        """Files that may be this person: same names (in either order) or, on
+        PostgreSQL, close ones; those with the same birth date first.
+
+        Each row is annotated `same_birth_date` (True, False, or None when a
+        birth date is unknown) and `same_names`.
+        """
+        key = search_key(last_name, first_name)
+        same_names = Q(search_key=key) | Q(search_key=search_key(first_name, last_name))
+        candidates = self.filter(same_names)
+        if connections[self.db].vendor == "postgresql":
+            close = self.filter(search_key__trigram_similar=key).annotate(
+                similarity=TrigramSimilarity("search_key", key)
+            )
+            candidates = self.filter(Q(pk__in=close.filter(similarity__gte=0.5).values("pk")) | same_names)
+        if birth_date is not None:
+            candidates = candidates | self.filter(
+                birth_date=birth_date, search_key__startswith=key.split()[0] + " "
+            )
+        return (
+            candidates.annotate(
+                same_names=ExpressionWrapper(same_names, output_field=models.BooleanField()),
+                same_birth_date=Case(
+                    When(birth_date__isnull=True, then=Value(None)),
+                    When(birth_date=birth_date, then=Value(True)),
+                    default=Value(False),
+                    output_field=models.BooleanField(null=True),
+                )
+                if birth_date
+                else Value(None, output_field=models.BooleanField(null=True)),
+            )
+            .select_related("quarter")
+            .with_last_visit()
+            .order_by(F("same_birth_date").desc(nulls_last=True), "-same_names", "search_key")
+        )
+
+    def with_open_referral_unseen_since(self, cutoff: datetime.date):
+        """Persons with a referral still "proposed" whose last visit is before `cutoff`."""
+        open_referral = Referral.objects.filter(beneficiary=OuterRef("pk"), status=ReferralStatus.PROPOSED)
+        return self.with_last_visit().filter(Exists(open_referral), last_visit__lt=cutoff)
+
+    def with_last_visit(self):
+        last = Visit.objects.filter(beneficiary=OuterRef("pk")).order_by("-date").values("date")[:1]
+        return self.annotate(last_visit=Subquery(last))
+
+    def for_listing(self):
+        """What a list of persons shows: quarter and date of the last visit."""
+        return self.select_related("quarter").with_last_visit()
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
@@ -155,7 +258,7 @@ class Beneficiary(AuditedModel):
     class Meta:
         verbose_name = "personne accompagnée"
         verbose_name_plural = "personnes accompagnées"
-        ordering = ["last_name", "first_name", "ref"]
+        ordering = ["search_key", "ref"]
         indexes = [models.Index(fields=["birth_date"], name="beneficiary_birth_date_idx")]
         constraints = [
             models.CheckConstraint(
@@ -197,6 +300,7 @@ class Beneficiary(AuditedModel):
 
     def fill_derived_fields(self) -> None:
         self.search_key = search_key(self.last_name, self.first_name)
+        self.phone = normalise_phone(self.phone)
         if not self.ref:
             self.ref = next_ref()
 
@@ -240,6 +344,13 @@ class VisitQuerySet(models.QuerySet):
 
     def in_year(self, year: int):
         return self.filter(date__year=year)
+
+    def for_timeline(self):
+        """Where, by whom, about what: what a list of visits shows."""
+        return self.select_related("permanence__venue", "counsellor").prefetch_related("topics", "referrals")
+
+    def next_steps_due(self, day: datetime.date):
+        return self.filter(next_step_due__lte=day, next_step_done_on__isnull=True).exclude(next_step="")
 
 
 class Visit(AuditedModel):
@@ -343,6 +454,10 @@ class Visit(AuditedModel):
 class ReferralQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=ReferralStatus.PROPOSED)
+
+    def awaiting_result(self, day: datetime.date, *, days: int = 15):
+        """Proposed more than `days` days before `day`, and no result known yet."""
+        return self.open().filter(proposed_on__lt=day - datetime.timedelta(days=days))
 
 
 class Referral(AuditedModel):

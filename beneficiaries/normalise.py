@@ -28,3 +28,30 @@ def normalise(text: str) -> str:
 
 def search_key(last_name: str, first_name: str) -> str:
     return normalise(f"{last_name} {first_name}")
+
+
+_PHONE_CHARS = re.compile(r"^[\d\s.\-+()/]+$")
+
+
+def normalise_phone(raw: str) -> str:
+    """French numbers as "06 12 34 56 78" (also from +33 / 0033); others as typed.
+
+    Anything that is not a phone number (letters…) is kept as typed, trimmed.
+    """
+    text = " ".join(raw.split())
+    if not text or not _PHONE_CHARS.match(text):
+        return text
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+33") or digits.startswith("0033"):
+        digits = "0" + digits[2 if text.startswith("+") else 4 :].lstrip("0")
+    elif text.startswith("+"):
+        return text
+    if len(digits) == 10 and digits.startswith("0"):
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return text
+
+
+def phone_digits(raw: str) -> str:
+    """The digits of a typed phone number, in the national form used by `normalise_phone`."""
+    normalised = normalise_phone(raw)
+    return re.sub(r"\D", "", normalised)

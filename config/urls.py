@@ -13,6 +13,7 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("permanences/", include("permanences.urls")),
+    path("personnes/", include("beneficiaries.urls")),
     path("bilans/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

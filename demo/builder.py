@@ -365,11 +365,13 @@ class DemoBuilder:
         partner = rng.choices(Partner.values, [30, 12, 10, 4, 6, 10, 20, 8])[0]
         status, checked = ReferralStatus.PROPOSED, None
         age = (self.today - visit.date).days
+        # Recent referrals often await their result; old ones rarely do.
+        awaiting = 0.15 if age < 120 else 0.02
         if age > 15:
             roll = rng.random()
-            if roll < 0.65:
+            if roll < (1 - awaiting) * 0.75:
                 status = ReferralStatus.DONE
-            elif roll < 0.85:
+            elif roll < 1 - awaiting:
                 status = ReferralStatus.NOT_TAKEN_UP
             if status != ReferralStatus.PROPOSED:
                 checked = min(self.today, visit.date + datetime.timedelta(days=rng.randint(10, 40)))

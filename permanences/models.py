@@ -251,3 +251,35 @@ class Permanence(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.venue} — {self.date:%d/%m/%Y} {self.start_time:%H:%M}"
+
+    def has_visits(self) -> bool:
+        # The visits live in the beneficiaries app, above this one: reached
+        # through the reverse relation, without importing it.
+        return self.visits.exists()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == PermanenceStatus.CANCELLED
+
+
+class FormSubmission(models.Model):
+    """One accepted submission of a create form, keyed by a token the form carries.
+
+    A double click, a replayed POST or the back button sends the same token
+    again: the second request finds it here and is sent to what the first one
+    created, instead of creating it twice.
+    """
+
+    key = models.UUIDField("jeton", primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="utilisateur", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField("reçu le", auto_now_add=True)
+    result_url = models.CharField("page du résultat", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "envoi de formulaire"
+        verbose_name_plural = "envois de formulaires"
+
+    def __str__(self) -> str:
+        return str(self.key)

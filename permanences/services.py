@@ -3,8 +3,10 @@
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Permanence, WeeklySlot
+from .enums import PermanenceStatus
+from .models import Permanence, Venue, WeeklySlot
 
 
 def _days(start: datetime.date, end: datetime.date):
@@ -75,3 +77,51 @@ def permanences_plan(*, start: datetime.date, end: datetime.date) -> int:
         )
     Permanence.counsellors.through.objects.bulk_create(links, ignore_conflicts=True)
     return len(wanted)
+
+
+class PermanenceError(Exception):
+    """A session action that cannot be done; the message is for the user."""
+
+
+def permanence_hold(*, permanence: Permanence, user) -> Permanence:
+    """Mark a session as held (it took place); the user is one of its counsellors."""
+    if permanence.date > timezone.localdate():
+        raise PermanenceError("Une permanence à venir ne peut pas être marquée comme tenue.")
+    with transaction.atomic():
+        permanence.status = PermanenceStatus.HELD
+        permanence.cancel_reason = ""
+        permanence.save(update_fields=["status", "cancel_reason", "updated_at"])
+        permanence.counsellors.add(user)
+    return permanence
+
+
+def permanence_cancel(*, permanence: Permanence, reason: str) -> Permanence:
+    reason = reason.strip()
+    if not reason:
+        raise PermanenceError("Indiquez le motif de l'annulation.")
+    if permanence.status == PermanenceStatus.HELD and permanence.has_visits():
+        raise PermanenceError(
+            "Des rendez-vous sont enregistrés dans cette permanence : elle ne peut pas être annulée."
+        )
+    permanence.status = PermanenceStatus.CANCELLED
+    permanence.cancel_reason = reason
+    permanence.save(update_fields=["status", "cancel_reason", "updated_at"])
+    return permanence
+
+
+@transaction.atomic
+def permanence_open(
+    *, venue: Venue, day: datetime.date, start_time: datetime.time, end_time: datetime.time, user
+) -> Permanence:
+    """Open an ad hoc session (outside the weekly slots), held by the user."""
+    if Permanence.objects.filter(venue=venue, date=day, start_time=start_time).exists():
+        raise PermanenceError("Une permanence commence déjà à cette heure dans ce lieu aujourd'hui.")
+    permanence = Permanence.objects.create(
+        venue=venue,
+        date=day,
+        start_time=start_time,
+        end_time=end_time,
+        status=PermanenceStatus.HELD,
+    )
+    permanence.counsellors.add(user)
+    return permanence

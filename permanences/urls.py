@@ -6,4 +6,6 @@ app_name = "permanences"
 
 urlpatterns = [
     path("aujourdhui/", views.today, name="today"),
+    path("<int:pk>/tenue/", views.hold, name="hold"),
+    path("<int:pk>/annuler/", views.cancel, name="cancel"),
 ]

@@ -1,0 +1,140 @@
+"""Filters of the person and visit lists, sortable on an allow-list of columns."""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+
+from permanences.models import Permanence, Quarter, Venue
+
+from .enums import TriState
+from .forms import DATE_INPUT_FORMATS
+from .models import Beneficiary, Outcome, Visit
+
+DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa"})
+TRI_STATE_CHOICES = [(TriState.YES, "Oui"), (TriState.NO, "Non"), ("inconnu", "Non renseigné")]
+
+
+def _date_filter(label: str, lookup: str, field: str = "date"):
+    return django_filters.DateFilter(
+        field_name=field,
+        lookup_expr=lookup,
+        label=label,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=DATE_WIDGET,
+    )
+
+
+class TriStateFilter(django_filters.ChoiceFilter):
+    def __init__(self, **kwargs):
+        super().__init__(choices=TRI_STATE_CHOICES, empty_label="Tous", **kwargs)
+
+    def filter(self, qs, value):
+        if value == "inconnu":
+            return qs.filter(**{self.field_name: TriState.UNKNOWN})
+        return super().filter(qs, value)
+
+
+class PersonFilter(django_filters.FilterSet):
+    quarter = django_filters.ModelChoiceFilter(
+        label="Quartier de résidence",
+        queryset=Quarter.objects.all(),
+        empty_label="Tous",
+    )
+    venue = django_filters.ModelChoiceFilter(
+        label="Reçue au lieu",
+        queryset=Venue.objects.all(),
+        method="filter_venue",
+        empty_label="Tous",
+    )
+    france_travail = TriStateFilter(label="Inscrite à France Travail")
+    rsa = TriStateFilter(label="Bénéficiaire du RSA")
+    rqth = TriStateFilter(label="RQTH")
+    seen_from = django_filters.DateFilter(
+        label="Reçue à partir du", method="filter_seen", input_formats=DATE_INPUT_FORMATS, widget=DATE_WIDGET
+    )
+    seen_until = django_filters.DateFilter(
+        label="Reçue jusqu'au", method="filter_seen", input_formats=DATE_INPUT_FORMATS, widget=DATE_WIDGET
+    )
+    has_outcome = django_filters.BooleanFilter(
+        label="A une sortie",
+        method="filter_has_outcome",
+        widget=forms.Select(choices=[("", "Toutes"), ("true", "Oui"), ("false", "Non")]),
+    )
+    order = django_filters.OrderingFilter(
+        label="Trier par",
+        fields=(
+            ("search_key", "nom"),
+            ("ref", "ref"),
+            ("birth_date", "naissance"),
+            ("last_visit", "dernier_rdv"),
+        ),
+        field_labels={
+            "search_key": "Nom",
+            "ref": "Référence",
+            "birth_date": "Date de naissance",
+            "last_visit": "Dernier rendez-vous",
+        },
+        empty_label="Nom (par défaut)",
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = []
+
+    def filter_venue(self, queryset, name, venue):
+        return queryset.filter(
+            Exists(Visit.objects.filter(beneficiary=OuterRef("pk"), permanence__venue=venue))
+        )
+
+    def filter_seen(self, queryset, name, value):
+        # Both bounds apply to one visit: "seen at least once in the period".
+        data = self.form.cleaned_data
+        visits = Visit.objects.filter(beneficiary=OuterRef("pk"))
+        if data.get("seen_from"):
+            visits = visits.filter(date__gte=data["seen_from"])
+        if data.get("seen_until"):
+            visits = visits.filter(date__lte=data["seen_until"])
+        if name == "seen_until" and data.get("seen_from"):
+            return queryset  # already applied with seen_from
+        return queryset.filter(Exists(visits))
+
+    def filter_has_outcome(self, queryset, name, value):
+        has = Exists(Outcome.objects.filter(beneficiary=OuterRef("pk")))
+        return queryset.filter(has if value else ~has)
+
+
+class VisitFilter(django_filters.FilterSet):
+    permanence = django_filters.ModelChoiceFilter(
+        label="Permanence",
+        queryset=Permanence.objects.select_related("venue"),
+        widget=forms.HiddenInput,
+    )
+    venue = django_filters.ModelChoiceFilter(
+        label="Lieu", field_name="permanence__venue", queryset=Venue.objects.all(), empty_label="Tous"
+    )
+    counsellor = django_filters.ModelChoiceFilter(
+        label="Reçue par",
+        queryset=get_user_model().objects.filter(groups__name__in=["conseiller", "coordination"]).distinct(),
+        empty_label="Tous",
+    )
+    date_from = _date_filter("Du", "gte")
+    date_until = _date_filter("Au", "lte")
+    order = django_filters.OrderingFilter(
+        label="Trier par",
+        fields=(
+            ("date", "date"),
+            ("beneficiary__search_key", "personne"),
+            ("permanence__venue__name", "lieu"),
+        ),
+        field_labels={
+            "date": "Date",
+            "beneficiary__search_key": "Personne",
+            "permanence__venue__name": "Lieu",
+        },
+        empty_label="Date, plus récents d'abord",
+    )
+
+    class Meta:
+        model = Visit
+        fields = []

@@ -1,0 +1,237 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from permanences.models import Quarter
+from permanences.submissions import TokenField
+
+from .enums import OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
+from .models import NOTES_MAX_LENGTH, Beneficiary, Outcome, Topic, Visit
+
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+EARLIEST_OUTCOME = datetime.date(2000, 1, 1)
+
+
+class FrenchDateField(forms.DateField):
+    """A date typed jj/mm/aaaa (the ISO form is accepted too)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        kwargs.setdefault(
+            "widget",
+            forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric"}),
+        )
+        kwargs.setdefault(
+            "error_messages", {"invalid": "Date invalide : saisissez-la sous la forme jj/mm/aaaa."}
+        )
+        super().__init__(**kwargs)
+
+
+class BeneficiaryForm(forms.ModelForm):
+    """A person's file: names and sex required, everything else completable later."""
+
+    birth_date = FrenchDateField(label="Date de naissance", required=False)
+    notice_given = forms.BooleanField(
+        label="La notice d'information (RGPD) a été remise à la personne",
+        required=False,
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = [
+            "last_name",
+            "first_name",
+            "sex",
+            "birth_date",
+            "phone",
+            "email",
+            "quarter",
+            "france_travail",
+            "rsa",
+            "rqth",
+            "qualification_level",
+        ]
+        widgets = {
+            "sex": forms.RadioSelect,
+            "france_travail": forms.RadioSelect,
+            "rsa": forms.RadioSelect,
+            "rqth": forms.RadioSelect,
+        }
+        error_messages = {
+            "sex": {"required": "Indiquez le sexe, ou « Non précisé »."},
+            "last_name": {"required": "Le nom est obligatoire."},
+            "first_name": {"required": "Le prénom est obligatoire."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quarter"].queryset = Quarter.objects.order_by("name")
+        self.fields["quarter"].empty_label = "Hors des quartiers listés ou non renseigné"
+        self.fields["quarter"].help_text = ""
+        self.fields["sex"].choices = Sex.choices
+        for name in ("france_travail", "rsa", "rqth"):
+            self.fields[name].choices = [
+                (TriState.UNKNOWN, "Non renseigné"),
+                (TriState.YES, "Oui"),
+                (TriState.NO, "Non"),
+            ]
+        self.fields["notice_given"].initial = bool(self.instance.notice_given_on)
+        if self.instance.notice_given_on:
+            self.fields["notice_given"].help_text = f"Remise le {self.instance.notice_given_on:%d/%m/%Y}."
+
+    def clean_last_name(self):
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_first_name(self):
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_birth_date(self):
+        birth_date = self.cleaned_data["birth_date"]
+        if birth_date is None:
+            return None
+        today = timezone.localdate()
+        if birth_date > today:
+            raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
+        age = (today - birth_date).days // 365
+        if age < 14 or age > 100:
+            raise forms.ValidationError("Date de naissance invraisemblable : vérifiez l'année.")
+        return birth_date
+
+    def save_data(self) -> dict:
+        """The cleaned values the services write, notice date included."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if self.cleaned_data["notice_given"]:
+            data["notice_given_on"] = self.instance.notice_given_on or timezone.localdate()
+        else:
+            data["notice_given_on"] = None
+        return data
+
+
+class BeneficiaryCreateForm(BeneficiaryForm):
+    token = TokenField()
+    confirm_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class BeneficiaryEditForm(BeneficiaryForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class VisitForm(forms.ModelForm):
+    token = TokenField()
+    topics = forms.ModelMultipleChoiceField(
+        label="Thèmes abordés",
+        queryset=Topic.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Thème inconnu."},
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": NOTES_MAX_LENGTH}),
+        help_text="Faits objectifs uniquement, 2 000 caractères au plus : aucune information de santé, "
+        "de vie privée, d'origine ou d'opinion.",
+    )
+    duration_minutes = forms.IntegerField(
+        label="Durée (minutes)",
+        required=False,
+        min_value=1,
+        max_value=600,
+        error_messages={
+            "min_value": "La durée doit être d'au moins 1 minute.",
+            "max_value": "La durée ne peut pas dépasser 600 minutes.",
+        },
+    )
+    next_step_due = FrenchDateField(label="Échéance", required=False)
+
+    class Meta:
+        model = Visit
+        fields = ["topics", "notes", "duration_minutes", "next_step", "next_step_due"]
+
+    def clean_next_step_due(self):
+        due = self.cleaned_data["next_step_due"]
+        today = timezone.localdate()
+        if due and not today <= due <= today + datetime.timedelta(days=366):
+            raise forms.ValidationError("L'échéance doit être comprise entre aujourd'hui et dans un an.")
+        return due
+
+    def clean(self):
+        data = super().clean()
+        if data.get("next_step_due") and not data.get("next_step"):
+            self.add_error("next_step", "Décrivez la prochaine étape avant de lui donner une échéance.")
+        return data
+
+
+class ReferralForm(forms.Form):
+    partner = forms.ChoiceField(
+        label="Partenaire",
+        choices=[("", "—"), *Partner.choices],
+        required=False,
+        error_messages={"invalid_choice": "Partenaire inconnu."},
+    )
+    detail = forms.CharField(label="Précision", max_length=255, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("detail") and not data.get("partner"):
+            self.add_error("partner", "Choisissez le partenaire de cette orientation.")
+        return data
+
+
+ReferralFormSet = forms.formset_factory(ReferralForm, extra=2, max_num=5, absolute_max=5, validate_max=True)
+
+
+class OutcomeForm(forms.ModelForm):
+    start_date = FrenchDateField(label="Début")
+    end_date = FrenchDateField(label="Fin", required=False)
+    end_unknown = forms.BooleanField(
+        label="Date de fin inconnue : enregistrer sans elle",
+        required=False,
+    )
+
+    class Meta:
+        model = Outcome
+        fields = ["kind", "start_date", "end_date", "working_time", "employer"]
+        error_messages = {"kind": {"invalid_choice": "Type de sortie inconnu : choisissez dans la liste."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Choisir"), *OutcomeKind.choices]
+        self.fields["working_time"].choices = WorkingTime.choices
+        self.fields["working_time"].required = False
+        self.needs_end_confirmation = False
+
+    def clean(self):
+        data = super().clean()
+        kind, start, end = data.get("kind"), data.get("start_date"), data.get("end_date")
+        today = timezone.localdate()
+        if start and not EARLIEST_OUTCOME <= start <= today + datetime.timedelta(days=366):
+            self.add_error("start_date", "Date de début invraisemblable : entre 2000 et dans un an au plus.")
+        if start and end:
+            if end < start:
+                self.add_error(
+                    "end_date", "La date de fin doit être égale ou postérieure à la date de début."
+                )
+            elif end > start + datetime.timedelta(days=10 * 366):
+                self.add_error("end_date", "Date de fin invraisemblable : plus de dix ans après le début.")
+        if kind in OutcomeKind.expecting_end_date() and start and not end and not data.get("end_unknown"):
+            self.needs_end_confirmation = True
+            self.add_error(
+                "end_date",
+                "La date de fin est attendue pour un CDD, un intérim ou une formation. "
+                "Saisissez-la, ou cochez « Date de fin inconnue » : la sortie comptera quand même.",
+            )
+        return data
+
+
+class OutcomeCreateForm(OutcomeForm):
+    token = TokenField()
+
+
+class ReferralStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(ReferralStatus.DONE, "Réalisée"), (ReferralStatus.NOT_TAKEN_UP, "Non suivie")],
+        error_messages={"invalid_choice": "Suite inconnue."},
+    )

@@ -1,0 +1,167 @@
+"""Writes on case files. Each is one transaction; a refusal is a
+`BeneficiaryError` whose message the view shows to the user."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from permanences.enums import PermanenceStatus
+from permanences.models import Permanence
+
+from .enums import ReferralStatus, VisitKind
+from .models import Beneficiary, Outcome, Referral, Topic, Visit
+from .normalise import normalise_phone, search_key
+
+
+class BeneficiaryError(Exception):
+    """A write refused for a reason the user can act on."""
+
+
+class EditConflict(BeneficiaryError):
+    """The file changed since the user opened it: nothing was saved."""
+
+    def __init__(self, current: Beneficiary):
+        super().__init__("Ce dossier a été modifié par quelqu'un d'autre pendant votre saisie.")
+        self.current = current
+
+
+class VisitAlreadyRecorded(BeneficiaryError):
+    def __init__(self, visit: Visit):
+        super().__init__("Ce rendez-vous est déjà enregistré.")
+        self.visit = visit
+
+
+def beneficiary_create(*, data: dict, user) -> Beneficiary:
+    return Beneficiary.objects.create(**data, created_by=user, updated_by=user)
+
+
+@transaction.atomic
+def beneficiary_update(*, beneficiary_id: int, expected_version: int, data: dict, user) -> Beneficiary:
+    """Save the file only if nobody saved it since `expected_version` was read.
+
+    The check and the write are one UPDATE … WHERE version = expected, so two
+    counsellors saving at the same time cannot both succeed.
+    """
+    values = {
+        **data,
+        "phone": normalise_phone(data.get("phone", "")),
+        "search_key": search_key(data["last_name"], data["first_name"]),
+        "updated_by": user,
+        "updated_at": timezone.now(),
+        "version": F("version") + 1,
+    }
+    # The base manager's update(): the key is computed above, once.
+    updated = Beneficiary._base_manager.filter(pk=beneficiary_id, version=expected_version).update(**values)
+    current = Beneficiary.objects.select_related("quarter").get(pk=beneficiary_id)
+    if not updated:
+        raise EditConflict(current)
+    return current
+
+
+def beneficiary_notice_given(*, beneficiary: Beneficiary, user) -> None:
+    Beneficiary._base_manager.filter(pk=beneficiary.pk).update(
+        notice_given_on=timezone.localdate(),
+        updated_by=user,
+        updated_at=timezone.now(),
+        version=F("version") + 1,
+    )
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    beneficiary: Beneficiary,
+    permanence: Permanence,
+    counsellor,
+    topics: list[Topic],
+    notes: str = "",
+    duration_minutes: int | None = None,
+    referrals: list[tuple[str, str]] = (),
+    next_step: str = "",
+    next_step_due: datetime.date | None = None,
+) -> Visit:
+    """Log a walk-in visit, with the referrals made during it.
+
+    Holding the visit marks a planned session as held and adds the counsellor
+    to it. The person's first visit ever is a "premier accueil".
+    """
+    permanence = Permanence.objects.select_for_update().get(pk=permanence.pk)
+    if permanence.status == PermanenceStatus.CANCELLED:
+        raise BeneficiaryError("Cette permanence est annulée : aucun rendez-vous ne peut y être noté.")
+    if permanence.date > timezone.localdate():
+        raise BeneficiaryError("Cette permanence est à venir : le rendez-vous ne peut pas encore être noté.")
+    existing = Visit.objects.filter(beneficiary=beneficiary, permanence=permanence).first()
+    if existing is not None:
+        raise VisitAlreadyRecorded(existing)
+    seen_before = Visit.objects.filter(beneficiary=beneficiary, date__lt=permanence.date).exists()
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                beneficiary=beneficiary,
+                permanence=permanence,
+                counsellor=counsellor,
+                kind=VisitKind.FOLLOW_UP if seen_before else VisitKind.FIRST,
+                notes=notes,
+                duration_minutes=duration_minutes,
+                next_step=next_step,
+                next_step_due=next_step_due,
+                created_by=counsellor,
+                updated_by=counsellor,
+            )
+    except IntegrityError:
+        # Recorded by a concurrent request (double click) between the check and here.
+        raise VisitAlreadyRecorded(
+            Visit.objects.get(beneficiary=beneficiary, permanence=permanence)
+        ) from None
+    visit.topics.set(topics)
+    Referral.objects.bulk_create(
+        Referral(
+            beneficiary=beneficiary,
+            visit=visit,
+            partner=partner,
+            detail=detail,
+            proposed_on=permanence.date,
+            created_by=counsellor,
+            updated_by=counsellor,
+        )
+        for partner, detail in referrals
+    )
+    if permanence.status == PermanenceStatus.PLANNED:
+        permanence.status = PermanenceStatus.HELD
+        permanence.save(update_fields=["status", "updated_at"])
+    permanence.counsellors.add(counsellor)
+    return visit
+
+
+def referral_set_status(*, referral: Referral, status: str, user) -> Referral:
+    """Record what came of a referral (done, or not taken up), checked today."""
+    if status not in (ReferralStatus.DONE, ReferralStatus.NOT_TAKEN_UP):
+        raise BeneficiaryError("Suite inconnue.")
+    referral.status = status
+    referral.checked_on = max(timezone.localdate(), referral.proposed_on)
+    referral.updated_by = user
+    referral.save(update_fields=["status", "checked_on", "updated_by", "updated_at"])
+    return referral
+
+
+def next_step_done(*, visit: Visit, user) -> Visit:
+    if not visit.next_step:
+        raise BeneficiaryError("Ce rendez-vous n'a pas de prochaine étape.")
+    visit.next_step_done_on = timezone.localdate()
+    visit.updated_by = user
+    visit.save(update_fields=["next_step_done_on", "updated_by", "updated_at"])
+    return visit
+
+
+def outcome_record(*, beneficiary: Beneficiary, data: dict, user) -> Outcome:
+    return Outcome.objects.create(beneficiary=beneficiary, **data, created_by=user, updated_by=user)
+
+
+def outcome_update(*, outcome: Outcome, data: dict, user) -> Outcome:
+    for name, value in data.items():
+        setattr(outcome, name, value)
+    outcome.updated_by = user
+    outcome.save()
+    return outcome

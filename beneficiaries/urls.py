@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "beneficiaries"
+
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("recherche/", views.search, name="search"),
+    path("nouvelle/", views.create, name="create"),
+    path("notice-information/", views.notice, name="notice"),
+    path("a-relancer/", views.followups, name="followups"),
+    path("rendez-vous/", views.visit_list, name="visits"),
+    path("rendez-vous/<int:pk>/etape-faite/", views.visit_next_step_done, name="next_step_done"),
+    path("orientations/<int:pk>/suite/", views.referral_status, name="referral_status"),
+    path("accueil/<int:pk>/", views.desk, name="desk"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/modifier/", views.edit, name="edit"),
+    path("<int:pk>/notice-remise/", views.notice_given, name="notice_given"),
+    path("<int:pk>/rendez-vous/<int:permanence_pk>/", views.visit_create, name="visit_create"),
+    path("<int:pk>/sorties/nouvelle/", views.outcome_form, name="outcome_create"),
+    path("<int:pk>/sorties/<int:outcome_pk>/", views.outcome_form, name="outcome_edit"),
+]
