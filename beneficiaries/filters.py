@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
 from permanences.models import Permanence, Quarter, Venue
 
@@ -23,6 +23,16 @@ def _date_filter(label: str, lookup: str, field: str = "date"):
         input_formats=DATE_INPUT_FORMATS,
         widget=DATE_WIDGET,
     )
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """Sorting on an allow-list of columns; empty values last in both directions."""
+
+    def get_ordering_value(self, param):
+        field = super().get_ordering_value(param)
+        if field.startswith("-"):
+            return F(field[1:]).desc(nulls_last=True)
+        return F(field).asc(nulls_last=True)
 
 
 class TriStateFilter(django_filters.ChoiceFilter):
@@ -61,7 +71,7 @@ class PersonFilter(django_filters.FilterSet):
         method="filter_has_outcome",
         widget=forms.Select(choices=[("", "Toutes"), ("true", "Oui"), ("false", "Non")]),
     )
-    order = django_filters.OrderingFilter(
+    order = OrderingFilter(
         label="Trier par",
         fields=(
             ("search_key", "nom"),
@@ -120,7 +130,7 @@ class VisitFilter(django_filters.FilterSet):
     )
     date_from = _date_filter("Du", "gte")
     date_until = _date_filter("Au", "lte")
-    order = django_filters.OrderingFilter(
+    order = OrderingFilter(
         label="Trier par",
         fields=(
             ("date", "date"),

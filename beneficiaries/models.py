@@ -23,7 +23,7 @@ from .enums import (
     VisitKind,
     WorkingTime,
 )
-from .normalise import normalise, normalise_phone, phone_digits, search_key
+from .normalise import looks_like_phone, normalise, normalise_phone, phone_digits, search_key
 
 NOTES_MAX_LENGTH = 2000
 NAME_FIELDS = frozenset({"last_name", "first_name"})
@@ -101,8 +101,8 @@ class BeneficiaryQuerySet(models.QuerySet):
             return self.filter(birth_date=birth_date).order_by("search_key", "pk")
         if _REF_TYPED.match(text):
             return self.filter(ref__iexact=text).order_by("pk")
-        digits = phone_digits(text)
-        if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "")) - 1:
+        if looks_like_phone(text):
+            digits = phone_digits(text)
             stored_digits = Replace(Replace(Replace("phone", Value(" ")), Value(".")), Value("-"))
             return (
                 self.alias(phone_digits=stored_digits)

@@ -51,6 +51,12 @@ def normalise_phone(raw: str) -> str:
     return text
 
 
+def looks_like_phone(text: str) -> bool:
+    """Digits and phone punctuation only, at least four digits."""
+    text = text.strip()
+    return bool(_PHONE_CHARS.match(text)) and len(re.sub(r"\D", "", text)) >= 4
+
+
 def phone_digits(raw: str) -> str:
     """The digits of a typed phone number, in the national form used by `normalise_phone`."""
     normalised = normalise_phone(raw)

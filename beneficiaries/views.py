@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
-from permanences.submissions import AlreadySubmitted, new_token, submit_once
+from permanences.submissions import AlreadySubmitted, check_not_submitted, new_token, submit_once
 
 from . import perms
 from .filters import PersonFilter, VisitFilter
@@ -111,6 +111,10 @@ def create(request):
         form = BeneficiaryCreateForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            try:
+                check_not_submitted(token=data["token"], user=request.user)
+            except AlreadySubmitted as error:
+                return already_submitted(request, error, reverse("beneficiaries:list"))
             duplicates = list(
                 Beneficiary.objects.likely_duplicates(
                     last_name=data["last_name"], first_name=data["first_name"], birth_date=data["birth_date"]

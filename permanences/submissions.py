@@ -34,6 +34,13 @@ def new_token() -> uuid.UUID:
     return uuid.uuid4()
 
 
+def check_not_submitted(*, token: uuid.UUID, user) -> None:
+    """Raise AlreadySubmitted early, before a form's confirmation steps, for a token seen before."""
+    previous = FormSubmission.objects.filter(key=token, user=user).first()
+    if previous is not None:
+        raise AlreadySubmitted(previous.result_url)
+
+
 def submit_once[T](*, token: uuid.UUID, user, create: Callable[[], T], result_url: Callable[[T], str]) -> T:
     """Run `create` once per token; raise AlreadySubmitted for a token seen before."""
     try:

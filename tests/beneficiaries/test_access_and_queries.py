@@ -1,0 +1,150 @@
+"""Every page of the counsellor workspace: refused to the city and to strangers,
+and answered in a number of queries that does not grow with the data."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from beneficiaries.enums import OutcomeKind, Partner
+from beneficiaries.models import Outcome, Referral, Topic
+
+from ..conftest import make_permanence, make_person, make_visit
+
+pytestmark = pytest.mark.django_db
+
+
+def add_activity(venue, day, n):
+    """n persons, each with two visits (with topics and a referral) and an outcome."""
+    topics = list(Topic.objects.all()[:2])
+    for i in range(n):
+        person = make_person(f"Nom{i}{day:%j}", "Prénom")
+        for offset in (0, 7):
+            permanence, _ = venue.permanences.get_or_create(
+                date=day - datetime.timedelta(days=offset),
+                start_time=datetime.time(9, 30),
+                defaults={"end_time": datetime.time(12, 30), "status": "held"},
+            )
+            visit = make_visit(
+                person, permanence, next_step="CV", next_step_due=day - datetime.timedelta(days=1)
+            )
+            visit.topics.set(topics)
+            Referral.objects.create(
+                beneficiary=person,
+                visit=visit,
+                partner=Partner.PLIE,
+                proposed_on=permanence.date - datetime.timedelta(days=60),
+            )
+        Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDD, start_date=day)
+    return person
+
+
+@pytest.fixture
+def data(venue, today):
+    person = add_activity(venue, today, 2)
+    permanence = person.visits.first().permanence
+    free = make_permanence(venue, today, start="14:00", end="17:00")
+    return {
+        "pk": person.pk,
+        "permanence_pk": permanence.pk,
+        "free_permanence_pk": free.pk,
+        "outcome_pk": person.outcomes.get().pk,
+    }
+
+
+# (url name, arguments from `data`, query string)
+PAGES = [
+    ("permanences:today", [], ""),
+    ("beneficiaries:desk", ["permanence_pk"], ""),
+    ("beneficiaries:search", [], "?q=nom"),
+    ("beneficiaries:create", [], ""),
+    ("beneficiaries:detail", ["pk"], ""),
+    ("beneficiaries:edit", ["pk"], ""),
+    ("beneficiaries:notice", [], ""),
+    ("beneficiaries:visit_create", ["pk", "free_permanence_pk"], ""),
+    ("beneficiaries:outcome_create", ["pk"], ""),
+    ("beneficiaries:outcome_edit", ["pk", "outcome_pk"], ""),
+    ("beneficiaries:followups", [], ""),
+    ("beneficiaries:list", [], "?order=-dernier_rdv"),
+    ("beneficiaries:visits", [], "?order=lieu"),
+]
+POSTS = [
+    ("permanences:hold", ["permanence_pk"]),
+    ("permanences:cancel", ["permanence_pk"]),
+    ("beneficiaries:notice_given", ["pk"]),
+    ("beneficiaries:next_step_done", ["pk"]),
+    ("beneficiaries:referral_status", ["pk"]),
+]
+
+
+def url_of(name, args, data, query=""):
+    return reverse(name, args=[data[a] for a in args]) + query
+
+
+@pytest.mark.parametrize(("name", "args", "query"), PAGES, ids=[p[0] for p in PAGES])
+def test_the_city_gets_403_and_strangers_the_login_page(client, city, data, name, args, query):
+    url = url_of(name, args, data, query)
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    client.force_login(city)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "args"), POSTS, ids=[p[0] for p in POSTS])
+def test_the_city_cannot_post_either(client, city, data, name, args):
+    client.force_login(city)
+    assert client.post(reverse(name, args=[data[a] for a in args]), {"status": "done"}).status_code == 403
+
+
+def test_unknown_ids_are_404(client, counsellor):
+    client.force_login(counsellor)
+    for url in (
+        reverse("beneficiaries:detail", args=[999999]),
+        reverse("beneficiaries:desk", args=[999999]),
+        reverse("beneficiaries:visit_create", args=[999999, 999999]),
+        reverse("permanences:cancel", args=[999999]),
+    ):
+        assert client.get(url).status_code == 404
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize(("name", "args", "query"), PAGES, ids=[p[0] for p in PAGES])
+def test_query_counts_do_not_grow_with_the_data(client, counsellor, venue, today, data, name, args, query):
+    client.force_login(counsellor)
+    url = url_of(name, args, data, query)
+    with_two = queries_for(client, url)
+    add_activity(venue, today, 3)
+    assert queries_for(client, url) == with_two
+
+
+# Pinned counts on the main pages (two rows per relation, see `data`).
+# Each starts with the session, the user and the user's roles (3 queries).
+PINNED = {
+    # + planning (savepoint, weekly slots, release: no slot today here),
+    #   today's sessions and their counsellors, the venues of the ad hoc form
+    "permanences:today": 9,
+    # + the session, its visits, their topics
+    "beneficiaries:desk": 6,
+    # + the file, today's sessions, outcomes, referrals, visits, their topics and referrals
+    "beneficiaries:detail": 10,
+    # + referrals awaiting a result, next steps due, persons not seen
+    "beneficiaries:followups": 6,
+    # + count, page rows, quarters and venues of the filter form
+    "beneficiaries:list": 7,
+}
+
+
+@pytest.mark.parametrize("name", list(PINNED))
+def test_pinned_query_counts(client, counsellor, data, django_assert_num_queries, name):
+    client.force_login(counsellor)
+    args = next(a for n, a, _ in PAGES if n == name)
+    with django_assert_num_queries(PINNED[name]):
+        client.get(url_of(name, args, data))
