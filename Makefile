@@ -45,3 +45,7 @@ sysdeps-test:
 
 test: $(VENV)/.installed sysdeps-test lint
 	@scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks: each on a throwaway PostgreSQL, figures printed (see docs/BENCHMARKS.md).
+bench-search: $(VENV)/.installed sysdeps-test
+	@scripts/with-postgres.sh sh -c 'DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py migrate -v0 && DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py bench_search'

@@ -71,7 +71,7 @@ def next_ref(year: int | None = None) -> str:
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
 _DATE_TYPED = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-_REF_TYPED = re.compile(r"^\s*\d{4}-\d+\s*$")
+_REF_TYPED = re.compile(r"^\d{4}-\d{5,}$")
 
 
 def _typed_date(text: str) -> datetime.date | None:
@@ -100,13 +100,13 @@ class BeneficiaryQuerySet(models.QuerySet):
         if birth_date is not None:
             return self.filter(birth_date=birth_date).order_by("search_key", "pk")
         if _REF_TYPED.match(text):
-            return self.filter(ref__iexact=text).order_by("pk")
+            return self.filter(ref=text).order_by("pk")
         if looks_like_phone(text):
-            digits = phone_digits(text)
-            stored_digits = Replace(Replace(Replace("phone", Value(" ")), Value(".")), Value("-"))
+            # Stored phones are normalised ("06 12 34 56 78"): compare digits
+            # with the expression the trigram index of migration 0003 covers.
             return (
-                self.alias(phone_digits=stored_digits)
-                .filter(Q(phone_digits__contains=digits) | Q(ref__endswith=digits))
+                self.alias(phone_digits=Replace("phone", Value(" "), Value("")))
+                .filter(phone_digits__contains=phone_digits(text))
                 .order_by("search_key", "pk")
             )
         key = normalise(text)
