@@ -16,3 +16,16 @@ def home(request):
     if is_admin(request.user):
         return redirect("admin:index")
     return render(request, "no_role.html")
+
+
+def csrf_failure(request, reason=""):
+    """A French 403 for a missing or stale CSRF token (the reason stays in the server log only)."""
+    return render(
+        request,
+        "403.html",
+        {
+            "message": "Le formulaire a expiré ou n'a pas pu être vérifié. "
+            "Revenez à la page précédente, rechargez-la, puis envoyez-le de nouveau."
+        },
+        status=403,
+    )

@@ -1,11 +1,13 @@
 """Shared fixtures: a fixed cast of users, one per role, and small factories."""
 
 import datetime
+import importlib
 import io
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
@@ -112,6 +114,25 @@ def demo_db(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
+
+
+# Data migrations whose rows (role groups, topics) the tests rely on.
+REFERENCE_DATA = [
+    ("permanences.migrations.0002_role_groups", "create_groups"),
+    ("beneficiaries.migrations.0002_topics", "create_topics"),
+]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Replay the data migrations in a transactional test.
+
+    Transactional tests empty the database after each test. Django's serialized
+    rollback would restore these rows, but Playwright's event loop hides the
+    serialized copy from the test thread's connection, so they are replayed.
+    """
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture

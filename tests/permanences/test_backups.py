@@ -1,0 +1,102 @@
+"""backup and restore: a PostgreSQL dump restored into a fresh database holds
+the same rows and gives the same bilan."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from permanences.backups import restore
+
+from ..conftest import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+FRESH = "restored_backup_test"
+
+CONTENT = """
+import json, django
+django.setup()
+from django.apps import apps
+from reporting.bilan import compute_bilan
+rows = {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.managed and not m._meta.proxy}
+print(json.dumps({"rows": rows, "bilans": {y: compute_bilan(y).as_dict() for y in range(2019, %d)}}))
+"""
+
+
+def content(database_name):
+    """Row counts of every table and the bilan of every year, read by a separate process."""
+    params = connection.settings_dict
+    url = (
+        f"postgres://{params['USER']}:{params['PASSWORD']}@{params['HOST']}:{params['PORT']}/{database_name}"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", CONTENT % (timezone.localdate().year + 1)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def fresh_database(reference_data):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {FRESH}")
+        cursor.execute(f"CREATE DATABASE {FRESH}")
+    yield {**connection.settings_dict, "NAME": FRESH}
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {FRESH} WITH (FORCE)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_restored_into_a_fresh_database_has_the_same_rows_and_bilan(tmp_path, fresh_database):
+    call_command("seed_demo", password=DEMO_PASSWORD, stdout=io.StringIO())
+    dump = tmp_path / "sauvegarde.dump"
+    out = io.StringIO()
+    call_command("backup", str(dump), stdout=out)
+    assert dump.is_file() and oct(dump.stat().st_mode)[-3:] == "600"
+
+    restore(dump, fresh_database)
+    restored, original = content(FRESH), content(connection.settings_dict["NAME"])
+    assert restored["rows"]["beneficiaries.Visit"] > 1000
+    assert restored == original
+
+
+def test_restore_asks_for_confirmation(tmp_path):
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore", str(tmp_path / "x.dump"))
+
+
+def test_restore_of_a_missing_file_says_so(tmp_path):
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("restore", str(tmp_path / "absent.dump"), yes=True)
+
+
+def test_sqlite_backup_is_a_consistent_copy_and_restores(tmp_path):
+    import sqlite3
+    from contextlib import closing
+
+    from permanences.backups import backup
+
+    live = tmp_path / "demo.sqlite3"
+    with closing(sqlite3.connect(live)) as db, db:
+        db.execute("CREATE TABLE t (x INTEGER)")
+        db.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(100)])
+    settings = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(live)}
+    dump = backup(tmp_path / "copie.sqlite3", settings)
+    with closing(sqlite3.connect(live)) as db, db:
+        db.execute("DELETE FROM t")
+    restore(dump, settings)
+    with closing(sqlite3.connect(live)) as db:
+        assert db.execute("SELECT count(*), sum(x) FROM t").fetchone() == (100, 4950)
