@@ -13,6 +13,8 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("permanences/", include("permanences.urls")),
+    # Public, no login: the address the city links to must not change.
+    path("permanences-emploi/", include("permanences.public_urls")),
     path("bilans/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]
