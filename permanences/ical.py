@@ -54,5 +54,11 @@ def sessions_calendar(
     )
     # Outlook reads this older property instead of REFRESH-INTERVAL.
     calendar.add("X-PUBLISHED-TTL", "PT12H")
-    calendar.add_missing_timezones()
+    if sessions:
+        # Only the time-zone transitions around the sessions, not 1970 to 2038.
+        dates = [s.date for s in sessions]
+        calendar.add_missing_timezones(
+            first_date=min(dates) - datetime.timedelta(days=1),
+            last_date=max(dates) + datetime.timedelta(days=1),
+        )
     return calendar.to_ical()

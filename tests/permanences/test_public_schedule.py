@@ -267,6 +267,8 @@ def test_the_feed_parses_back_with_every_coming_session(client, territory, today
     assert calendar["VERSION"] == "2.0"
     assert calendar["PRODID"]
     assert [tz.tz_name for tz in calendar.timezones] == ["Europe/Paris"]
+    # The time zone covers the sessions' period only, not 1970 to 2038.
+    assert b"1970" not in calendar.to_ical()
     events = calendar.events
     expected = schedule.all_sessions(schedule.venue_schedules(day=today, weeks=schedule.FEED_WEEKS))
     assert len(events) == len(expected) > 20
