@@ -384,6 +384,15 @@ def test_an_unknown_or_inactive_venue_is_a_french_404(client, territory, name):
     assert client.get(reverse(name, args=[1]).replace("/1/", "/abc/")).status_code == 404
 
 
+@pytest.mark.parametrize("role", [None, "counsellor"])
+def test_an_unknown_address_is_a_french_404_for_everyone(client, request, role):
+    if role:
+        client.force_login(request.getfixturevalue(role))
+    response = client.get("/permanences-emploi/nulle-part/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()
+
+
 def test_the_public_pages_only_answer_get(client, territory):
     assert client.post(reverse("public:schedule")).status_code == 405
     assert client.post(reverse("public:feed")).status_code == 405
