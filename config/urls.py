@@ -14,6 +14,8 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("permanences/", include("permanences.urls")),
     path("personnes/", include("beneficiaries.urls")),
+    # Public, no login: the address the city links to must not change.
+    path("permanences-emploi/", include("permanences.public_urls")),
     path("bilans/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 
-from .models import Permanence, Quarter, Venue, WeeklySlot
+from .models import Permanence, PublicInfo, Quarter, Venue, WeeklySlot
 
 User = get_user_model()
 
@@ -49,8 +49,8 @@ class WeeklySlotInline(admin.TabularInline):
 
 @admin.register(Venue)
 class VenueAdmin(AuditedAdmin):
-    list_display = ("name", "kind", "quarter", "city", "is_active", "is_example")
-    list_filter = ("is_active", "kind", "is_example", "quarter")
+    list_display = ("name", "kind", "quarter", "city", "is_active", "is_example", "publish_counsellors")
+    list_filter = ("is_active", "kind", "is_example", "publish_counsellors", "quarter")
     list_select_related = ("quarter",)
     search_fields = ("name", "address", "quarter__name")
     autocomplete_fields = ("quarter",)
@@ -74,6 +74,19 @@ class PermanenceAdmin(AuditedAdmin):
     search_fields = ("venue__name", "cancel_reason")
     autocomplete_fields = ("venue", "counsellors", "slot")
     date_hierarchy = "date"
+
+
+@admin.register(PublicInfo)
+class PublicInfoAdmin(AuditedAdmin):
+    """The texts of the public schedule and posters: one row, never deleted."""
+
+    list_display = ("__str__", "organiser", "updated_at")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not PublicInfo.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.unregister(User)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -95,6 +97,19 @@ class Venue(TimestampedModel):
         default=False,
         help_text="Lieu d'exemple créé à l'installation : à renommer ou remplacer par le lieu réel.",
     )
+    access_info = models.CharField(
+        "accès",
+        max_length=255,
+        blank=True,
+        help_text="Publié sur la page publique et l'affiche : transports, entrée, accessibilité "
+        "(ex. « Métro Croix de Chavaux, entrée par la cour »).",
+    )
+    publish_counsellors = models.BooleanField(
+        "publier les noms des conseillers",
+        default=False,
+        help_text="Si la case est cochée, les noms des conseillers des créneaux de ce lieu "
+        "apparaissent sur la page publique et l'affiche. Sinon, aucun nom n'est publié.",
+    )
 
     objects = VenueQuerySet.as_manager()
 
@@ -118,16 +133,24 @@ class Venue(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def full_address(self) -> str:
+        town = " ".join(part for part in (self.postal_code, self.city) if part)
+        return ", ".join(part for part in (self.address, town) if part)
+
 
 class WeeklySlotQuerySet(models.QuerySet):
+    def valid_during(self, start, end):
+        """Slots of active venues valid on at least one day of [start, end]."""
+        return self.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=start),
+            venue__is_active=True,
+            valid_from__lte=end,
+        )
+
     def valid_on(self, day):
         """Slots of active venues that open on this date."""
-        return self.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=day),
-            venue__is_active=True,
-            weekday=day.weekday(),
-            valid_from__lte=day,
-        )
+        return self.valid_during(day, day).filter(weekday=day.weekday())
 
     def for_listing(self):
         return self.select_related("venue__quarter").prefetch_related("counsellors")
@@ -175,6 +198,18 @@ class WeeklySlot(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.venue} — {self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def dates_between(self, start: datetime.date, end: datetime.date):
+        """The dates of [start, end] on which this slot opens, in order."""
+        first = max(start, self.valid_from)
+        last = end if self.valid_until is None else min(end, self.valid_until)
+        day = first + datetime.timedelta(days=(self.weekday - first.weekday()) % 7)
+        while day <= last:
+            yield day
+            day += datetime.timedelta(weeks=1)
 
 
 class PermanenceQuerySet(models.QuerySet):
@@ -283,3 +318,102 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(self.key)
+
+
+PUBLIC_INFO_PK = 1
+
+
+class PublicInfoQuerySet(models.QuerySet):
+    def current(self) -> "PublicInfo":
+        """The texts an admin has saved, or the default texts (nothing is written)."""
+        return self.filter(pk=PUBLIC_INFO_PK).first() or PublicInfo(pk=PUBLIC_INFO_PK)
+
+
+class PublicInfo(TimestampedModel):
+    """The texts of the public schedule, the posters and the calendar feeds (one row).
+
+    List fields hold one item a line, so that an admin edits them as plain text.
+    """
+
+    organiser = models.CharField(
+        "organisé par",
+        max_length=200,
+        blank=True,
+        help_text="Qui tient les permanences, ex. « Association Aurore, avec la Ville de Montreuil ».",
+    )
+    introduction = models.TextField(
+        "présentation",
+        default="Un accueil gratuit, sans rendez-vous, au cœur des quartiers : une conseillère ou un "
+        "conseiller emploi vous reçoit, vous écoute et vous accompagne dans vos démarches.",
+    )
+    services = models.TextField(
+        "ce que propose la permanence",
+        help_text="Un élément par ligne.",
+        default="Faire le point sur votre projet professionnel\n"
+        "Rédiger ou mettre à jour votre CV et vos lettres de motivation\n"
+        "Chercher des offres d'emploi et de formation\n"
+        "Vous aider dans vos démarches en ligne (France Travail, candidatures)\n"
+        "Préparer un entretien d'embauche\n"
+        "Vous orienter vers le bon service partenaire",
+    )
+    what_to_bring = models.TextField(
+        "à apporter",
+        help_text="Un élément par ligne.",
+        default="Une pièce d'identité ou un titre de séjour\n"
+        "Votre CV, si vous en avez un\n"
+        "Votre identifiant France Travail, si vous êtes inscrit·e\n"
+        "Les courriers ou offres d'emploi dont vous voulez parler",
+    )
+    partners = models.TextField(
+        "services partenaires",
+        help_text="Un élément par ligne.",
+        default="France Travail\n"
+        "Mission locale (16–25 ans)\n"
+        "Cap emploi (personnes en situation de handicap)\n"
+        "PLIE (plan local pour l'insertion et l'emploi)\n"
+        "Service RSA du Département\n"
+        "Structures d'insertion par l'activité économique\n"
+        "Organismes de formation",
+    )
+    contact = models.CharField(
+        "contact",
+        max_length=255,
+        blank=True,
+        help_text="Coordonnées publiques de l'association (jamais celles d'une personne accompagnée).",
+    )
+
+    objects = PublicInfoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "informations publiques"
+        verbose_name_plural = "informations publiques"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=PUBLIC_INFO_PK),
+                name="public_info_single_row",
+                violation_error_message="Les informations publiques tiennent en une seule fiche.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Informations publiques"
+
+    def save(self, *args, **kwargs):
+        self.pk = PUBLIC_INFO_PK
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def _lines(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def service_list(self) -> list[str]:
+        return self._lines(self.services)
+
+    @property
+    def what_to_bring_list(self) -> list[str]:
+        return self._lines(self.what_to_bring)
+
+    @property
+    def partner_list(self) -> list[str]:
+        return self._lines(self.partners)

@@ -9,11 +9,6 @@ from .enums import PermanenceStatus
 from .models import Permanence, Venue, WeeklySlot
 
 
-def _days(start: datetime.date, end: datetime.date):
-    for offset in range((end - start).days + 1):
-        yield start + datetime.timedelta(days=offset)
-
-
 @transaction.atomic
 def permanences_plan(*, start: datetime.date, end: datetime.date) -> int:
     """Create the planned sessions of [start, end] from the weekly slots.
@@ -23,11 +18,7 @@ def permanences_plan(*, start: datetime.date, end: datetime.date) -> int:
     Returns the number of sessions created. A constant number of queries
     whatever the length of the period.
     """
-    slots = list(
-        WeeklySlot.objects.filter(venue__is_active=True, valid_from__lte=end)
-        .exclude(valid_until__lt=start)
-        .prefetch_related("counsellors")
-    )
+    slots = list(WeeklySlot.objects.valid_during(start, end).prefetch_related("counsellors"))
     if not slots:
         return 0
     existing = set(
@@ -36,12 +27,8 @@ def permanences_plan(*, start: datetime.date, end: datetime.date) -> int:
         )
     )
     wanted: list[tuple[Permanence, WeeklySlot]] = []
-    for day in _days(start, end):
-        for slot in slots:
-            if slot.weekday != day.weekday() or slot.valid_from > day:
-                continue
-            if slot.valid_until is not None and slot.valid_until < day:
-                continue
+    for slot in slots:
+        for day in slot.dates_between(start, end):
             key = (slot.venue_id, day, slot.start_time)
             if key in existing:
                 continue

@@ -1,12 +1,17 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import perms
+from . import perms, schedule
 from .forms import AdHocForm, CancelForm
-from .models import Permanence
+from .ical import sessions_calendar
+from .models import Permanence, PublicInfo, Venue
+from .pdf import render_pdf
 from .services import PermanenceError, permanence_cancel, permanence_hold, permanence_open, permanences_plan
 
 
@@ -74,3 +79,70 @@ def cancel(request, pk: int):
             messages.success(request, "Permanence annulée.")
             return redirect("permanences:today")
     return render(request, "permanences/cancel.html", {"permanence": permanence, "form": form})
+
+
+# --- public pages: no login, nothing personal --------------------------------
+
+
+def get_public_venue(venue_pk: int) -> Venue:
+    """An active venue, or a 404 (an inactive venue has no public schedule)."""
+    return get_object_or_404(Venue.objects.active().select_related("quarter"), pk=venue_pk)
+
+
+@login_not_required
+@require_GET
+def public_schedule(request):
+    """Où et quand ? The drop-ins by quarter and venue, for residents and partners."""
+    day = timezone.localdate()
+    return render(
+        request,
+        "permanences/public/schedule.html",
+        {
+            "day": day,
+            "weeks": schedule.PAGE_WEEKS,
+            "quarters": schedule.public_schedule(day=day, weeks=schedule.PAGE_WEEKS),
+            "info": PublicInfo.objects.current(),
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def calendar_feed(request, venue_pk: int | None = None):
+    """The coming sessions of every venue, or of one, as an iCalendar feed."""
+    venue = get_public_venue(venue_pk) if venue_pk is not None else None
+    schedules = schedule.venue_schedules(day=timezone.localdate(), weeks=schedule.FEED_WEEKS, venue=venue)
+    body = sessions_calendar(
+        schedule.all_sessions(schedules),
+        venue=venue,
+        domain=request.get_host().partition(":")[0],
+        page_url=request.build_absolute_uri(reverse("public:schedule")),
+        info=PublicInfo.objects.current(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    filename = f"permanences-emploi-{venue.pk}.ics" if venue else "permanences-emploi.ics"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_not_required
+@require_GET
+def venue_poster(request, venue_pk: int):
+    """An A4 poster of one venue's drop-in, for its notice board."""
+    venue = get_public_venue(venue_pk)
+    day = timezone.localdate()
+    schedules = schedule.venue_schedules(day=day, weeks=schedule.PAGE_WEEKS, venue=venue)
+    pdf = render_pdf(
+        "permanences/public/poster.pdf.html",
+        {
+            "day": day,
+            "venue": venue,
+            "schedule": schedules[0] if schedules else schedule.VenueSchedule(venue),
+            "info": PublicInfo.objects.current(),
+            "page_url": request.build_absolute_uri(reverse("public:schedule")),
+        },
+        stylesheet="permanences/poster.css",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="affiche-permanence-emploi-{venue.pk}.pdf"'
+    return response

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.models import Beneficiary, Outcome, Referral, RefSequence, Topic, Visit
-from permanences.models import Permanence, Quarter, Venue, WeeklySlot
+from permanences.models import PUBLIC_INFO_PK, Permanence, PublicInfo, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
 from .conftest import make_permanence, make_person, make_visit
@@ -57,6 +57,7 @@ FACTORIES = {
         valid_from=datetime.date(2020, 1, 1),
     ),
     Permanence: _permanence,
+    PublicInfo: lambda: PublicInfo.objects.get_or_create(pk=PUBLIC_INFO_PK)[0],
     User: _user,
     Group: lambda: Group.objects.create(name=f"groupe {next(counter)}"),
     Beneficiary: lambda: make_person(f"Nom{next(counter)}", "Prénom", quarter=Quarter.objects.first()),
@@ -76,8 +77,8 @@ FACTORIES = {
     RefSequence: lambda: RefSequence.objects.create(year=2000 + next(counter)),
     PublishedBilan: lambda: PublishedBilan.objects.create(year=2020, figures={"persons": 1}),
 }
-# Read-only by design: a counter must never be set by hand.
-NO_ADD_PAGE = {RefSequence}
+# Read-only by design: a counter must never be set by hand. One row only: the public texts.
+NO_ADD_PAGE = {RefSequence, PublicInfo}
 
 
 def admin_url(model, page, *args):

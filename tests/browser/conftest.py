@@ -1,4 +1,15 @@
+import datetime
+from types import SimpleNamespace
+
 import pytest
+from playwright.sync_api import expect
+
+from beneficiaries.models import Topic
+from permanences.enums import PermanenceStatus
+from permanences.models import Quarter, Venue, WeeklySlot
+
+from ..conftest import PASSWORD, make_permanence, make_person, make_visit
+from . import a11y
 
 # The live server reads the database from its own thread: the data must be
 # committed (transactional tests, the database is emptied after each one).
@@ -20,3 +31,88 @@ def login(page, live_server):
         return page
 
     return _login
+
+
+@pytest.fixture
+def site(counsellor, coordinator, today):
+    """A small territory with something on every page: today's sessions, a coming
+    cancellation, and last year's activity for the dashboards."""
+    bel_air = Quarter.objects.create(name="Bel Air – Grands Pêchers", is_priority=True)
+    morillon = Quarter.objects.create(name="Montreau – Le Morillon")
+    grand_air = Venue.objects.create(
+        name="Centre social Grand Air",
+        quarter=bel_air,
+        address="40 rue du Bel Air",
+        postal_code="93100",
+        city="Montreuil",
+        access_info="Bus 122, arrêt Bel Air",
+    )
+    esperanto = Venue.objects.create(name="Centre social Espéranto", quarter=morillon, city="Montreuil")
+    valid_from = datetime.date(2015, 1, 1)
+    for venue, weekday, start, end in [
+        (grand_air, today.weekday(), "09:30", "12:30"),
+        (grand_air, (today.weekday() + 3) % 7, "14:00", "17:00"),
+        (esperanto, today.weekday(), "14:00", "17:00"),
+        (esperanto, (today.weekday() + 1) % 7, "09:30", "12:30"),
+    ]:
+        slot = WeeklySlot.objects.create(
+            venue=venue,
+            weekday=weekday,
+            start_time=datetime.time.fromisoformat(start),
+            end_time=datetime.time.fromisoformat(end),
+            valid_from=valid_from,
+        )
+        slot.counsellors.add(counsellor if venue == grand_air else coordinator)
+    closure = make_permanence(
+        grand_air, today + datetime.timedelta(weeks=1), status=PermanenceStatus.CANCELLED
+    )
+    last_year = datetime.date(today.year - 1, 6, 15)
+    people = [make_person("Martin", "Élodie"), make_person("Diallo", "Moussa", sex="M")]
+    for n, venue in enumerate([grand_air, esperanto]):
+        held = make_permanence(venue, last_year + datetime.timedelta(days=n))
+        for person in people:
+            make_visit(person, held, counsellor=counsellor).topics.set(Topic.objects.all()[:2])
+    # A session today outside the slots' hours, for the desk and the visit form.
+    session = make_permanence(grand_air, today, start="18:00", end="20:00")
+    return SimpleNamespace(venues=[grand_air, esperanto], closure=closure, people=people, session=session)
+
+
+@pytest.fixture
+def check_page(page, browser, live_server, login, artefacts):
+    """Load a page at a phone and a desktop width, as a role's user or anonymously.
+
+    With the real CSP: screenshots (test-artefacts/pages/), no console error (a
+    CSP violation is one), one main and one h1, no sideways scrolling, keyboard
+    use. Then axe-core at both widths (reports in test-artefacts/axe/): any
+    violation of impact serious or critical fails.
+    """
+
+    def _check(path: str, name: str, *, username: str | None = None, status: int = 200):
+        if username is not None:
+            login(username, PASSWORD)
+            expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+        errors = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        url = live_server.url + path
+        response = page.goto(url)
+        assert response.status == status, url
+        if status != 200:
+            errors[:] = [e for e in errors if not e.startswith("Failed to load resource")]
+        for width, viewport in a11y.VIEWPORTS.items():
+            page.set_viewport_size(viewport)
+            a11y.assert_page_structure(page)
+            page.screenshot(path=artefacts / "pages" / f"{name}-{width}.png", full_page=True)
+        a11y.assert_keyboard_usable(page)
+        assert errors == [], errors
+
+        axe = a11y.axe_page(browser, page.context.storage_state())
+        try:
+            axe.goto(url)
+            for width, viewport in a11y.VIEWPORTS.items():
+                axe.set_viewport_size(viewport)
+                a11y.assert_no_serious_violations(axe, artefacts / "axe" / f"{name}-{width}.json")
+        finally:
+            axe.context.close()
+
+    return _check
