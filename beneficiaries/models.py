@@ -298,6 +298,9 @@ class Beneficiary(AuditedModel):
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_name} ({self.ref})"
 
+    def audit_file_ref(self) -> str:
+        return self.ref
+
     def fill_derived_fields(self) -> None:
         self.search_key = search_key(self.last_name, self.first_name)
         self.phone = normalise_phone(self.phone)
@@ -432,6 +435,9 @@ class Visit(AuditedModel):
     def __str__(self) -> str:
         return f"Rendez-vous du {self.date:%d/%m/%Y}"
 
+    def audit_file_ref(self) -> str:
+        return self.beneficiary.ref
+
     def fill_derived_fields(self) -> None:
         self.date = self.permanence.date
 
@@ -520,6 +526,9 @@ class Referral(AuditedModel):
     def __str__(self) -> str:
         return f"{self.get_partner_display()} ({self.proposed_on:%d/%m/%Y})"
 
+    def audit_file_ref(self) -> str:
+        return self.beneficiary.ref
+
 
 class OutcomeQuerySet(models.QuerySet):
     def starting_in(self, year: int):
@@ -575,3 +584,6 @@ class Outcome(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} à partir du {self.start_date:%d/%m/%Y}"
+
+    def audit_file_ref(self) -> str:
+        return self.beneficiary.ref

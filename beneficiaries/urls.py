@@ -16,6 +16,7 @@ urlpatterns = [
     path("accueil/<int:pk>/", views.desk, name="desk"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.edit, name="edit"),
+    path("<int:pk>/journal/", views.trail, name="trail"),
     path("<int:pk>/notice-remise/", views.notice_given, name="notice_given"),
     path("<int:pk>/rendez-vous/<int:permanence_pk>/", views.visit_create, name="visit_create"),
     path("<int:pk>/sorties/nouvelle/", views.outcome_form, name="outcome_create"),

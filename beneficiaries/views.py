@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,6 +10,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.enums import AuditAction
+from audit.models import AuditEntry
+from audit.services import audit_record
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
 from permanences.submissions import AlreadySubmitted, check_not_submitted, new_token, submit_once
@@ -49,8 +53,12 @@ def require_files(request, *, edit: bool = False) -> None:
 
 
 def get_beneficiary_for_user(request, pk: int, *, edit: bool = False) -> Beneficiary:
+    """The file, for a role that may see it; every page that shows it is a recorded read."""
     require_files(request, edit=edit)
-    return get_object_or_404(Beneficiary.objects.select_related("quarter"), pk=pk)
+    person = get_object_or_404(Beneficiary.objects.select_related("quarter"), pk=pk)
+    if request.method == "GET":
+        audit_record(action=AuditAction.VIEW, user=request.user, obj=person)
+    return person
 
 
 def get_permanence_for_desk(request, pk: int) -> Permanence:
@@ -164,7 +172,7 @@ def detail(request, pk: int):
             "today_permanences": Permanence.objects.on(today)
             .exclude(status=PermanenceStatus.CANCELLED)
             .select_related("venue"),
-            "status_form": ReferralStatusForm(),
+            "can_manage": perms.can_manage_files(request.user),
         },
     )
 
@@ -225,6 +233,20 @@ def edit(request, pk: int):
         "beneficiaries/edit.html",
         {"person": person, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def trail(request, pk: int):
+    """Who read or changed this file, and when (coordination only)."""
+    if not perms.can_manage_files(request.user):
+        raise PermissionDenied
+    person = get_beneficiary_for_user(request, pk)
+    page = Paginator(AuditEntry.objects.for_file(person.ref), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "beneficiaries/trail.html",
+        {"person": person, "page": page, "query": "", "retention_days": settings.AUDIT_RETENTION_DAYS},
     )
 
 

@@ -52,7 +52,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
-    # The project, layered: permanences <- beneficiaries <- reporting.
+    # The project, layered: audit <- permanences <- beneficiaries <- reporting.
+    "audit",
     "permanences",
     "beneficiaries",
     "reporting",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "audit.context.CurrentUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -195,3 +197,5 @@ LOGGING = {
 # Domain settings.
 # Files with no contact for this many days are anonymised (RGPD retention).
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", 2 * 365))
+# Entries of the audit trail are kept this many days (purge_audit).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 365))

@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit.enums import AuditAction
+from audit.models import AuditEntry
 from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.models import Beneficiary, Outcome, Referral, RefSequence, Topic, Visit
 from permanences.models import PUBLIC_INFO_PK, Permanence, PublicInfo, Quarter, Venue, WeeklySlot
@@ -76,9 +78,10 @@ FACTORIES = {
     ),
     RefSequence: lambda: RefSequence.objects.create(year=2000 + next(counter)),
     PublishedBilan: lambda: PublishedBilan.objects.create(year=2020, figures={"persons": 1}),
+    AuditEntry: lambda: AuditEntry.objects.create(action=AuditAction.LOGIN, username="x"),
 }
 # Read-only by design: a counter must never be set by hand. One row only: the public texts.
-NO_ADD_PAGE = {RefSequence, PublicInfo}
+NO_ADD_PAGE = {RefSequence, PublicInfo, AuditEntry}
 
 
 def admin_url(model, page, *args):

@@ -133,8 +133,9 @@ PINNED = {
     "permanences:today": 9,
     # + the session, its visits, their topics
     "beneficiaries:desk": 6,
-    # + the file, today's sessions, outcomes, referrals, visits, their topics and referrals
-    "beneficiaries:detail": 10,
+    # + the file, the audit entry of this read, today's sessions, outcomes,
+    #   referrals, visits, their topics and referrals
+    "beneficiaries:detail": 11,
     # + referrals awaiting a result, next steps due, persons not seen
     "beneficiaries:followups": 6,
     # + count, page rows, quarters and venues of the filter form

@@ -38,6 +38,7 @@ PAGES = [
     ("beneficiaries:list", {}, "coordinator"),
     ("beneficiaries:visits", {}, "counsellor"),
     ("beneficiaries:notice", {}, "counsellor"),
+    ("beneficiaries:trail", lambda site: {"pk": site.people[0].pk}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
 ]

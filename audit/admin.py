@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: nobody edits or deletes the trail (purge_audit applies the retention)."""
+
+    list_display = ("at", "username", "action", "object_type", "object_id", "file_ref")
+    list_filter = ("action", "object_type")
+    search_fields = ("username", "file_ref", "object_id")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Création"
+    CHANGE = "change", "Modification"
+    DELETE = "delete", "Suppression"
+    VIEW = "view", "Consultation"
+    EXPORT = "export", "Export nominatif"
+    IMPORT = "import", "Import"
+    MERGE = "merge", "Fusion de dossiers"
+    ANONYMISE = "anonymise", "Anonymisation"
+    ACCESS_REQUEST = "access_request", "Droit d'accès (document remis)"
+    LOGIN = "login", "Connexion"
+    LOGOUT = "logout", "Déconnexion"
+    LOGIN_FAILED = "login_failed", "Échec de connexion"

@@ -1,0 +1,136 @@
+"""The audit trail: who, when, what, on which object — never names or notes;
+nobody edits or deletes it; a command applies the 12-month retention."""
+
+import datetime
+import io
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.enums import AuditAction
+from audit.models import AuditEntry
+from audit.services import audit_record
+from beneficiaries.models import Beneficiary
+
+from ..conftest import PASSWORD, make_permanence, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def actions(**filters):
+    return list(AuditEntry.objects.filter(**filters).order_by("pk").values_list("action", flat=True))
+
+
+def test_create_change_and_read_of_a_file_are_recorded_with_the_user(client, counsellor):
+    client.force_login(counsellor)
+    data = {"token": str(uuid.uuid4()), "last_name": "Lefèvre", "first_name": "Zoé", "sex": "F"}
+    client.post(reverse("beneficiaries:create"), data)
+    person = Beneficiary.objects.get()
+    client.get(reverse("beneficiaries:detail", args=[person.pk]))
+    assert actions(file_ref=person.ref) == [AuditAction.CREATE, AuditAction.VIEW]
+    entry = AuditEntry.objects.filter(file_ref=person.ref).last()
+    assert (entry.user, entry.username, entry.object_type) == (
+        counsellor,
+        "alice",
+        "beneficiaries.beneficiary",
+    )
+    assert entry.at.tzinfo is not None and entry.at.utcoffset() == datetime.timedelta(0)
+
+
+def test_visits_and_their_file_are_linked_in_the_trail(client, counsellor, venue, today):
+    person = make_person()
+    permanence = make_permanence(venue, today)
+    client.force_login(counsellor)
+    client.post(
+        reverse("beneficiaries:visit_create", args=[person.pk, permanence.pk]),
+        {
+            "token": str(uuid.uuid4()),
+            "notes": "Notes confidentielles",
+            "orientations-TOTAL_FORMS": "1",
+            "orientations-INITIAL_FORMS": "0",
+            "orientations-0-partner": "plie",
+            "orientations-0-detail": "",
+        },
+    )
+    types = set(AuditEntry.objects.filter(file_ref=person.ref).values_list("object_type", flat=True))
+    assert "beneficiaries.visit" in types
+
+
+def test_no_name_or_note_is_ever_copied_into_the_trail(client, counsellor, admin_user, venue, today):
+    person = make_person("Zyxwvut", "Qwertyuiop", phone="06 39 98 77 66")
+    client.force_login(admin_user)
+    client.post(reverse("admin:beneficiaries_beneficiary_delete", args=[person.pk]), {"post": "yes"})
+    assert AuditAction.DELETE in actions(file_ref=person.ref)
+    for entry in AuditEntry.objects.values_list("username", "object_type", "object_id", "file_ref", "detail"):
+        text = " ".join(entry).lower()
+        assert "zyxwvut" not in text and "qwertyuiop" not in text and "77 66" not in text
+
+
+def test_logins_logouts_and_failed_logins_are_recorded(client, counsellor):
+    client.post(reverse("login"), {"username": "alice", "password": "wrong-password-here"})
+    client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    client.post(reverse("logout"))
+    sessions = [AuditAction.LOGIN_FAILED, AuditAction.LOGIN, AuditAction.LOGOUT]
+    assert actions(action__in=sessions) == sessions
+    failed = AuditEntry.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert failed.username == "" and failed.user is None  # the typed identifier is not kept
+
+
+def test_entries_cannot_be_changed_or_deleted(client, admin_user):
+    make_person()
+    entry = AuditEntry.objects.first()
+    entry.detail = "x"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.update(detail="x")
+    client.force_login(admin_user)
+    assert (
+        client.post(reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("admin:audit_auditentry_change", args=[entry.pk]), {"detail": "x"}).status_code
+        == 403
+    )
+    assert AuditEntry.objects.filter(pk=entry.pk, detail="").exists()
+
+
+def test_purge_removes_only_entries_older_than_12_months(monkeypatch):
+    make_person()
+    old = make_person("Ancien", "Dossier")
+    cutoff = timezone.now() - datetime.timedelta(days=365)
+    AuditEntry.objects.filter(file_ref=old.ref)._raw_delete("default")  # set up: re-create dated entries
+
+    entry = audit_record(action=AuditAction.VIEW, obj=old)
+    AuditEntry.objects.filter(pk=entry.pk).values("at")  # exists
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditentry SET at = %s WHERE id = %s",
+            [cutoff - datetime.timedelta(days=1), entry.pk],
+        )
+    kept = AuditEntry.objects.count() - 1
+    out = io.StringIO()
+    call_command("purge_audit", stdout=out)
+    assert "1 entrée(s)" in out.getvalue()
+    assert AuditEntry.objects.count() == kept
+
+
+def test_coordination_sees_the_trail_of_one_file_others_do_not(client, coordinator, counsellor, city):
+    person = make_person()
+    url = reverse("beneficiaries:trail", args=[person.pk])
+    client.force_login(coordinator)
+    response = client.get(url)
+    assert response.status_code == 200 and "Création" in response.content.decode()
+    for user in (counsellor, city):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
