@@ -68,3 +68,19 @@ class WorkingTime(models.TextChoices):
     FULL_TIME = "temps_plein", "Temps plein"
     PART_TIME = "temps_partiel", "Temps partiel"
     UNKNOWN = "", "Non renseigné"
+
+
+class AgeBand(models.TextChoices):
+    """Age at a date, as the bilan reads it (DESIGN.md: at the first visit of the year)."""
+
+    UNDER_26 = "moins_26", "Moins de 26 ans"
+    FROM_26_TO_49 = "26_49", "26–49 ans"
+    FROM_50 = "50_plus", "50 ans et plus"
+    UNKNOWN = "inconnu", "Inconnu"
+
+
+class AnonymisationReason(models.TextChoices):
+    ERASURE_REQUEST = "demande_effacement", "Demande de la personne (droit à l'effacement)"
+    OBJECTION = "opposition", "Opposition de la personne au traitement"
+    CREATED_BY_MISTAKE = "erreur", "Dossier créé par erreur"
+    RETENTION = "conservation", "Durée de conservation atteinte (sans contact depuis 2 ans)"

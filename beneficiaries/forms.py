@@ -6,7 +6,7 @@ from django.utils import timezone
 from permanences.models import Quarter
 from permanences.submissions import TokenField
 
-from .enums import OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
+from .enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
 from .models import NOTES_MAX_LENGTH, Beneficiary, Outcome, Topic, Visit
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -234,4 +234,17 @@ class ReferralStatusForm(forms.Form):
     status = forms.ChoiceField(
         choices=[(ReferralStatus.DONE, "Réalisée"), (ReferralStatus.NOT_TAKEN_UP, "Non suivie")],
         error_messages={"invalid_choice": "Suite inconnue."},
+    )
+
+
+class AnonymiseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Motif",
+        choices=[(r.value, r.label) for r in AnonymisationReason if r != AnonymisationReason.RETENTION],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Motif inconnu."},
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme : les données identifiantes seront effacées définitivement.",
+        error_messages={"required": "Cochez la case pour confirmer l'anonymisation."},
     )

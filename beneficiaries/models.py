@@ -6,7 +6,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Length, Replace
+from django.db.models.functions import Coalesce, Length, Replace, TruncDate
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
@@ -94,8 +94,11 @@ class BeneficiaryQuerySet(models.QuerySet):
         A birth date typed dd/mm/yyyy, a file reference, a phone number (any
         spacing, +33 accepted) or names in any order, case and accents; on
         PostgreSQL, names also match with a typo (pg_trgm word similarity).
+        Anonymised files are never found.
         """
-        text = text.strip()
+        return self.identified()._search(text.strip())
+
+    def _search(self, text: str):
         birth_date = _typed_date(text)
         if birth_date is not None:
             return self.filter(birth_date=birth_date).order_by("search_key", "pk")
@@ -130,6 +133,9 @@ class BeneficiaryQuerySet(models.QuerySet):
         Each row is annotated `same_birth_date` (True, False, or None when a
         birth date is unknown) and `same_names`.
         """
+        return self.identified()._likely_duplicates(last_name, first_name, birth_date)
+
+    def _likely_duplicates(self, last_name: str, first_name: str, birth_date: datetime.date | None):
         key = search_key(last_name, first_name)
         same_names = Q(search_key=key) | Q(search_key=search_key(first_name, last_name))
         candidates = self.filter(same_names)
@@ -162,7 +168,21 @@ class BeneficiaryQuerySet(models.QuerySet):
     def with_open_referral_unseen_since(self, cutoff: datetime.date):
         """Persons with a referral still "proposed" whose last visit is before `cutoff`."""
         open_referral = Referral.objects.filter(beneficiary=OuterRef("pk"), status=ReferralStatus.PROPOSED)
-        return self.with_last_visit().filter(Exists(open_referral), last_visit__lt=cutoff)
+        return self.identified().with_last_visit().filter(Exists(open_referral), last_visit__lt=cutoff)
+
+    def identified(self):
+        """Files that still name a person (not anonymised)."""
+        return self.filter(anonymised_at__isnull=True)
+
+    def with_last_contact(self):
+        """`last_contact`: the date of the last visit, or the file's creation without any."""
+        return self.with_last_visit().annotate(
+            last_contact=Coalesce("last_visit", TruncDate("created_at"), output_field=models.DateField())
+        )
+
+    def inactive_since(self, cutoff: datetime.date):
+        """Identified files with no contact since before `cutoff`: due for anonymisation."""
+        return self.identified().with_last_contact().filter(last_contact__lt=cutoff)
 
     def with_last_visit(self):
         last = Visit.objects.filter(beneficiary=OuterRef("pk")).order_by("-date").values("date")[:1]
@@ -252,6 +272,14 @@ class Beneficiary(AuditedModel):
         help_text="Date à laquelle la notice d'information RGPD a été remise à la personne.",
     )
     version = models.PositiveIntegerField("version", default=1, editable=False)
+    anonymised_at = models.DateTimeField(
+        "anonymisé le",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Le dossier ne contient plus aucune donnée identifiante ; ses rendez-vous et sorties "
+        "restent comptés dans les bilans.",
+    )
 
     objects = BeneficiaryQuerySet.as_manager()
 
@@ -353,7 +381,9 @@ class VisitQuerySet(models.QuerySet):
         return self.select_related("permanence__venue", "counsellor").prefetch_related("topics", "referrals")
 
     def next_steps_due(self, day: datetime.date):
-        return self.filter(next_step_due__lte=day, next_step_done_on__isnull=True).exclude(next_step="")
+        return self.filter(
+            next_step_due__lte=day, next_step_done_on__isnull=True, beneficiary__anonymised_at__isnull=True
+        ).exclude(next_step="")
 
 
 class Visit(AuditedModel):
@@ -463,7 +493,9 @@ class ReferralQuerySet(models.QuerySet):
 
     def awaiting_result(self, day: datetime.date, *, days: int = 15):
         """Proposed more than `days` days before `day`, and no result known yet."""
-        return self.open().filter(proposed_on__lt=day - datetime.timedelta(days=days))
+        return self.open().filter(
+            proposed_on__lt=day - datetime.timedelta(days=days), beneficiary__anonymised_at__isnull=True
+        )
 
 
 class Referral(AuditedModel):

@@ -7,10 +7,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.enums import AuditAction
+from audit.services import audit_record
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
 
-from .enums import ReferralStatus, VisitKind
+from .ages import generalised_birth_date
+from .enums import AnonymisationReason, ReferralStatus, TriState, VisitKind
 from .models import Beneficiary, Outcome, Referral, Topic, Visit
 from .normalise import normalise_phone, search_key
 
@@ -165,3 +168,56 @@ def outcome_update(*, outcome: Outcome, data: dict, user) -> Outcome:
     outcome.updated_by = user
     outcome.save()
     return outcome
+
+
+ANONYMOUS = "Anonyme"
+
+
+@transaction.atomic
+def beneficiary_anonymise(*, beneficiary: Beneficiary, reason: str, user=None) -> Beneficiary:
+    """Remove every identifying value of a file; keep what past bilans count.
+
+    Names, phone, e-mail, status flags and qualification go; the birth date is
+    made coarser while keeping the age bands of every visit; visits, referrals
+    and outcomes stay with their dates, kinds and venues, without free text.
+    """
+    if beneficiary.anonymised_at is not None:
+        raise BeneficiaryError("Ce dossier est déjà anonymisé.")
+    if reason not in AnonymisationReason.values:
+        raise BeneficiaryError("Motif d'anonymisation inconnu.")
+    visit_dates = list(beneficiary.visits.values_list("date", flat=True))
+    birth_date = beneficiary.birth_date and generalised_birth_date(beneficiary.birth_date, visit_dates)
+    Beneficiary._base_manager.filter(pk=beneficiary.pk).update(
+        last_name=ANONYMOUS,
+        first_name=ANONYMOUS,
+        search_key=search_key(ANONYMOUS, ANONYMOUS),
+        phone="",
+        email="",
+        birth_date=birth_date,
+        france_travail=TriState.UNKNOWN,
+        rsa=TriState.UNKNOWN,
+        rqth=TriState.UNKNOWN,
+        qualification_level="",
+        notice_given_on=None,
+        anonymised_at=timezone.now(),
+        updated_by=user,
+        updated_at=timezone.now(),
+        version=F("version") + 1,
+    )
+    # Free texts may name the person or a relative: they go too.
+    Visit.objects.filter(beneficiary=beneficiary).update(notes="", next_step="", next_step_due=None)
+    Referral.objects.filter(beneficiary=beneficiary).update(detail="")
+    Outcome.objects.filter(beneficiary=beneficiary).update(employer="")
+    beneficiary.refresh_from_db()
+    audit_record(action=AuditAction.ANONYMISE, user=user, obj=beneficiary, detail=reason)
+    return beneficiary
+
+
+def beneficiaries_anonymise_inactive(*, today: datetime.date, retention_days: int, user=None) -> list[str]:
+    """Anonymise every file with no contact for `retention_days`; return their refs."""
+    cutoff = today - datetime.timedelta(days=retention_days)
+    refs = []
+    for person in Beneficiary.objects.inactive_since(cutoff).order_by("pk"):
+        beneficiary_anonymise(beneficiary=person, reason=AnonymisationReason.RETENTION, user=user)
+        refs.append(person.ref)
+    return refs

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +16,13 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
+from permanences.pdf import render_pdf
 from permanences.submissions import AlreadySubmitted, check_not_submitted, new_token, submit_once
 
 from . import perms
 from .filters import PersonFilter, VisitFilter
 from .forms import (
+    AnonymiseForm,
     BeneficiaryCreateForm,
     BeneficiaryEditForm,
     OutcomeCreateForm,
@@ -33,6 +36,7 @@ from .services import (
     BeneficiaryError,
     EditConflict,
     VisitAlreadyRecorded,
+    beneficiary_anonymise,
     beneficiary_create,
     beneficiary_notice_given,
     beneficiary_update,
@@ -56,6 +60,8 @@ def get_beneficiary_for_user(request, pk: int, *, edit: bool = False) -> Benefic
     """The file, for a role that may see it; every page that shows it is a recorded read."""
     require_files(request, edit=edit)
     person = get_object_or_404(Beneficiary.objects.select_related("quarter"), pk=pk)
+    if edit and person.anonymised_at is not None:
+        raise Http404("Dossier anonymisé")
     if request.method == "GET":
         audit_record(action=AuditAction.VIEW, user=request.user, obj=person)
     return person
@@ -247,6 +253,65 @@ def trail(request, pk: int):
         request,
         "beneficiaries/trail.html",
         {"person": person, "page": page, "query": "", "retention_days": settings.AUDIT_RETENTION_DAYS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def anonymise(request, pk: int):
+    """Anonymise one file on request (RGPD), with a reason (coordination only)."""
+    if not perms.can_manage_files(request.user):
+        raise PermissionDenied
+    person = get_beneficiary_for_user(request, pk)
+    form = AnonymiseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            beneficiary_anonymise(beneficiary=person, reason=form.cleaned_data["reason"], user=request.user)
+        except BeneficiaryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Dossier {person.ref} anonymisé.")
+            return redirect("beneficiaries:detail", person.pk)
+    return render(
+        request,
+        "beneficiaries/anonymise.html",
+        {"person": person, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def access_document(request, pk: int):
+    """Right of access: everything held about one person, as a PDF (coordination only)."""
+    if not perms.can_manage_files(request.user):
+        raise PermissionDenied
+    person = get_beneficiary_for_user(request, pk)
+    audit_record(action=AuditAction.ACCESS_REQUEST, user=request.user, obj=person)
+    pdf = render_pdf(
+        "beneficiaries/access_document.pdf.html",
+        {
+            "person": person,
+            "visits": person.visits.for_timeline().order_by("date", "pk"),
+            "referrals": person.referrals.order_by("proposed_on", "pk"),
+            "outcomes": person.outcomes.order_by("start_date", "pk"),
+            "trail": AuditEntry.objects.for_file(person.ref),
+            "now": timezone.localtime(),
+        },
+        stylesheet="beneficiaries/document.css",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="droit-acces-{person.ref}.pdf"'
+    return response
+
+
+@require_GET
+def register(request):
+    """Registre des traitements, for the DPO: purposes, data, recipients, retention."""
+    if not (perms.can_manage_files(request.user) or request.user.is_staff):
+        raise PermissionDenied
+    return render(
+        request,
+        "beneficiaries/register.html",
+        {"retention_days": settings.RETENTION_DAYS, "audit_days": settings.AUDIT_RETENTION_DAYS},
     )
 
 

@@ -39,6 +39,8 @@ PAGES = [
     ("beneficiaries:visits", {}, "counsellor"),
     ("beneficiaries:notice", {}, "counsellor"),
     ("beneficiaries:trail", lambda site: {"pk": site.people[0].pk}, "coordinator"),
+    ("beneficiaries:anonymise", lambda site: {"pk": site.people[0].pk}, "coordinator"),
+    ("beneficiaries:register", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
 ]

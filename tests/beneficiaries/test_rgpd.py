@@ -1,0 +1,173 @@
+"""RGPD lifecycle: right of access document, anonymisation on request and after
+two years without contact, the register page."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from pypdf import PdfReader
+
+from audit.enums import AuditAction
+from audit.models import AuditEntry
+from beneficiaries.ages import age_band, generalised_birth_date
+from beneficiaries.enums import OutcomeKind, Partner
+from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from reporting.bilan import compute_bilan
+
+from ..conftest import make_permanence, make_person, make_visit
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture
+def file(venue):
+    person = make_person(
+        "Zyxwvut",
+        "Qwertyuiop",
+        birth_date=D(1990, 6, 20),
+        phone="06 39 98 12 34",
+        email="zq@example.org",
+        rqth="oui",
+    )
+    visit = make_visit(
+        person, make_permanence(venue, D(2016, 6, 10)), notes="Notes Qwertyuiop", next_step="Appeler Zyxwvut"
+    )
+    make_visit(person, make_permanence(venue, D(2016, 6, 25)))
+    Referral.objects.create(
+        beneficiary=person,
+        visit=visit,
+        partner=Partner.PLIE,
+        proposed_on=D(2016, 6, 10),
+        detail="Chez Zyxwvut",
+    )
+    Outcome.objects.create(
+        beneficiary=person, kind=OutcomeKind.CDI, start_date=D(2016, 9, 1), employer="Zyxwvut SARL"
+    )
+    return person
+
+
+def identifying_values_left():
+    """Search every text column of the database for the test person's values."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND data_type IN ('character varying', 'text')"
+        )
+        for table, column in cursor.fetchall():
+            cursor.execute(
+                f'SELECT count(*) FROM "{table}" WHERE lower("{column}") SIMILAR TO %s',
+                ["%(zyxwvut|qwertyuiop|98 12 34|zq@example)%"],
+            )
+            if cursor.fetchone()[0]:
+                found.append(f"{table}.{column}")
+    return found
+
+
+def test_a_birth_date_is_made_coarser_without_changing_age_bands():
+    born = D(1990, 6, 20)
+    visits = [D(2016, 6, 10), D(2016, 6, 25)]  # 25 then 26 years old
+    coarse = generalised_birth_date(born, visits)
+    assert [age_band(coarse, v) for v in visits] == [age_band(born, v) for v in visits]
+    assert generalised_birth_date(D(1980, 3, 3), [D(2020, 5, 5)]) == D(1980, 1, 1)
+
+
+def test_anonymisation_on_request_leaves_no_identity_and_every_bilan_unchanged(client, coordinator, file):
+    before = {year: compute_bilan(year).as_dict() for year in (2015, 2016, 2017)}
+    client.force_login(coordinator)
+    url = reverse("beneficiaries:anonymise", args=[file.pk])
+    response = client.post(url, {"reason": "demande_effacement"})
+    assert response.status_code == 400 and "Cochez la case" in response.content.decode()
+    response = client.post(url, {"reason": "demande_effacement", "confirm": "on"})
+    assert response.status_code == 302
+    assert identifying_values_left() == []
+    assert {year: compute_bilan(year).as_dict() for year in (2015, 2016, 2017)} == before
+    file.refresh_from_db()
+    assert file.anonymised_at is not None and file.rqth == ""
+    assert (
+        Visit.objects.filter(beneficiary=file).count() == 2
+        and Outcome.objects.filter(beneficiary=file).exists()
+    )
+    assert AuditEntry.objects.filter(
+        action=AuditAction.ANONYMISE, file_ref=file.ref, detail="demande_effacement"
+    ).exists()
+    # An anonymised file is found by no search and can no longer be edited.
+    assert not Beneficiary.objects.search("anonyme").exists()
+    assert client.get(reverse("beneficiaries:edit", args=[file.pk])).status_code == 404
+    assert (
+        "Dossier anonymisé le" in client.get(reverse("beneficiaries:detail", args=[file.pk])).content.decode()
+    )
+
+
+def test_only_coordination_anonymises(client, counsellor, city, file):
+    for user in (counsellor, city):
+        client.force_login(user)
+        response = client.post(
+            reverse("beneficiaries:anonymise", args=[file.pk]), {"reason": "erreur", "confirm": "on"}
+        )
+        assert response.status_code == 403
+    file.refresh_from_db()
+    assert file.anonymised_at is None
+
+
+def test_anonymise_inactive_is_a_dry_run_unless_asked(file, venue, today):
+    recent = make_person("Récente", "Personne")
+    make_visit(recent, make_permanence(venue, today))
+    out = io.StringIO()
+    call_command("anonymise_inactive", stdout=out)
+    assert "Simulation : 1 dossier(s)" in out.getvalue() and file.ref in out.getvalue()
+    file.refresh_from_db()
+    assert file.anonymised_at is None
+    before = {year: compute_bilan(year).as_dict() for year in (2016, today.year)}
+    call_command("anonymise_inactive", wet_run=True, stdout=io.StringIO())
+    file.refresh_from_db()
+    recent.refresh_from_db()
+    assert file.anonymised_at is not None and recent.anonymised_at is None
+    assert identifying_values_left() == []
+    assert {year: compute_bilan(year).as_dict() for year in (2016, today.year)} == before
+    again = io.StringIO()
+    call_command("anonymise_inactive", stdout=again)
+    assert "Simulation : 0 dossier(s)" in again.getvalue()
+
+
+def test_a_file_without_visit_counts_from_its_creation(today):
+    person = make_person()
+    Beneficiary.objects.filter(pk=person.pk).update(
+        created_at=datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
+    )
+    assert person in Beneficiary.objects.inactive_since(today - datetime.timedelta(days=730))
+
+
+def test_the_access_document_holds_everything_and_is_recorded(client, coordinator, file, counsellor):
+    client.force_login(counsellor)
+    client.get(reverse("beneficiaries:detail", args=[file.pk]))
+    assert client.get(reverse("beneficiaries:access_document", args=[file.pk])).status_code == 403
+    client.force_login(coordinator)
+    response = client.get(reverse("beneficiaries:access_document", args=[file.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    for expected in (
+        "Zyxwvut",
+        "Qwertyuiop",
+        "06 39 98 12 34",
+        "20/06/1990",
+        "Notes Qwertyuiop",
+        "PLIE",
+        "CDI",
+        "alice",
+    ):
+        assert expected in text, expected
+    assert AuditEntry.objects.filter(action=AuditAction.ACCESS_REQUEST, file_ref=file.ref).exists()
+
+
+def test_the_register_page_states_purposes_recipients_and_retention(client, coordinator, counsellor):
+    client.force_login(counsellor)
+    assert client.get(reverse("beneficiaries:register")).status_code == 403
+    client.force_login(coordinator)
+    html = client.get(reverse("beneficiaries:register")).content.decode()
+    for expected in ("Finalités", "Destinataires", "Durées de conservation", "730 jours", "365 jours"):
+        assert expected in html
