@@ -5,6 +5,7 @@ DEBUG=1, a SQLite file under var/. Production sets DATABASE_URL, SECRET_KEY and
 ALLOWED_HOSTS and leaves DEBUG off.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -52,6 +53,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     # The project, layered: audit <- permanences <- beneficiaries <- reporting.
     "audit",
     "permanences",
@@ -69,12 +74,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "audit.context.CurrentUserMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.SessionLifetimeMiddleware",
+    "config.middleware.RequireTwoFactorMiddleware",
+    "audit.context.CurrentUserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.NoStoreForUsersMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its French page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +132,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Authentication: django-allauth (username and password, then TOTP for the
+# roles that must use it), django-axes against password guessing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "permanences.accounts.AccountAdapter"
+MFA_ADAPTER = "permanences.accounts.MFAAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Failed logins are throttled by django-axes (below), once.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Permanences emploi")
+# Roles that must have a TOTP authenticator (staff admins must too).
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "coordination")
+
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+# Locked per identifier and address, whether the account exists or not: the
+# lockout page is the same for both, so it reveals nothing.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "permanences.accounts.attempted_username"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+if env_bool("BEHIND_PROXY"):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -146,8 +190,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Sessions: short-lived, never readable from JavaScript.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 12 * 3600))
+# Sessions: end after 30 minutes without a request and 12 hours after login
+# (SessionLifetimeMiddleware); never readable from JavaScript.
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
+SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_SECONDS", 12 * 3600))
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -189,6 +236,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        "axes": {"level": "ERROR", "propagate": True},
         # WeasyPrint logs every rendering step at INFO.
         "weasyprint.progress": {"level": "WARNING", "propagate": True},
     },

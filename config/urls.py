@@ -1,5 +1,6 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
@@ -7,11 +8,15 @@ from . import views
 admin.site.site_header = "Permanences emploi — administration"
 admin.site.site_title = "Permanences emploi"
 admin.site.index_title = "Administration de l'installation"
+# The admin's login is the site's, with its two-factor step and its throttling.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", account_views.login, name="login"),
+    path("deconnexion/", account_views.logout, name="logout"),
+    # django-allauth: two-factor authentication (comptes/2fa/…), re-authentication, password change.
+    path("comptes/", include("allauth.urls")),
     path("permanences/", include("permanences.urls")),
     path("personnes/", include("beneficiaries.urls")),
     # Public, no login: the address the city links to must not change.

@@ -13,6 +13,10 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.utils import decrypt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -29,6 +33,7 @@ from beneficiaries.enums import (
     WorkingTime,
 )
 from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit, next_refs
+from permanences.accounts import requires_two_factor
 from permanences.enums import PermanenceStatus, Role
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.services import permanences_plan
@@ -89,6 +94,28 @@ class Person:
     home_venue: Venue
     year: int
     visit_dates: list[datetime.date] = field(default_factory=list)
+
+
+@dataclass
+class SecondFactor:
+    """What the demo prints for an account that must use two-factor authentication."""
+
+    username: str
+    secret: str
+    recovery_codes: list[str]
+
+
+def ensure_second_factor(user) -> SecondFactor | None:
+    """Coordination and admin log in with a TOTP code: give the demo accounts an
+    authenticator (and recovery codes) whose secret is printed with the logins."""
+    if not requires_two_factor(user):
+        return None
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is None:
+        totp = TOTP.activate(user, generate_totp_secret()).instance
+    codes = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
+    recovery = RecoveryCodes(codes) if codes else RecoveryCodes.activate(user)
+    return SecondFactor(user.username, decrypt(totp.data["secret"]), recovery.get_unused_codes())
 
 
 def ensure_accounts(password: str) -> list[User]:

@@ -4,11 +4,14 @@ import datetime
 import importlib
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -22,12 +25,33 @@ ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and used TOTP codes live in the cache: no test inherits another's."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# The TOTP secret of the test users whose role requires two-factor authentication.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
+    """The code an authenticator app shows now (or `offset` periods later)."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+
+
 def make_user(django_user_model, username, role=None, **extra):
     user = django_user_model.objects.create_user(
         username=username, password=PASSWORD, first_name=username.capitalize(), **extra
     )
     if role is not None:
         user.groups.add(Group.objects.get(name=role))
+    if role == Role.COORDINATION or user.is_staff:
+        TOTP.activate(user, TOTP_SECRET)
     return user
 
 

@@ -5,6 +5,9 @@ import datetime
 import itertools
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -79,9 +82,27 @@ FACTORIES = {
     RefSequence: lambda: RefSequence.objects.create(year=2000 + next(counter)),
     PublishedBilan: lambda: PublishedBilan.objects.create(year=2020, figures={"persons": 1}),
     AuditEntry: lambda: AuditEntry.objects.create(action=AuditAction.LOGIN, username="x"),
+    # Accounts: a lost authenticator is removed here, locked-out attempts reset here.
+    EmailAddress: lambda: EmailAddress.objects.create(user=_user(), email=f"u{next(counter)}@example.org"),
+    Authenticator: lambda: Authenticator.objects.create(
+        user=_user(), type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    ),
+    AccessAttempt: lambda: AccessAttempt.objects.create(
+        username=f"u{next(counter)}",
+        ip_address="127.0.0.1",
+        failures_since_start=1,
+        user_agent="",
+        path_info="/",
+    ),
+    AccessLog: lambda: AccessLog.objects.create(
+        username=f"u{next(counter)}", ip_address="127.0.0.1", user_agent="", path_info="/"
+    ),
+    AccessFailureLog: lambda: AccessFailureLog.objects.create(
+        username=f"u{next(counter)}", ip_address="127.0.0.1", user_agent="", path_info="/"
+    ),
 }
 # Read-only by design: a counter must never be set by hand. One row only: the public texts.
-NO_ADD_PAGE = {RefSequence, PublicInfo, AuditEntry}
+NO_ADD_PAGE = {RefSequence, PublicInfo, AuditEntry, AccessAttempt, AccessLog, AccessFailureLog}
 
 
 def admin_url(model, page, *args):

@@ -22,9 +22,9 @@ def test_anonymous_visitors_are_sent_to_login(client):
 
 
 def test_login_with_a_wrong_password_says_so_in_french(client, counsellor):
-    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    response = client.post(reverse("login"), {"login": "alice", "password": "nope"})
     assert response.status_code == 200
-    assert "Saisissez un nom d’utilisateur et un mot de passe valides" in response.content.decode()
+    assert "Nom d’utilisateur ou mot de passe incorrect." in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -52,12 +52,10 @@ def test_a_user_without_role_is_told_so(client, outsider):
 
 
 def test_login_then_logout(client, counsellor):
-    response = client.post(
-        reverse("login"), {"username": "alice", "password": "correct-horse-battery-staple"}
-    )
+    response = client.post(reverse("login"), {"login": "alice", "password": "correct-horse-battery-staple"})
     assert response.status_code == 302
     assert client.get(reverse("permanences:today")).status_code == 200
-    assert client.get(reverse("logout")).status_code == 405  # logout is a POST
+    assert client.get(reverse("logout")).status_code == 200  # a confirmation page: logout is a POST
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("permanences:today")).status_code == 302
 

@@ -2,12 +2,14 @@
 figures, recounted here with hand-written SQL, are exactly the published ones."""
 
 import io
+import re
 
 import pytest
-from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from permanences.enums import PermanenceStatus
@@ -142,10 +144,32 @@ def test_seed_demo_has_recent_activity(demo, today):
     assert PublishedBilan.objects.filter(year=2020).exists()
 
 
+def logs_in(username, password) -> str:
+    """Where the login form sends the user: home, or the two-factor step."""
+    response = Client().post(reverse("login"), {"login": username, "password": password})
+    assert response.status_code == 302, (username, response.status_code)
+    return response.url
+
+
 def test_seed_demo_accounts_log_in_with_the_given_password(demo):
-    for username in ("conseillere", "coordination", "ville", "admin"):
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+    assert logs_in("conseillere", DEMO_PASSWORD) == reverse("home")
+    assert logs_in("ville", DEMO_PASSWORD) == reverse("home")
     assert "conseillere" in demo and DEMO_PASSWORD in demo
+
+
+def test_demo_coordination_and_admin_log_in_with_their_printed_second_factor(demo):
+    from tests.conftest import totp_code
+
+    for username in ("coordination", "admin"):
+        client = Client()
+        step = client.post(reverse("login"), {"login": username, "password": DEMO_PASSWORD})
+        assert step.url == reverse("mfa_authenticate")
+        secret = re.search(rf"{username}\s+clé TOTP : (\w+)", demo).group(1)
+        response = client.post(step.url, {"code": totp_code(secret)})
+        assert response.status_code == 302 and response.url == reverse("home"), username
+    code = io.StringIO()
+    call_command("demo_totp", "coordination", stdout=code)
+    assert re.fullmatch(r"\d{6}\n", code.getvalue())
 
 
 def test_seed_demo_generates_and_prints_a_password_once(monkeypatch):
@@ -153,13 +177,13 @@ def test_seed_demo_generates_and_prints_a_password_once(monkeypatch):
     out = run("seed_demo")
     [line] = [line for line in out.splitlines() if "affiché une seule fois" in line]
     password = line.rsplit(" ", 1)[1]
-    assert authenticate(username="ville", password=password) is not None
+    assert logs_in("ville", password) == reverse("home")
 
 
 def test_seed_demo_reads_the_password_from_the_environment(monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "from-the-environment-42")
     run("seed_demo")
-    assert authenticate(username="conseillere", password="from-the-environment-42") is not None
+    assert logs_in("conseillere", "from-the-environment-42") == reverse("home")
 
 
 def test_seed_demo_refuses_a_weak_password():

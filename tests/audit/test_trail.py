@@ -71,8 +71,8 @@ def test_no_name_or_note_is_ever_copied_into_the_trail(client, counsellor, admin
 
 
 def test_logins_logouts_and_failed_logins_are_recorded(client, counsellor):
-    client.post(reverse("login"), {"username": "alice", "password": "wrong-password-here"})
-    client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    client.post(reverse("login"), {"login": "alice", "password": "wrong-password-here"})
+    client.post(reverse("login"), {"login": "alice", "password": PASSWORD})
     client.post(reverse("logout"))
     sessions = [AuditAction.LOGIN_FAILED, AuditAction.LOGIN, AuditAction.LOGOUT]
     assert actions(action__in=sessions) == sessions

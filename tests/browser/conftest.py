@@ -8,7 +8,7 @@ from beneficiaries.models import Topic
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
-from ..conftest import PASSWORD, make_permanence, make_person, make_visit
+from ..conftest import PASSWORD, TOTP_SECRET, make_permanence, make_person, make_visit, totp_code
 from . import a11y
 
 # The live server reads the database from its own thread: the data must be
@@ -23,11 +23,19 @@ def _reference_data(reference_data):
 
 @pytest.fixture
 def login(page, live_server):
-    def _login(username, password):
+    """Log in through the real form; `totp_secret` answers the two-factor step
+    of the roles that have one (coordination, admins)."""
+
+    def _login(username, password, totp_secret=TOTP_SECRET):
         page.goto(f"{live_server.url}/connexion/")
         page.get_by_label("Nom d’utilisateur").fill(username)
         page.get_by_label("Mot de passe").fill(password)
         page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state()
+        if "/2fa/authenticate/" in page.url:
+            page.locator("input[name=code]").fill(totp_code(totp_secret))
+            page.get_by_role("button", name="Connexion").click()
+            page.wait_for_load_state()
         return page
 
     return _login

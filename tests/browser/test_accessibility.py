@@ -41,6 +41,7 @@ PAGES = [
     ("beneficiaries:trail", lambda site: {"pk": site.people[0].pk}, "coordinator"),
     ("beneficiaries:anonymise", lambda site: {"pk": site.people[0].pk}, "coordinator"),
     ("beneficiaries:register", {}, "coordinator"),
+    ("mfa_index", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
 ]

@@ -58,7 +58,7 @@ def test_login_errors_are_tied_to_their_fields_and_announced(browser, live_serve
         page.get_by_label("Mot de passe").fill("not-the-password")
         page.get_by_role("button", name="Se connecter").click()
         alert = page.get_by_role("alert")
-        expect(alert).to_contain_text("Saisissez un nom d’utilisateur et un mot de passe valides")
+        expect(alert).to_contain_text("Nom d’utilisateur ou mot de passe incorrect")
         expect(page.locator("form[aria-describedby=login-errors]")).to_have_count(1)
         page.screenshot(path=artefacts / "pages" / "login-refused-phone.png", full_page=True)
         a11y.assert_no_serious_violations(page, artefacts / "axe" / "login-refused.json")

@@ -17,5 +17,5 @@ def test_a_counsellor_logs_in_and_lands_on_her_permanence(login, page, counsello
 
 def test_a_wrong_password_is_refused_in_french(login, page, counsellor, artefacts):
     login("alice", "not-the-password")
-    expect(page.get_by_text("Saisissez un nom d’utilisateur et un mot de passe valides")).to_be_visible()
+    expect(page.get_by_text("Nom d’utilisateur ou mot de passe incorrect")).to_be_visible()
     page.screenshot(path=artefacts / "login-refused.png", full_page=True)

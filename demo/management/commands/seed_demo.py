@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from demo.builder import DEMO_ACCOUNTS, DemoAlreadyLoaded, DemoBuilder, ensure_accounts
+from demo.builder import DEMO_ACCOUNTS, DemoAlreadyLoaded, DemoBuilder, ensure_accounts, ensure_second_factor
 from permanences.territory import seed_territory
 
 
@@ -33,7 +33,8 @@ class Command(BaseCommand):
             raise CommandError("Mot de passe refusé : " + " ".join(error.messages)) from error
 
         seed_territory()
-        ensure_accounts(password)
+        users = ensure_accounts(password)
+        second_factors = [factor for user in users if (factor := ensure_second_factor(user))]
         try:
             DemoBuilder(today=timezone.localdate()).build()
         except DemoAlreadyLoaded:
@@ -51,3 +52,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Mot de passe (affiché une seule fois) : {password}")
         else:
             self.stdout.write(f"Mot de passe : {password}")
+        self.stdout.write(
+            "\nDouble authentification (obligatoire pour la coordination et l'administration) : "
+            "saisissez la clé dans une application d'authentification (FreeOTP, Aegis…), "
+            "ou affichez le code du moment avec « .venv/bin/python manage.py demo_totp coordination », "
+            "ou utilisez un code de secours (une fois chacun)."
+        )
+        for factor in second_factors:
+            self.stdout.write(f"  {factor.username:<14} clé TOTP : {factor.secret}")
+            self.stdout.write(f"  {'':<14} codes de secours : {' '.join(factor.recovery_codes[:4])}")

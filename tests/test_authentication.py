@@ -1,0 +1,127 @@
+"""Authentication: throttled password guessing that reveals no account, two-factor
+authentication required for coordination and admins, sessions that end on time."""
+
+import time
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+
+from audit.enums import AuditAction
+from audit.models import AuditEntry
+from permanences.accounts import LAST_SEEN, LOGIN_AT
+
+from .conftest import PASSWORD, TOTP_SECRET, make_user, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def main_text(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def post_login(client, username, password):
+    return client.post(reverse("login"), {"login": username, "password": password})
+
+
+def test_twenty_wrong_passwords_lock_out_without_revealing_the_account(client, counsellor):
+    statuses = [post_login(client, "alice", f"wrong-{n}").status_code for n in range(20)]
+    assert 500 not in statuses and statuses[-1] == 429
+    locked = post_login(client, "alice", PASSWORD)  # even the right password, while locked
+    assert locked.status_code == 429 and "suspendue" in locked.content.decode()
+    # An identifier that does not exist gets exactly the same answers.
+    other = Client()
+    ghost = [post_login(other, "nobody-here", f"wrong-{n}") for n in range(20)]
+    assert [r.status_code for r in ghost] == statuses
+    assert main_text(ghost[-1]) == main_text(locked)
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).count() >= 10
+
+
+def test_passwords_are_long_and_not_common(django_user_model):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ("court-1234", "password1234", "123456789012"):
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password("cheval-agrafe-batterie-42")
+
+
+def test_coordination_logs_in_with_a_totp_code(client, coordinator):
+    response = post_login(client, "bob", PASSWORD)
+    assert response.url == reverse("mfa_authenticate")
+    assert client.get(reverse("beneficiaries:list")).status_code == 302  # not logged in yet
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    assert response.url == reverse("home")
+    assert client.get(reverse("beneficiaries:list")).status_code == 200
+
+
+def test_counsellors_may_log_in_without_second_factor(client, counsellor):
+    assert post_login(client, "alice", PASSWORD).url == reverse("home")
+
+
+def test_a_coordinator_without_authenticator_must_set_one_up(client, django_user_model):
+    user = make_user(django_user_model, "new-coordinator", "coordination")
+    Authenticator.objects.filter(user=user).delete()
+    assert post_login(client, "new-coordinator", PASSWORD).url == reverse("home")
+    response = client.get(reverse("beneficiaries:list"))
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    assert client.get(reverse("beneficiaries:list")).status_code == 200
+
+
+def test_the_totp_of_a_required_role_cannot_be_removed(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert Authenticator.objects.filter(user=coordinator, type=Authenticator.Type.TOTP).exists()
+    assert response.status_code in (200, 302, 403)
+
+
+def test_the_admin_login_goes_through_the_same_two_factor_login(client, admin_user):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    post_login(client, "root", PASSWORD)
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_counsellor_opening_the_admin_is_refused(client, counsellor):
+    client.force_login(counsellor)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and reverse("admin:login") in response.url
+    assert client.get(response.url).status_code == 403
+
+
+def test_sessions_end_after_30_minutes_idle_and_12_hours_at_most(client, counsellor):
+    client.force_login(counsellor)
+    url = reverse("beneficiaries:list")
+    assert client.get(url).status_code == 200
+    session = client.session
+    session[LAST_SEEN] = time.time() - 31 * 60
+    session.save()
+    assert client.get(url).status_code == 302
+    client.force_login(counsellor)
+    session = client.session
+    session[LOGIN_AT] = time.time() - 12 * 3600 - 1
+    session[LAST_SEEN] = time.time()
+    session.save()
+    assert client.get(url).status_code == 302
+
+
+def test_deactivating_a_user_ends_their_sessions(client, counsellor):
+    client.force_login(counsellor)
+    assert Session.objects.count() == 1
+    counsellor.is_active = False
+    counsellor.save()
+    assert Session.objects.count() == 0
+    assert client.get(reverse("beneficiaries:list")).status_code == 302
