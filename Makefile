@@ -32,6 +32,7 @@ run: demo-db
 	@$(MANAGE) runserver --noreload 127.0.0.1:8000
 
 lint: $(VENV)/.installed
+	@mkdir -p var  # the checks' SQLite database lives there (a fresh checkout has no var/)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE_CHECK) makemigrations --check --dry-run
