@@ -68,3 +68,12 @@ class WorkingTime(models.TextChoices):
     FULL_TIME = "temps_plein", "Temps plein"
     PART_TIME = "temps_partiel", "Temps partiel"
     UNKNOWN = "", "Non renseigné"
+
+
+class ExportContent(models.TextChoices):
+    """What a nominative export holds: one of the three import files, or all three."""
+
+    BENEFICIARIES = "beneficiaries", "Personnes"
+    VISITS = "visits", "Rendez-vous"
+    OUTCOMES = "outcomes", "Sorties"
+    ALL = "all", "Les trois fichiers (zip)"
