@@ -1,7 +1,9 @@
 """Building import files in tests, and running the import."""
 
 import csv
+import html
 import io
+import re
 
 import openpyxl
 
@@ -89,3 +91,9 @@ def export_all(today) -> dict[str, bytes]:
 def import_all(files: dict[str, bytes], *, user=None):
     sources = {kind: ImportSource(f"{kind}.csv", data) for kind, data in files.items()}
     return activity_import(sources=sources, user=user)
+
+
+def page_text(response) -> str:
+    """What a reader sees of a page's body: text without tags, entities or runs of spaces."""
+    body = re.sub(r"(?s)<head>.*?</head>", "", response.content.decode())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
