@@ -1,14 +1,17 @@
-"""Nominative export: the import format, formulas neutralised, recorded; and
-the round trip seed_demo -> export -> empty database -> import -> same bilans."""
+"""On the demonstration data: the round trip seed_demo -> nominative export ->
+empty database -> import gives the same bilans; the export is recorded; the
+demo's duplicate is found, and merging it changes only the bilan of the year
+where both files were counted."""
 
 import io
 import zipfile
 
 import pytest
 
+from beneficiaries.duplicates import duplicate_pairs
 from beneficiaries.enums import ExportContent
 from beneficiaries.models import Beneficiary, NominativeExport, Outcome, Referral, Visit
-from beneficiaries.services import nominative_export
+from beneficiaries.services import beneficiary_merge, nominative_export
 from beneficiaries.spreadsheets import read_sheet
 from demo.builder import FIRST_YEAR
 from permanences.models import Permanence
@@ -87,3 +90,29 @@ def test_the_zip_holds_the_three_files(demo, coordinator, today):
     names = zipfile.ZipFile(io.BytesIO(file.data)).namelist()
     assert names == [f"{stem}-{today.isoformat()}.csv" for stem in ("personnes", "rendez-vous", "sorties")]
     assert file.rows == Beneficiary.objects.count() + Visit.objects.count() + Outcome.objects.count()
+
+
+def test_merging_the_demo_duplicate_changes_only_the_year_it_was_counted_twice(demo, coordinator, today):
+    [twins] = [pair for pair in duplicate_pairs() if pair.same_names and pair.same_birth_date]
+    kept, removed = Beneficiary.objects.get(pk=twins.first_id), Beneficiary.objects.get(pk=twins.second_id)
+    counted_in = {
+        year
+        for year in range(FIRST_YEAR, today.year + 1)
+        if kept.visits.filter(date__year=year).exists() and removed.visits.filter(date__year=year).exists()
+    }
+    assert counted_in == {today.year}
+    shared_sessions = kept.visits.filter(permanence__in=removed.visits.values("permanence")).count()
+    before = bilans(today)
+
+    beneficiary_merge(kept=kept, removed=removed, user=coordinator)
+
+    after = bilans(today)
+    for year in before:
+        if year not in counted_in:
+            assert after[year] == before[year], year
+    this_year, was = after[today.year], before[today.year]
+    assert this_year["persons"] == was["persons"] - 1
+    assert this_year["women"] == was["women"] - 1  # both files are a woman's
+    assert this_year["new_persons"] == was["new_persons"] - 1  # both first seen this year
+    assert this_year["appointments"] == was["appointments"] - shared_sessions
+    assert this_year["permanences_held"] == was["permanences_held"]
