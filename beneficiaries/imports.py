@@ -986,7 +986,7 @@ def insert_rows(model, objs: list) -> None:
     """
     if not objs:
         return
-    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+    if not copy_available():
         model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -1012,12 +1012,16 @@ def insert_links(through, rows: list[tuple[int, int]]) -> None:
     if not rows:
         return
     left, right = (f for f in through._meta.concrete_fields if not f.primary_key)
-    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+    if not copy_available():
         through.objects.bulk_create(
             [through(**{left.attname: a, right.attname: b}) for a, b in rows], batch_size=BATCH_SIZE
         )
         return
     copy_rows(through, [left.column, right.column], rows, count=len(rows))
+
+
+def copy_available() -> bool:
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
 def _plain(value):

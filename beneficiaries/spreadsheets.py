@@ -161,19 +161,18 @@ def _read_xlsx(data: bytes) -> Sheet:
         if not workbook.worksheets:
             raise UnreadableFile("Classeur XLSX sans feuille.")
         sheet = workbook.worksheets[0]
+        first = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), None)
+        header = None if first is None else [str(_cell(value)) for value in first]
+        while header and not header[-1].strip():
+            header.pop()
         rows: list[tuple[int, list[str | datetime.date]]] = []
-        header: list[str] | None = None
-        width = MAX_COLUMNS
-        for index, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+        # Only the header's columns are read: a sheet with stray cells far right stays fast.
+        width = max(len(header or ()), 1)
+        for index, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
             if index > MAX_ROWS:
                 raise UnreadableFile(f"Fichier trop long : {MAX_ROWS:,} lignes au plus.".replace(",", " "))
-            cells = [_cell(value) for value in values[:width]]
-            if header is None:
-                header = [str(cell) for cell in cells]
-                while header and not header[-1].strip():
-                    header.pop()
-                width = len(header)
-            elif any(str(cell).strip() for cell in cells):
+            cells = [_cell(value) for value in values]
+            if any(str(cell).strip() for cell in cells):
                 rows.append((index, cells))
     except UnreadableFile:
         raise

@@ -309,3 +309,20 @@ def test_a_merge_of_a_file_changed_meanwhile_is_refused(client, coordinator, pai
     assert response.status_code == 302 and response.url == url
     assert "modifié depuis l'affichage" in page_text(client.get(url))
     assert Beneficiary.objects.count() == 2
+
+
+def test_the_data_page_lists_the_last_exports_and_merges_in_constant_queries(
+    client, coordinator, counsellor, django_assert_num_queries
+):
+    for content, user in ((ExportContent.VISITS, coordinator), (ExportContent.ALL, counsellor)):
+        NominativeExport.objects.create(content=content, rows=12, exported_by=user)
+    for kept, removed in (("A-1", "A-2"), ("B-1", "B-2")):
+        BeneficiaryMerge.objects.create(kept_ref=kept, removed_ref=removed, merged_by=coordinator)
+    client.force_login(coordinator)
+    # session, user, user's groups, exports with their users, merges with their users
+    with django_assert_num_queries(5):
+        response = client.get(reverse("beneficiaries:data"))
+    text = page_text(response)
+    assert "Rendez-vous (12 lignes) — Bob" in text
+    assert "Les trois fichiers (zip) (12 lignes) — Alice" in text
+    assert "dossier B-2 fusionné dans B-1 — Bob" in text

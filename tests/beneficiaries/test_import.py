@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from beneficiaries import imports
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from beneficiaries.spreadsheets import read_sheet
@@ -549,3 +550,19 @@ def test_a_person_not_stated_is_exported_with_an_empty_sex(venue, today):
     make_person(sex="N", first_name="Camille")
     sheet = read_sheet(export_all(today)["beneficiaries"])
     assert sheet.rows[0][1][3] == ""
+
+
+def test_the_portable_path_without_copy_writes_the_same(territory, monkeypatch):
+    """SQLite (the demo) writes with bulk_create: the same rows, derived fields included."""
+    monkeypatch.setattr(imports, "copy_available", lambda: False)
+    plan = run_import(**full_set())
+    assert plan.ok
+    elodie = Beneficiary.objects.get(ref="A-1")
+    assert elodie.search_key == "martin elodie" and elodie.phone == "06 12 34 56 78"
+    assert sorted(Visit.objects.values_list("beneficiary__ref", "date", "kind")) == [
+        ("A-1", D("2024-01-08"), VisitKind.FIRST),
+        ("A-1", D("2024-01-15"), VisitKind.FOLLOW_UP),
+        ("A-2", D("2024-01-15"), VisitKind.FIRST),
+    ]
+    assert Visit.topics.through.objects.count() == 2 and Referral.objects.count() == 1
+    assert not run_import(**full_set()).has_changes

@@ -147,3 +147,16 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
         archive.writestr("hello.txt", "hello")
     with pytest.raises(UnreadableFile, match="XLSX illisible"):
         read_sheet(buffer.getvalue())
+
+
+def test_xlsx_rows_keep_their_sheet_numbers_after_gaps_and_ignore_far_cells():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"] = "ref", "nom"
+    sheet["A5"], sheet["B5"] = "A-1", "Hélène"
+    sheet["Z5"] = "loin à droite"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    read = read_sheet(buffer.getvalue())
+    assert read.header == ["ref", "nom"]
+    assert read.rows == [(5, ["A-1", "Hélène"])]
