@@ -84,3 +84,12 @@ class AnonymisationReason(models.TextChoices):
     OBJECTION = "opposition", "Opposition de la personne au traitement"
     CREATED_BY_MISTAKE = "erreur", "Dossier créé par erreur"
     RETENTION = "conservation", "Durée de conservation atteinte (sans contact depuis 2 ans)"
+
+
+class ExportContent(models.TextChoices):
+    """What a nominative export holds: one of the three import files, or all three."""
+
+    BENEFICIARIES = "beneficiaries", "Personnes"
+    VISITS = "visits", "Rendez-vous"
+    OUTCOMES = "outcomes", "Sorties"
+    ALL = "all", "Les trois fichiers (zip)"

@@ -14,6 +14,7 @@ from permanences.models import AuditedModel, Permanence, Quarter
 
 from .db import DatabaseTomorrow
 from .enums import (
+    ExportContent,
     OutcomeKind,
     Partner,
     QualificationLevel,
@@ -619,3 +620,103 @@ class Outcome(AuditedModel):
 
     def audit_file_ref(self) -> str:
         return self.beneficiary.ref
+
+
+# --- data management: import, nominative export, merge ----------------------
+
+
+class ImportUploadQuerySet(models.QuerySet):
+    def expired(self):
+        return self.filter(created_at__lt=timezone.now() - ImportUpload.LIFETIME)
+
+    def alive(self):
+        return self.filter(created_at__gte=timezone.now() - ImportUpload.LIFETIME)
+
+
+class ImportUpload(models.Model):
+    """Files uploaded for an import, kept between the preview and the confirmation.
+
+    In the database rather than on disk: never under a served directory, the
+    same for every worker, and gone with the row. Deleted when the import is
+    confirmed or cancelled, when the same user uploads again, and past
+    `LIFETIME`.
+    """
+
+    LIFETIME = datetime.timedelta(hours=24)
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="déposé par", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    beneficiaries_name = models.CharField("fichier des personnes", max_length=255, blank=True)
+    beneficiaries_data = models.BinaryField("contenu du fichier des personnes", null=True)
+    visits_name = models.CharField("fichier des rendez-vous", max_length=255, blank=True)
+    visits_data = models.BinaryField("contenu du fichier des rendez-vous", null=True)
+    outcomes_name = models.CharField("fichier des sorties", max_length=255, blank=True)
+    outcomes_data = models.BinaryField("contenu du fichier des sorties", null=True)
+
+    objects = ImportUploadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fichiers d'import en attente"
+        verbose_name_plural = "fichiers d'import en attente"
+
+    def __str__(self) -> str:
+        return f"Import déposé le {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class NominativeExport(models.Model):
+    """Who downloaded which nominative export, and when. No personal data."""
+
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="exporté par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    exported_at = models.DateTimeField("exporté le", auto_now_add=True)
+    content = models.CharField("contenu", max_length=20, choices=ExportContent.choices)
+    rows = models.PositiveIntegerField("nombre de lignes")
+
+    class Meta:
+        verbose_name = "export nominatif"
+        verbose_name_plural = "exports nominatifs"
+        ordering = ["-exported_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content__in=ExportContent.values),
+                name="nominative_export_content_valid",
+                violation_error_message="Contenu d'export inconnu.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_content_display()} — {self.exported_at:%d/%m/%Y %H:%M}"
+
+
+class BeneficiaryMerge(models.Model):
+    """Two files found to be one person: the removed one was merged into the kept one.
+
+    References only, never names: the removed reference stays findable.
+    """
+
+    kept_ref = models.CharField("dossier conservé", max_length=20, db_index=True)
+    removed_ref = models.CharField("dossier fusionné", max_length=20, db_index=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="fusionné par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField("fusionné le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "fusion de dossiers"
+        verbose_name_plural = "fusions de dossiers"
+        ordering = ["-merged_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.removed_ref} → {self.kept_ref}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import data_views, views
 
 app_name = "beneficiaries"
 
@@ -24,4 +24,11 @@ urlpatterns = [
     path("<int:pk>/rendez-vous/<int:permanence_pk>/", views.visit_create, name="visit_create"),
     path("<int:pk>/sorties/nouvelle/", views.outcome_form, name="outcome_create"),
     path("<int:pk>/sorties/<int:outcome_pk>/", views.outcome_form, name="outcome_edit"),
+    # Coordination's data pages (data_views.py): import, nominative export, duplicates.
+    path("donnees/", data_views.data_home, name="data"),
+    path("donnees/import/", data_views.import_upload, name="import"),
+    path("donnees/import/<uuid:pk>/", data_views.import_preview, name="import_preview"),
+    path("donnees/export/", data_views.export, name="export"),
+    path("doublons/", data_views.duplicates, name="duplicates"),
+    path("doublons/<int:pk>/<int:other_pk>/", data_views.merge, name="merge"),
 ]

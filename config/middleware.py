@@ -19,7 +19,7 @@ class NoStoreForUsersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
             response.headers["Cache-Control"] = "no-store, " + response.headers["Cache-Control"]
         return response

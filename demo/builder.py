@@ -33,6 +33,7 @@ from beneficiaries.enums import (
     WorkingTime,
 )
 from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit, next_refs
+from beneficiaries.normalise import normalise
 from permanences.accounts import requires_two_factor
 from permanences.enums import PermanenceStatus, Role
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
@@ -209,7 +210,8 @@ class DemoBuilder:
             age = rng.choices([rng.randint(18, 25), rng.randint(26, 49), rng.randint(50, 64)], [2, 6, 2])[0]
             birth_date = datetime.date(year - age, rng.randint(1, 12), rng.randint(1, 28))
         self.sequence += 1
-        slug = f"{first_name}.{last_name}".lower().replace(" ", "").replace("'", "")
+        # An address Django's e-mail validator accepts: ASCII, no spaces.
+        slug = ".".join(normalise(name).replace(" ", "") for name in (first_name, last_name))
         row = Beneficiary(
             last_name=last_name,
             first_name=first_name,

@@ -134,3 +134,21 @@ def test_coordination_sees_the_trail_of_one_file_others_do_not(client, coordinat
     for user in (counsellor, city):
         client.force_login(user)
         assert client.get(url).status_code == 403
+
+
+def test_import_export_and_merge_are_recorded(coordinator, venue):
+    from beneficiaries.enums import ExportContent
+    from beneficiaries.imports import ImportSource
+    from beneficiaries.services import activity_import, beneficiary_merge, nominative_export
+
+    csv = b"ref;last_name;first_name;sex\n2019-00001;Dupont;Anne;F\n2019-00002;Dupont;Anne;F\n"
+    activity_import(sources={"beneficiaries": ImportSource("personnes.csv", csv)}, user=coordinator)
+    nominative_export(content=ExportContent.BENEFICIARIES, user=coordinator)
+    kept, removed = Beneficiary.objects.order_by("ref")
+    beneficiary_merge(kept=kept, removed=removed, user=coordinator)
+    entries = AuditEntry.objects.filter(user=coordinator)
+    assert entries.filter(action=AuditAction.IMPORT).count() == 1
+    assert entries.filter(action=AuditAction.EXPORT).count() == 1
+    merge = entries.get(action=AuditAction.MERGE)
+    assert merge.file_ref == "2019-00001" and merge.detail == "dossier 2019-00002 fusionné"
+    assert AuditEntry.objects.filter(action=AuditAction.DELETE, file_ref="2019-00002").exists()

@@ -1,0 +1,99 @@
+"""Building import files in tests, and running the import."""
+
+import csv
+import html
+import io
+import re
+
+import openpyxl
+
+from beneficiaries.enums import ExportContent
+from beneficiaries.exports import export_file
+from beneficiaries.imports import COLUMNS, ImportSource
+from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from beneficiaries.services import activity_import
+from permanences.models import Permanence
+
+PERSON_HEADER = list(COLUMNS["beneficiaries"])
+VISIT_HEADER = list(COLUMNS["visits"])
+OUTCOME_HEADER = list(COLUMNS["outcomes"])
+
+
+def csv_bytes(header, rows, *, delimiter=",", encoding="utf-8", bom=False) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(header, rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def person(ref="A-1", last_name="Martin", first_name="Élodie", sex="F", birth_date="1990-03-04", **extra):
+    row = {"ref": ref, "last_name": last_name, "first_name": first_name, "sex": sex, "birth_date": birth_date}
+    row.update(extra)
+    return [row.get(name, "") for name in PERSON_HEADER]
+
+
+def visit(ref="A-1", date="2024-01-08", venue="Centre social Grand Air", **extra):
+    row = {"ref": ref, "date": date, "venue": venue, **extra}
+    return [row.get(name, "") for name in VISIT_HEADER]
+
+
+def outcome(ref="A-1", type="cdd", start_date="2024-02-01", **extra):
+    row = {"ref": ref, "type": type, "start_date": start_date, **extra}
+    return [row.get(name, "") for name in OUTCOME_HEADER]
+
+
+def sources(**files) -> dict[str, ImportSource]:
+    """kind=bytes, or kind=list of rows (a CSV with the full header)."""
+    headers = {"beneficiaries": PERSON_HEADER, "visits": VISIT_HEADER, "outcomes": OUTCOME_HEADER}
+    result = {}
+    for kind, data in files.items():
+        if isinstance(data, list):
+            data = csv_bytes(headers[kind], data)
+        result[kind] = ImportSource(f"{kind}.csv", data)
+    return result
+
+
+def run_import(*, user=None, dry_run=False, **files):
+    return activity_import(sources=sources(**files), user=user, dry_run=dry_run)
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Beneficiary, Visit, Referral, Outcome, Permanence, Visit.topics.through)
+    }
+
+
+EXPORTS = {
+    "beneficiaries": ExportContent.BENEFICIARIES,
+    "visits": ExportContent.VISITS,
+    "outcomes": ExportContent.OUTCOMES,
+}
+
+
+def export_all(today) -> dict[str, bytes]:
+    """The three files of a nominative export, by import kind."""
+    return {kind: export_file(content, today=today).data for kind, content in EXPORTS.items()}
+
+
+def import_all(files: dict[str, bytes], *, user=None):
+    sources = {kind: ImportSource(f"{kind}.csv", data) for kind, data in files.items()}
+    return activity_import(sources=sources, user=user)
+
+
+def page_text(response) -> str:
+    """What a reader sees of a page's body: text without tags, entities or runs of spaces."""
+    body = re.sub(r"(?s)<head>.*?</head>", "", response.content.decode())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
