@@ -34,6 +34,7 @@ run: demo-db
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@mkdir -p var  # the system checks open the default SQLite database, even on a fresh checkout
 	$(MANAGE_CHECK) makemigrations --check --dry-run
 
 format: $(VENV)/.installed

@@ -1,17 +1,84 @@
-"""The yearly bilan, computed by the definitions of DESIGN.md.
+"""The yearly bilan, computed by the definitions of DESIGN.md and docs/BILAN.md.
 
 Every figure is an aggregate SQL query; nothing loops over visits or persons
-in Python. The command, the dashboards and every export call `compute_bilan`.
+in Python (only over the dozen rows the queries return: months, venues,
+quarters, kinds). The command, the dashboards, the publication and every
+export call `compute_bilan`.
+
+The queries, one per figure family and source table:
+
+- `visit_figures`: one pass over the year's visits, grouped by person, then
+  pivoted: headline counts, sex, age bands, new persons, priority-quarter
+  residents, and the breakdowns by quarter, venue and month;
+- `session_figures`: held permanences by venue and month;
+- `outcome_figures`: the outcomes starting in the year of the persons counted,
+  grouped by person, then pivoted by kind, group and venue;
+- `referral_figures`: referrals proposed in the year, by partner and result.
 """
 
 import datetime
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Count, Min, Q
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
-from beneficiaries.enums import OutcomeKind, Sex
-from beneficiaries.models import Outcome, Visit
-from permanences.models import Permanence
+from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
+from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from permanences.models import Permanence, Quarter, Venue
+
+MONTHS = range(1, 13)
+MONTH_NAMES = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+# Age at the first visit of the year; bounds as in the council report.
+AGE_BANDS = {
+    "moins_de_26": "Moins de 26 ans",
+    "26_49": "26 à 49 ans",
+    "50_et_plus": "50 ans et plus",
+    "inconnu": "Âge inconnu",
+}
+
+# The council report's reading of the outcome kinds.
+OUTCOME_GROUPS = {
+    "cdi": ("CDI", (OutcomeKind.CDI,)),
+    "cdd": ("CDD", (OutcomeKind.CDD,)),
+    "contrat_aide_ou_apprentissage": (
+        "Contrats aidés ou d'apprentissage",
+        (OutcomeKind.CONTRAT_AIDE, OutcomeKind.ALTERNANCE),
+    ),
+    "formation": ("Formations", (OutcomeKind.FORMATION,)),
+    "autres": ("Autres (intérim, création d'activité)", (OutcomeKind.INTERIM, OutcomeKind.CREATION_ACTIVITE)),
+}
+TRAINING_KINDS = (OutcomeKind.FORMATION,)
+EMPLOYMENT_KINDS = tuple(kind for kind in OutcomeKind if kind not in TRAINING_KINDS)
+# Durable employment: CDI, création d'activité, and CDD or intérim of six
+# months or more (end date included, hence the day after it is compared).
+ALWAYS_DURABLE_KINDS = (OutcomeKind.CDI, OutcomeKind.CREATION_ACTIVITE)
+DURABLE_IF_SIX_MONTHS_KINDS = (OutcomeKind.CDD, OutcomeKind.INTERIM)
+NOT_STATED_QUARTER = "Hors quartiers listés ou non renseigné"
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
@@ -19,11 +86,182 @@ def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
 
 
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    start = datetime.date(year, month, 1)
+    return start, datetime.date(year + month // 12, month % 12 + 1, 1)
+
+
 def percent(part: int, whole: int) -> int:
     """Share rounded half up to a whole number (62.5 -> 63), 0 for an empty whole."""
     if whole == 0:
         return 0
     return (200 * part + whole) // (2 * whole)
+
+
+def _ymd(expression):
+    """A date as the integer yyyymmdd: differences of two compare like ages.
+
+    (b - a) >= 260000 exactly when b is on or after a's 26th anniversary.
+    Portable (PostgreSQL and the SQLite demo), unlike interval arithmetic.
+    """
+    return ExtractYear(expression) * 10000 + ExtractMonth(expression) * 100 + ExtractDay(expression)
+
+
+def _months_days(expression):
+    """A date as (year * 12 + month) * 100 + day: a difference >= 600 is six months or more."""
+    return (ExtractYear(expression) * 12 + ExtractMonth(expression)) * 100 + ExtractDay(expression)
+
+
+# --- what is counted: a year, optionally one venue or the venues of one quarter
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The activity a bilan counts: the visits and held permanences dated in
+    `year`, optionally only those at one venue, or at the venues of one quarter
+    (the quarter where the activity takes place, not where persons live)."""
+
+    year: int
+    venue: Venue | None = None
+    quarter: Quarter | None = None
+
+    def __post_init__(self):
+        if self.venue is not None and self.quarter is not None:
+            raise ValueError("A bilan is restricted to one venue or one quarter, not both.")
+
+    @property
+    def bounds(self) -> tuple[datetime.date, datetime.date]:
+        return year_bounds(self.year)
+
+    def _venue_filter(self, prefix: str) -> Q:
+        if self.venue is not None:
+            return Q(**{f"{prefix}venue": self.venue})
+        if self.quarter is not None:
+            return Q(**{f"{prefix}venue__quarter": self.quarter})
+        return Q()
+
+    def visits(self):
+        start, end = self.bounds
+        return Visit.objects.filter(self._venue_filter("permanence__"), date__gte=start, date__lt=end)
+
+    def person_visit_filter(self) -> Q:
+        """On persons: seen in the scope (one condition, so that the joined
+        visits are those of the scope and an annotation over them counts them)."""
+        start, end = self.bounds
+        return self._venue_filter("visits__permanence__") & Q(visits__date__gte=start, visits__date__lt=end)
+
+    def permanences(self):
+        start, end = self.bounds
+        return Permanence.objects.held().filter(self._venue_filter(""), date__gte=start, date__lt=end)
+
+    def venues(self):
+        venues = Venue.objects.select_related("quarter").order_by("name", "pk")
+        if self.venue is not None:
+            return venues.filter(pk=self.venue.pk)
+        if self.quarter is not None:
+            return venues.filter(quarter=self.quarter)
+        return venues
+
+    def as_dict(self) -> dict:
+        return {
+            "venue": {"id": self.venue.pk, "name": self.venue.name} if self.venue else None,
+            "quarter": {"id": self.quarter.pk, "name": self.quarter.name} if self.quarter else None,
+        }
+
+
+# --- the figures ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterRow:
+    """Persons counted, by the quarter they live in (None: not stated or outside)."""
+
+    quarter_id: int | None
+    name: str
+    is_priority: bool
+    persons: int
+    women: int
+    men: int
+    sex_unknown: int
+    appointments: int
+
+
+@dataclass(frozen=True)
+class VenueRow:
+    """Activity at one venue: a person seen at two venues counts once at each."""
+
+    venue_id: int
+    name: str
+    quarter: str
+    permanences_held: int
+    persons: int
+    women: int
+    men: int
+    sex_unknown: int
+    appointments: int
+    outcomes: dict[str, int]
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: int
+    permanences_held: int
+    appointments: int
+    persons: int
+
+    @property
+    def name(self) -> str:
+        return MONTH_NAMES[self.month - 1]
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    """Referrals to one partner; `proposed` still await their result."""
+
+    partner: str
+    label: str
+    total: int
+    proposed: int
+    done: int
+    not_taken_up: int
+
+
+@dataclass(frozen=True)
+class PersonsAndOutcomes:
+    persons: int = 0
+    outcomes: int = 0
+
+
+@dataclass(frozen=True)
+class VisitFigures:
+    persons: int
+    new_persons: int
+    women: int
+    men: int
+    sex_unknown: int
+    appointments: int
+    age_bands: dict[str, int]
+    priority_quarter_residents: int
+    by_quarter: list[QuarterRow]
+    by_venue: dict[int, dict[str, int]]
+    by_month: dict[int, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    total: int
+    by_venue: dict[int, int]
+    by_month: dict[int, int]
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    persons_with_outcome: int
+    by_kind: dict[str, int]
+    employment: PersonsAndOutcomes
+    training: PersonsAndOutcomes
+    durable_employment: PersonsAndOutcomes
+    by_venue: dict[int, dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +276,16 @@ class Bilan:
     appointments: int
     persons_with_outcome: int
     outcomes: dict[str, int] = field(default_factory=dict)
+    scope: dict = field(default_factory=lambda: {"venue": None, "quarter": None})
+    age_bands: dict[str, int] = field(default_factory=dict)
+    priority_quarter_residents: int = 0
+    employment: PersonsAndOutcomes = field(default_factory=PersonsAndOutcomes)
+    training: PersonsAndOutcomes = field(default_factory=PersonsAndOutcomes)
+    durable_employment: PersonsAndOutcomes = field(default_factory=PersonsAndOutcomes)
+    by_quarter: list[QuarterRow] = field(default_factory=list)
+    by_venue: list[VenueRow] = field(default_factory=list)
+    by_month: list[MonthRow] = field(default_factory=list)
+    referrals: list[ReferralRow] = field(default_factory=list)
 
     @property
     def women_pct(self) -> int:
@@ -47,42 +295,383 @@ class Bilan:
     def men_pct(self) -> int:
         return percent(self.men, self.persons)
 
+    @property
+    def priority_quarter_residents_pct(self) -> int:
+        return percent(self.priority_quarter_residents, self.persons)
+
+    @property
+    def outcomes_total(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def outcomes_grouped(self) -> dict[str, int]:
+        return {
+            key: sum(self.outcomes.get(kind.value, 0) for kind in kinds)
+            for key, (_, kinds) in OUTCOME_GROUPS.items()
+        }
+
+    @property
+    def scope_label(self) -> str:
+        """In French: what the figures count."""
+        if self.scope.get("venue"):
+            return f"lieu d'accueil : {self.scope['venue']['name']}"
+        if self.scope.get("quarter"):
+            return f"lieux d'accueil du quartier {self.scope['quarter']['name']}"
+        return "tous les lieux d'accueil"
+
     def as_dict(self) -> dict:
-        """The figures as plain JSON-ready values (the `bilan` command's JSON)."""
-        return {**asdict(self), "women_pct": self.women_pct, "men_pct": self.men_pct}
+        """The figures as plain JSON-ready values (the `bilan` command's JSON,
+        and what a publication freezes). Every key is described in docs/BILAN.md."""
+        data = asdict(self)
+        return {
+            "year": data["year"],
+            "scope": data["scope"],
+            "permanences_held": self.permanences_held,
+            "persons": self.persons,
+            "new_persons": self.new_persons,
+            "women": self.women,
+            "men": self.men,
+            "sex_unknown": self.sex_unknown,
+            "women_pct": self.women_pct,
+            "men_pct": self.men_pct,
+            "appointments": self.appointments,
+            "persons_with_outcome": self.persons_with_outcome,
+            "outcomes": data["outcomes"],
+            "outcomes_total": self.outcomes_total,
+            "outcomes_grouped": self.outcomes_grouped,
+            "employment": data["employment"],
+            "training": data["training"],
+            "durable_employment": data["durable_employment"],
+            "age_bands": data["age_bands"],
+            "priority_quarter_residents": self.priority_quarter_residents,
+            "priority_quarter_residents_pct": self.priority_quarter_residents_pct,
+            "by_quarter": data["by_quarter"],
+            "by_venue": data["by_venue"],
+            "by_month": data["by_month"],
+            "referrals": data["referrals"],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Bilan":
+        """Rebuild a bilan from `as_dict()` (a publication's frozen figures).
+
+        Keys a publication lacks (one made before a figure existed) read as
+        zero or empty, so that an old publication still displays.
+        """
+        headline = {
+            name: data.get(name, 0)
+            for name in (
+                "permanences_held",
+                "persons",
+                "new_persons",
+                "women",
+                "men",
+                "sex_unknown",
+                "appointments",
+                "persons_with_outcome",
+                "priority_quarter_residents",
+            )
+        }
+        return cls(
+            year=data["year"],
+            **headline,
+            outcomes={kind.value: data.get("outcomes", {}).get(kind.value, 0) for kind in OutcomeKind},
+            scope=data.get("scope") or {"venue": None, "quarter": None},
+            age_bands={key: data.get("age_bands", {}).get(key, 0) for key in AGE_BANDS},
+            employment=PersonsAndOutcomes(**data.get("employment", {})),
+            training=PersonsAndOutcomes(**data.get("training", {})),
+            durable_employment=PersonsAndOutcomes(**data.get("durable_employment", {})),
+            by_quarter=[QuarterRow(**row) for row in data.get("by_quarter", [])],
+            by_venue=[VenueRow(**row) for row in data.get("by_venue", [])],
+            by_month=[MonthRow(**row) for row in data.get("by_month", [])],
+            referrals=[ReferralRow(**row) for row in data.get("referrals", [])],
+        )
 
 
-def compute_bilan(year: int) -> Bilan:
-    start, end = year_bounds(year)
-    visits = Visit.objects.filter(date__gte=start, date__lt=end)
+# --- the queries --------------------------------------------------------------
 
-    people = visits.aggregate(
-        appointments=Count("id"),
-        persons=Count("beneficiary", distinct=True),
-        women=Count("beneficiary", distinct=True, filter=Q(beneficiary__sex=Sex.FEMALE)),
-        men=Count("beneficiary", distinct=True, filter=Q(beneficiary__sex=Sex.MALE)),
+
+def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter]) -> VisitFigures:
+    """Everything counted from the year's visits, in one query.
+
+    Inner query: one row per person seen (their visits in the scope, grouped),
+    with their sex, quarter, age at their first visit of the year, whether
+    they were seen before the year, and their visits per venue and per month.
+    Outer query: conditional counts and sums over those rows (a pivot), so
+    that the distinct persons of every breakdown come from one pass.
+    """
+    start, _ = scope.bounds
+    # Grouped by person (the join comes before the grouping, so that the
+    # person's columns and `seen_before` are computed once per person).
+    seen_before = Visit.objects.filter(beneficiary=OuterRef("pk"), date__lt=start)
+    per_venue = {
+        f"p_v{venue.pk}": Count("visits", filter=Q(visits__permanence__venue=venue.pk)) for venue in venues
+    }
+    per_month = {
+        f"p_m{month}": Count(
+            "visits",
+            filter=Q(
+                visits__date__gte=month_bounds(scope.year, month)[0],
+                visits__date__lt=month_bounds(scope.year, month)[1],
+            ),
+        )
+        for month in MONTHS
+    }
+    persons = (
+        Beneficiary.objects.filter(scope.person_visit_filter())
+        .annotate(
+            p_visits=Count("visits"),
+            p_age=_ymd(Min("visits__date")) - _ymd(F("birth_date")),
+            p_seen_before=Exists(seen_before),
+            **per_venue,
+            **per_month,
+        )
+        .order_by()
     )
-    first_visits = (
-        Visit.objects.filter(beneficiary__in=visits.values("beneficiary"))
+
+    def persons_where(**conditions):
+        return Count("pk", filter=Q(**conditions))
+
+    def appointments_where(**conditions):
+        return Coalesce(Sum("p_visits", filter=Q(**conditions)), 0)
+
+    pivot = {
+        "persons": Count("pk"),
+        "women": persons_where(sex=Sex.FEMALE),
+        "men": persons_where(sex=Sex.MALE),
+        "appointments": Coalesce(Sum("p_visits"), 0),
+        "new_persons": persons_where(p_seen_before=False),
+        "priority": persons_where(quarter__is_priority=True),
+        "age_moins_de_26": persons_where(p_age__lt=260000),
+        "age_26_49": persons_where(p_age__gte=260000, p_age__lt=500000),
+        "age_50_et_plus": persons_where(p_age__gte=500000),
+        "age_inconnu": persons_where(p_age__isnull=True),
+    }
+    for quarter_id in [quarter.pk for quarter in quarters] + [None]:
+        key = f"q{quarter_id or 0}"
+        where = {"quarter": quarter_id} if quarter_id else {"quarter__isnull": True}
+        pivot[f"{key}_persons"] = persons_where(**where)
+        pivot[f"{key}_women"] = persons_where(**where, sex=Sex.FEMALE)
+        pivot[f"{key}_men"] = persons_where(**where, sex=Sex.MALE)
+        pivot[f"{key}_appointments"] = appointments_where(**where)
+    for venue in venues:
+        column = f"p_v{venue.pk}"
+        pivot[f"v{venue.pk}_persons"] = persons_where(**{f"{column}__gt": 0})
+        pivot[f"v{venue.pk}_women"] = persons_where(**{f"{column}__gt": 0}, sex=Sex.FEMALE)
+        pivot[f"v{venue.pk}_men"] = persons_where(**{f"{column}__gt": 0}, sex=Sex.MALE)
+        pivot[f"v{venue.pk}_appointments"] = Coalesce(Sum(column), 0)
+    for month in MONTHS:
+        pivot[f"m{month}_persons"] = persons_where(**{f"p_m{month}__gt": 0})
+        pivot[f"m{month}_appointments"] = Coalesce(Sum(f"p_m{month}"), 0)
+    row = persons.aggregate(**pivot)
+
+    def sex_split(prefix: str) -> dict[str, int]:
+        persons, women, men = row[f"{prefix}_persons"], row[f"{prefix}_women"], row[f"{prefix}_men"]
+        return {"persons": persons, "women": women, "men": men, "sex_unknown": persons - women - men}
+
+    by_quarter = [
+        QuarterRow(
+            quarter_id=quarter.pk,
+            name=quarter.name,
+            is_priority=quarter.is_priority,
+            appointments=row[f"q{quarter.pk}_appointments"],
+            **sex_split(f"q{quarter.pk}"),
+        )
+        for quarter in quarters
+    ]
+    by_quarter.append(
+        QuarterRow(
+            quarter_id=None,
+            name=NOT_STATED_QUARTER,
+            is_priority=False,
+            appointments=row["q0_appointments"],
+            **sex_split("q0"),
+        )
+    )
+    return VisitFigures(
+        persons=row["persons"],
+        new_persons=row["new_persons"],
+        women=row["women"],
+        men=row["men"],
+        sex_unknown=row["persons"] - row["women"] - row["men"],
+        appointments=row["appointments"],
+        age_bands={band: row[f"age_{band}"] for band in AGE_BANDS},
+        priority_quarter_residents=row["priority"],
+        by_quarter=by_quarter,
+        by_venue={
+            venue.pk: {"appointments": row[f"v{venue.pk}_appointments"], **sex_split(f"v{venue.pk}")}
+            for venue in venues
+        },
+        by_month={
+            month: {"persons": row[f"m{month}_persons"], "appointments": row[f"m{month}_appointments"]}
+            for month in MONTHS
+        },
+    )
+
+
+def session_figures(scope: Scope) -> SessionFigures:
+    """Held permanences of the year, by venue and by month."""
+    rows = (
+        scope.permanences()
+        .annotate(month=ExtractMonth("date"))
+        .values("venue", "month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_venue: dict[int, int] = {}
+    by_month = dict.fromkeys(MONTHS, 0)
+    for row in rows:  # at most (venues x 12) rows
+        by_venue[row["venue"]] = by_venue.get(row["venue"], 0) + row["n"]
+        by_month[row["month"]] += row["n"]
+    return SessionFigures(total=sum(by_month.values()), by_venue=by_venue, by_month=by_month)
+
+
+def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
+    """Outcomes starting in the year of the persons counted, in one query.
+
+    Inner query: one row per person with an outcome, their outcomes by kind,
+    whether each is durable employment, and the venues where they were seen in
+    the year. Outcomes are not tied to a venue: a person seen at two venues
+    brings their outcomes to both (as their person counts once at each).
+    """
+    start, end = scope.bounds
+    year_visits = scope.visits().filter(beneficiary=OuterRef("beneficiary"))
+    six_months = _months_days(
+        ExpressionWrapper(F("end_date") + datetime.timedelta(days=1), output_field=DateField())
+    ) - _months_days(F("start_date"))
+    durable = Q(kind__in=ALWAYS_DURABLE_KINDS) | Q(
+        kind__in=DURABLE_IF_SIX_MONTHS_KINDS, end_date__isnull=False, p_span__gte=600
+    )
+    per_person = (
+        Outcome.objects.filter(Exists(year_visits), start_date__gte=start, start_date__lt=end)
+        .alias(p_span=ExpressionWrapper(six_months, output_field=IntegerField()))
         .values("beneficiary")
-        .annotate(first=Min("date"))
-        .filter(first__gte=start)
+        .annotate(
+            **{f"p_{kind}": Count("id", filter=Q(kind=kind)) for kind in OutcomeKind.values},
+            p_durable=Count("id", filter=durable),
+            **{f"p_at{venue.pk}": Exists(year_visits.filter(permanence__venue=venue.pk)) for venue in venues},
+        )
+        .order_by()
     )
-    outcomes_in_year = Outcome.objects.filter(
-        start_date__gte=start,
-        start_date__lt=end,
-        beneficiary__in=visits.values("beneficiary"),
+
+    def total(column: str, **where):
+        return Coalesce(Sum(column, filter=Q(**where) if where else None), 0)
+
+    def persons_with_any(kinds) -> Count:
+        condition = Q()
+        for kind in kinds:
+            condition |= Q(**{f"p_{kind}__gt": 0})
+        return Count("beneficiary", filter=condition)
+
+    pivot = {
+        "persons": Count("beneficiary"),
+        "durable": total("p_durable"),
+        "durable_persons": Count("beneficiary", filter=Q(p_durable__gt=0)),
+        "employment_persons": persons_with_any(EMPLOYMENT_KINDS),
+        "training_persons": persons_with_any(TRAINING_KINDS),
+    }
+    for kind in OutcomeKind.values:
+        pivot[kind] = total(f"p_{kind}")
+        for venue in venues:
+            pivot[f"v{venue.pk}_{kind}"] = total(f"p_{kind}", **{f"p_at{venue.pk}": True})
+    row = per_person.aggregate(**pivot)
+    by_kind = {kind: row[kind] for kind in OutcomeKind.values}
+    return OutcomeFigures(
+        persons_with_outcome=row["persons"],
+        by_kind=by_kind,
+        employment=PersonsAndOutcomes(
+            persons=row["employment_persons"], outcomes=sum(by_kind[kind] for kind in EMPLOYMENT_KINDS)
+        ),
+        training=PersonsAndOutcomes(
+            persons=row["training_persons"], outcomes=sum(by_kind[kind] for kind in TRAINING_KINDS)
+        ),
+        durable_employment=PersonsAndOutcomes(persons=row["durable_persons"], outcomes=row["durable"]),
+        by_venue={
+            venue.pk: {kind: row[f"v{venue.pk}_{kind}"] for kind in OutcomeKind.values} for venue in venues
+        },
     )
-    by_kind = dict(outcomes_in_year.values_list("kind").annotate(n=Count("id")).order_by())
+
+
+def referral_figures(scope: Scope) -> list[ReferralRow]:
+    """Referrals proposed in the year, by partner and result, every partner listed.
+
+    Restricted to a venue or quarter: the referrals made during a visit there.
+    """
+    start, end = scope.bounds
+    referrals = Referral.objects.filter(proposed_on__gte=start, proposed_on__lt=end)
+    if scope.venue is not None or scope.quarter is not None:
+        referrals = referrals.filter(scope._venue_filter("visit__permanence__"))
+    rows = {
+        row["partner"]: row
+        for row in referrals.values("partner")
+        .annotate(
+            total=Count("id"),
+            **{status: Count("id", filter=Q(status=status)) for status in ReferralStatus.values},
+        )
+        .order_by()
+    }
+    empty = {"total": 0, **dict.fromkeys(ReferralStatus.values, 0)}
+    return [
+        ReferralRow(
+            partner=partner.value,
+            label=partner.label,
+            total=rows.get(partner.value, empty)["total"],
+            proposed=rows.get(partner.value, empty)[ReferralStatus.PROPOSED],
+            done=rows.get(partner.value, empty)[ReferralStatus.DONE],
+            not_taken_up=rows.get(partner.value, empty)[ReferralStatus.NOT_TAKEN_UP],
+        )
+        for partner in Partner
+    ]
+
+
+def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | None = None) -> Bilan:
+    """The bilan of `year`, optionally restricted to one venue or the venues of one quarter.
+
+    Six queries whatever the data: venues, quarters, then one per figure family.
+    """
+    scope = Scope(year=year, venue=venue, quarter=quarter)
+    venues = list(scope.venues())
+    quarters = list(Quarter.objects.order_by("name", "pk"))
+    visits = visit_figures(scope, venues=venues, quarters=quarters)
+    sessions = session_figures(scope)
+    outcomes = outcome_figures(scope, venues=venues)
+    by_venue = [
+        VenueRow(
+            venue_id=venue_row.pk,
+            name=venue_row.name,
+            quarter=venue_row.quarter.name,
+            permanences_held=sessions.by_venue.get(venue_row.pk, 0),
+            outcomes=outcomes.by_venue[venue_row.pk],
+            **visits.by_venue[venue_row.pk],
+        )
+        for venue_row in venues
+        # A closed venue appears in the years it was open only.
+        if venue_row.is_active
+        or sessions.by_venue.get(venue_row.pk)
+        or visits.by_venue[venue_row.pk]["persons"]
+    ]
     return Bilan(
         year=year,
-        permanences_held=Permanence.objects.held().filter(date__gte=start, date__lt=end).count(),
-        persons=people["persons"],
-        new_persons=first_visits.count(),
-        women=people["women"],
-        men=people["men"],
-        sex_unknown=people["persons"] - people["women"] - people["men"],
-        appointments=people["appointments"],
-        persons_with_outcome=outcomes_in_year.values("beneficiary").distinct().count(),
-        outcomes={kind.value: by_kind.get(kind.value, 0) for kind in OutcomeKind},
+        scope=scope.as_dict(),
+        permanences_held=sessions.total,
+        persons=visits.persons,
+        new_persons=visits.new_persons,
+        women=visits.women,
+        men=visits.men,
+        sex_unknown=visits.sex_unknown,
+        appointments=visits.appointments,
+        persons_with_outcome=outcomes.persons_with_outcome,
+        outcomes=outcomes.by_kind,
+        age_bands=visits.age_bands,
+        priority_quarter_residents=visits.priority_quarter_residents,
+        employment=outcomes.employment,
+        training=outcomes.training,
+        durable_employment=outcomes.durable_employment,
+        by_quarter=visits.by_quarter,
+        by_venue=by_venue,
+        by_month=[
+            MonthRow(month=month, permanences_held=sessions.by_month[month], **visits.by_month[month])
+            for month in MONTHS
+        ],
+        referrals=referral_figures(scope),
     )
