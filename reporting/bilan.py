@@ -37,6 +37,8 @@ from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from permanences.models import Permanence, Quarter, Venue
 
+# The earliest year a bilan may be asked for (as PublishedBilan's constraint).
+FIRST_YEAR = 2000
 MONTHS = range(1, 13)
 MONTH_NAMES = (
     "janvier",
