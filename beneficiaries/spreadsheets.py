@@ -60,15 +60,15 @@ class Sheet:
     note: str = ""
 
 
-_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\']")
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_NAME_MAX = 31
 
 
 def _sheet_names(titles: Iterable[str]) -> list[str]:
-    """Excel's rules: at most 31 characters, none of []:*?/\\ ', unique."""
+    """Excel's rules: at most 31 characters, none of []:*?/\\, no apostrophe at either end, unique."""
     names: list[str] = []
     for title in titles:
-        base = _SHEET_NAME_FORBIDDEN.sub(" ", title).strip()[:SHEET_NAME_MAX] or "Feuille"
+        base = _SHEET_NAME_FORBIDDEN.sub(" ", title).strip(" '")[:SHEET_NAME_MAX].strip(" '") or "Feuille"
         name, n = base, 2
         while name.lower() in {existing.lower() for existing in names}:
             suffix = f" ({n})"

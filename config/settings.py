@@ -184,6 +184,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # WeasyPrint narrates every step of a PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING", "propagate": True},
     },
 }
 

@@ -85,6 +85,7 @@ class Table:
 
     key: str
     title: str
+    sheet: str  # a spreadsheet tab's name: 31 characters at most
     columns: list[str]
     rows: list[list]
     note: str = ""
@@ -108,13 +109,16 @@ class _Builder:
     masked: bool
     tables: list[Table] = field(default_factory=list)
 
-    def add(self, key, title, columns, rows, *, crosstab=(), note="", total_row=False, text_columns=()):
+    def add(
+        self, key, title, sheet, columns, rows, *, crosstab=(), note="", total_row=False, text_columns=()
+    ):
         if self.masked and crosstab:
             rows = [[mask(v) if i in crosstab else v for i, v in enumerate(row)] for row in rows]
         self.tables.append(
             Table(
                 key=key,
                 title=title,
+                sheet=sheet,
                 columns=columns,
                 rows=rows,
                 note=note,
@@ -149,12 +153,14 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     b.add(
         "chiffres-cles",
         "Chiffres clés",
+        "Chiffres clés",
         ["Indicateur", str(bilan.year)],
         [list(r) for r in key_figures(bilan)],
     )
     b.add(
         "sorties",
         "Sorties en emploi ou en formation, par type",
+        "Sorties par type",
         ["Type de sortie", "Sorties"],
         [[kind.label, bilan.outcomes.get(kind.value, 0)] for kind in OutcomeKind]
         + [["Total des sorties", bilan.outcomes_total]],
@@ -166,12 +172,14 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     b.add(
         "sorties-regroupees",
         "Sorties, regroupées comme dans le bilan présenté au conseil",
+        "Sorties regroupées",
         ["Regroupement", "Sorties"],
         [[label, grouped[key]] for key, (label, _) in OUTCOME_GROUPS.items()],
     )
     b.add(
         "emploi-formation",
         "Emploi, formation et emploi durable",
+        "Emploi et formation",
         ["", "Personnes", "Sorties"],
         [
             ["Emploi (tous types sauf formation)", bilan.employment.persons, bilan.employment.outcomes],
@@ -186,12 +194,14 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     b.add(
         "ages",
         "Âge à la première venue de l'année",
+        "Âges",
         ["Tranche d'âge", "Personnes"],
         [[label, bilan.age_bands.get(key, 0)] for key, label in AGE_BANDS.items()],
     )
     b.add(
         "quartiers",
         "Personnes accompagnées par quartier de résidence et sexe",
+        "Quartiers de résidence",
         ["Quartier de résidence", "QPV", "Personnes", "Femmes", "Hommes", "Sexe non précisé", "Rendez-vous"],
         [
             [
@@ -213,6 +223,7 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     b.add(
         "lieux",
         "Activité par lieu d'accueil",
+        "Lieux d'accueil",
         [
             "Lieu d'accueil",
             "Quartier du lieu",
@@ -247,6 +258,7 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     b.add(
         "lieux-sorties",
         "Sorties par lieu d'accueil et type",
+        "Sorties par lieu",
         ["Lieu d'accueil", *OUTCOME_SHORT_LABELS.values(), "Total"],
         [
             [v.name, *(v.outcomes.get(kind.value, 0) for kind in OutcomeKind), sum(v.outcomes.values())]
@@ -258,6 +270,7 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     b.add(
         "mois",
         "Activité par mois",
+        "Mois",
         ["Mois", "Permanences tenues", "Rendez-vous", "Personnes reçues"],
         [[m.name.capitalize(), m.permanences_held, m.appointments, m.persons] for m in bilan.by_month]
         + [["Année", bilan.permanences_held, bilan.appointments, bilan.persons]],
@@ -267,6 +280,7 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     b.add(
         "orientations",
         "Orientations vers les partenaires et leur suite",
+        "Orientations",
         ["Partenaire", "Orientations", "Réalisées", "Non suivies", "Suite en attente"],
         [[r.label, r.total, r.done, r.not_taken_up, r.proposed] for r in bilan.referrals]
         + [
@@ -302,7 +316,7 @@ def points(delta: int) -> str:
     return f"+{delta} pts" if delta > 0 else f"−{-delta} pts"
 
 
-def comparison_table(current: Bilan, previous: Bilan) -> Table:
+def comparison_table(current: Bilan, previous: Bilan, *, note: str = "") -> Table:
     """Year-over-year: the key figures of the year and of the one before."""
     rows = [
         [label, before, now, change(now, before) if "(%)" not in label else points(now - before)]
@@ -311,8 +325,10 @@ def comparison_table(current: Bilan, previous: Bilan) -> Table:
     return Table(
         key="comparaison",
         title=f"Comparaison avec {previous.year}",
+        sheet=f"Comparaison avec {previous.year}",
         columns=["Indicateur", str(previous.year), str(current.year), "Évolution"],
         rows=rows,
+        note=note,
     )
 
 
