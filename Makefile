@@ -9,7 +9,7 @@ MANAGE := DEBUG=1 $(PYTHON) manage.py
 MANAGE_CHECK := DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: help run test lint format sysdeps-test demo-db bench-search
+.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-bilan
 
 help:
 	@echo "make run   - installe, crée la base de démonstration SQLite et sert http://127.0.0.1:8000"
@@ -46,3 +46,8 @@ sysdeps-test:
 
 test: $(VENV)/.installed sysdeps-test lint
 	@scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+# The bilan's benchmark (docs/BENCHMARKS.md): a throwaway PostgreSQL, a million visits, a few minutes.
+bench-bilan: $(VENV)/.installed
+	@SECRET_KEY=benchmark-only scripts/with-postgres.sh sh -c \
+	  '$(PYTHON) manage.py migrate -v 0 && $(PYTHON) manage.py bench_bilan $(BENCH_ARGS)'
