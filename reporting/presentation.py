@@ -113,7 +113,9 @@ class _Builder:
         self, key, title, sheet, columns, rows, *, crosstab=(), note="", total_row=False, text_columns=()
     ):
         if self.masked and crosstab:
-            rows = [[mask(v) if i in crosstab else v for i, v in enumerate(row)] for row in rows]
+            # The total row is the one-way split the headline already shows: never hidden.
+            body, total = (rows[:-1], rows[-1:]) if total_row else (rows, [])
+            rows = [[mask(v) if i in crosstab else v for i, v in enumerate(row)] for row in body] + total
         self.tables.append(
             Table(
                 key=key,

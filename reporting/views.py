@@ -77,7 +77,8 @@ def dashboard(request):
             "report": report,
             "export_query": query_string(choice, chiffres=report.source.value),
             "other_source_query": query_string(choice, chiffres=other.value),
-            "can_publish": perms.can_publish(request.user),
+            # Only a finished year is published.
+            "can_publish": perms.can_publish(request.user) and report.year < timezone.localdate().year,
             "can_view_data_quality": perms.can_view_data_quality(request.user),
         },
     )
@@ -127,6 +128,7 @@ def publish(request):
         {
             "form": form,
             "year": year,
+            "year_is_over": year < timezone.localdate().year,
             "headline": headline(bilan),
             "bilan": bilan,
             "publications": PublishedBilan.objects.filter(year=year).select_related("published_by"),

@@ -225,3 +225,11 @@ def test_with_both_years_published_the_city_page_computes_one_live_bilan(
     with django_assert_num_queries(13):
         response = client.get(DASHBOARD, {"year": YEAR})
     assert "Comparaison avec 2022" in response.content.decode()
+
+
+def test_the_total_row_of_a_cross_table_is_never_hidden(client, city, dataset):
+    _, html = page(client, city, year=YEAR, chiffres="jour")
+    table = re.search(r'id="tableau-quartiers".*?</table>', html, re.S).group()
+    total = re.search(r"<tr class=\"fw-semibold table-group-divider\">.*?</tr>", table, re.S).group()
+    # 9 persons: 7 women, 1 man, 1 not stated, as in the headline.
+    assert [int(n) for n in re.findall(r">(\d+)</td>", total)] == [9, 7, 1, 1, 12]

@@ -79,3 +79,13 @@ def test_the_city_may_not_publish(client, city):
     client.force_login(city)
     assert client.post(PUBLISH, {"year": YEAR, "token": uuid.uuid4()}).status_code == 403
     assert not PublishedBilan.objects.exists()
+
+
+def test_the_current_year_offers_no_publication(client, coordinator):
+    client.force_login(coordinator)
+    this_year = timezone.localdate().year
+    html = client.get(PUBLISH, {"year": this_year}).content.decode()
+    assert f"L'année {this_year} n'est pas terminée" in html
+    assert "Publier les chiffres" not in html
+    dashboard = client.get(reverse("reporting:dashboard"), {"year": this_year}).content.decode()
+    assert f"Publier le bilan {this_year}" not in dashboard
