@@ -9,7 +9,7 @@ MANAGE := DEBUG=1 $(PYTHON) manage.py
 MANAGE_CHECK := DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: help run test lint format sysdeps-test demo-db bench-search
+.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-bilan
 
 help:
 	@echo "make run   - installe, crée la base de démonstration SQLite et sert http://127.0.0.1:8000"
@@ -50,3 +50,8 @@ test: $(VENV)/.installed sysdeps-test lint
 # Benchmarks: each on a throwaway PostgreSQL, figures printed (see docs/BENCHMARKS.md).
 bench-search: $(VENV)/.installed sysdeps-test
 	@scripts/with-postgres.sh sh -c 'DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py migrate -v0 && DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py bench_search'
+
+# The bilan's benchmark: a million visits, a few minutes.
+bench-bilan: $(VENV)/.installed
+	@SECRET_KEY=benchmark-only scripts/with-postgres.sh sh -c \
+	  '$(PYTHON) manage.py migrate -v 0 && $(PYTHON) manage.py bench_bilan $(BENCH_ARGS)'

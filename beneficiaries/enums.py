@@ -93,3 +93,16 @@ class ExportContent(models.TextChoices):
     VISITS = "visits", "Rendez-vous"
     OUTCOMES = "outcomes", "Sorties"
     ALL = "all", "Les trois fichiers (zip)"
+
+
+class QualityCheck(models.TextChoices):
+    """What the data-quality panel counts; each also filters the persons list."""
+
+    SEX_NOT_STATED = "sexe_non_precise", "Sexe non précisé"
+    BIRTH_DATE_UNKNOWN = "naissance_inconnue", "Date de naissance inconnue"
+    QUARTER_NOT_STATED = "quartier_non_renseigne", "Quartier de résidence non renseigné ou hors quartiers"
+    VISIT_WITHOUT_TOPIC = "rdv_sans_theme", "Rendez-vous sans thème"
+    CDD_WITHOUT_END = "cdd_sans_fin", "CDD sans date de fin"
+    REFERRAL_WITHOUT_RESULT = "orientation_sans_suite", "Orientation sans suite connue après 30 jours"
+    IDLE = "inactif", "Sans contact depuis la durée de conservation : à anonymiser"
+    IDLE_SOON = "inactif_bientot", "À anonymiser dans les 30 jours"

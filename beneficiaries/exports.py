@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .enums import ExportContent, Sex
-from .imports import COLUMNS, LIST_SEPARATOR, OUTCOMES, PERSONS, VISITS
+from .imports import COLUMNS, LIST_SEPARATOR, OUTCOMES, PERSONS, VISITS, ReferralCell
 from .models import Beneficiary, Outcome, Referral, Visit
 from .spreadsheets import write_csv
 
@@ -57,9 +57,11 @@ def visit_rows() -> Iterator[list[str]]:
         "topic__code"
     ):
         topics[visit_id].append(code)
-    partners: dict[int, set[str]] = defaultdict(set)
-    for visit_id, partner in Referral.objects.filter(visit__isnull=False).values_list("visit_id", "partner"):
-        partners[visit_id].add(partner)
+    referrals: dict[int, dict[str, ReferralCell]] = defaultdict(dict)
+    for visit_id, partner, status, checked_on in Referral.objects.filter(visit__isnull=False).values_list(
+        "visit_id", "partner", "status", "checked_on"
+    ):
+        referrals[visit_id].setdefault(partner, ReferralCell(partner, status, checked_on))
     rows = (
         Visit.objects.order_by("date", "beneficiary__ref", "permanence__venue__name", "pk")
         .values_list("pk", "beneficiary__ref", "date", "permanence__venue__name", "kind", "notes")
@@ -72,7 +74,7 @@ def visit_rows() -> Iterator[list[str]]:
             venue,
             kind,
             LIST_SEPARATOR.join(topics.get(pk, ())),
-            LIST_SEPARATOR.join(sorted(partners.get(pk, ()))),
+            LIST_SEPARATOR.join(cell.text() for _, cell in sorted(referrals.get(pk, {}).items())),
             notes,
         ]
 

@@ -4,12 +4,14 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 
 from permanences.models import Permanence, Quarter, Venue
 
-from .enums import TriState
+from .enums import QualityCheck, TriState
 from .forms import DATE_INPUT_FORMATS
 from .models import Beneficiary, Outcome, Visit
+from .quality import Period, person_condition
 
 DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa"})
 TRI_STATE_CHOICES = [(TriState.YES, "Oui"), (TriState.NO, "Non"), ("inconnu", "Non renseigné")]
@@ -71,6 +73,12 @@ class PersonFilter(django_filters.FilterSet):
         method="filter_has_outcome",
         widget=forms.Select(choices=[("", "Toutes"), ("true", "Oui"), ("false", "Non")]),
     )
+    qualite = django_filters.ChoiceFilter(
+        label="Qualité des données",
+        choices=QualityCheck.choices,
+        method="filter_quality",
+        empty_label="Tous les dossiers",
+    )
     order = OrderingFilter(
         label="Trier par",
         fields=(
@@ -112,6 +120,15 @@ class PersonFilter(django_filters.FilterSet):
     def filter_has_outcome(self, queryset, name, value):
         has = Exists(Outcome.objects.filter(beneficiary=OuterRef("pk")))
         return queryset.filter(has if value else ~has)
+
+    def filter_quality(self, queryset, name, value):
+        # The "reçue du … au …" period also bounds the dated thing checked
+        # (visit, CDD, referral), as on the data-quality panel.
+        data = self.form.cleaned_data
+        period = Period(start=data.get("seen_from"), end=data.get("seen_until"))
+        return queryset.filter(
+            person_condition(QualityCheck(value), today=timezone.localdate(), period=period)
+        )
 
 
 class VisitFilter(django_filters.FilterSet):

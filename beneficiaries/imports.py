@@ -51,7 +51,7 @@ from django.utils import timezone
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 
-from .enums import OutcomeKind, Partner, Sex, VisitKind
+from .enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from .models import NOTES_MAX_LENGTH, Beneficiary, Outcome, Referral, Topic, Visit
 from .normalise import normalise, normalise_phone
 from .spreadsheets import Sheet, UnreadableFile, looks_like_formula, read_sheet, restore
@@ -166,7 +166,10 @@ class ImportPlan:
     new_visits: list["VisitRow"] = field(default_factory=list, repr=False)
     visit_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
     topic_changes: dict[int, set[int]] = field(default_factory=dict, repr=False)
-    new_referrals: list[tuple[int, str, datetime.date, str]] = field(default_factory=list, repr=False)
+    new_referrals: list[tuple[int, "ReferralCell", datetime.date, str]] = field(
+        default_factory=list, repr=False
+    )
+    referral_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
     new_outcomes: list["OutcomeRow"] = field(default_factory=list, repr=False)
     outcome_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
 
@@ -201,13 +204,32 @@ class PersonRow:
     values: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ReferralCell:
+    """One referral of a visit's `referral` cell: `partner`, `partner:status` or
+    `partner:status:YYYY-MM-DD` (the date its result was checked)."""
+
+    partner: str
+    status: str = ReferralStatus.PROPOSED
+    checked_on: datetime.date | None = None
+
+    def text(self) -> str:
+        if self.status == ReferralStatus.PROPOSED:
+            return self.partner
+        return (
+            f"{self.partner}:{self.status}:{self.checked_on.isoformat() if self.checked_on else ''}".rstrip(
+                ":"
+            )
+        )
+
+
 @dataclass(slots=True)
 class VisitRow:
     line: int
     ref: str
     date: datetime.date
     venue_id: int
-    values: dict[str, Any]  # kind, topics (frozenset of ids), partners (tuple), notes: when given
+    values: dict[str, Any]  # kind, topics (frozenset of ids), referrals (ReferralCells), notes: when given
     permanence: Permanence | None = None
 
 
@@ -336,7 +358,8 @@ class _StoredVisits:
         self.visits: dict[tuple[int, int], tuple[int, str, str]] = {}
         self.first_dates: dict[int, datetime.date] = {}
         self.topics: dict[int, set[int]] = defaultdict(set)
-        self.partners: dict[int, set[str]] = defaultdict(set)
+        # visit -> partner -> (referral pk, status, checked on)
+        self.referrals: dict[int, dict[str, tuple[int, str, datetime.date | None]]] = defaultdict(dict)
         for chunk in _chunks(person_pks):
             visits = Visit.objects.filter(beneficiary_id__in=chunk)
             in_range = {
@@ -358,8 +381,10 @@ class _StoredVisits:
             through = Visit.topics.through.objects.filter(**in_range)
             for visit_id, topic_id in through.values_list("visit_id", "topic_id"):
                 self.topics[visit_id].add(topic_id)
-            for visit_id, partner in Referral.objects.filter(**in_range).values_list("visit_id", "partner"):
-                self.partners[visit_id].add(partner)
+            for pk, visit_id, partner, status, checked_on in Referral.objects.filter(**in_range).values_list(
+                "pk", "visit_id", "partner", "status", "checked_on"
+            ):
+                self.referrals[visit_id].setdefault(partner, (pk, status, checked_on))
 
 
 # --- the planner ------------------------------------------------------------
@@ -551,6 +576,28 @@ class _Planner:
             raise CellError(f"Type d'entretien inconnu « {text} » : premier_accueil, suivi ou vide.")
         return text
 
+    def referral_cells(self, raw) -> tuple[ReferralCell, ...]:
+        """The referrals of a visit, one per partner (the first one written wins)."""
+        cells: dict[str, ReferralCell] = {}
+        for item in cell_text(raw).split(LIST_SEPARATOR):
+            parts = [part.strip() for part in item.split(":")]
+            if not parts[0]:
+                continue
+            if len(parts) > 3:
+                raise CellError(f"Orientation illisible « {item.strip()} » : partenaire[:suite[:date]].")
+            [partner] = _codes(parts[0], self.partners, "Partenaire")
+            status = (parts[1] if len(parts) > 1 else "").lower() or ReferralStatus.PROPOSED
+            if status not in ReferralStatus.values:
+                codes = ", ".join(ReferralStatus)
+                raise CellError(f"Suite d'orientation inconnue « {status} » (codes possibles : {codes}).")
+            checked_on = parse_date(parts[2]) if len(parts) > 2 and parts[2] else None
+            if status == ReferralStatus.PROPOSED and checked_on is not None:
+                raise CellError(
+                    "Une orientation sans suite connue (proposed) n'a pas de date de vérification."
+                )
+            cells.setdefault(partner, ReferralCell(partner, status, checked_on))
+        return tuple(cells.values())
+
     def check_visits(self, sheet: Sheet, columns: dict[str, int]) -> list[VisitRow]:
         parsers = {
             "ref": self.required_text(20, "Référence"),
@@ -558,7 +605,7 @@ class _Planner:
             "venue": self.venue,
             "kind": self.visit_kind,
             "topics": lambda raw: frozenset(_codes(cell_text(raw), self.topics, "Thème")),
-            "referral": lambda raw: tuple(dict.fromkeys(_codes(cell_text(raw), self.partners, "Partenaire"))),
+            "referral": self.referral_cells,
             "notes": self.optional_text(NOTES_MAX_LENGTH, "Notes"),
         }
         rows, seen = [], {}
@@ -577,7 +624,15 @@ class _Planner:
             seen[key] = line
             ref, date, venue_id = values.pop("ref"), values.pop("date"), values.pop("venue")
             if "referral" in values:
-                values["partners"] = values.pop("referral")
+                values["referrals"] = values.pop("referral")
+                for cell in values["referrals"]:
+                    if cell.checked_on is not None and cell.checked_on < date:
+                        self.problem(
+                            VISITS,
+                            line,
+                            "referral",
+                            "La suite d'une orientation est vérifiée après le rendez-vous.",
+                        )
             if values.get("kind") == "":
                 del values["kind"]
             rows.append(VisitRow(line, ref, date, venue_id, values))
@@ -708,7 +763,7 @@ class _Planner:
         self.set_first_kinds(plan.new_visits, stored.first_dates)
         plan.visits.created = len(plan.new_visits)
         for row in plan.new_visits:
-            plan.referrals.created += len(row.values.get("partners", ()))
+            plan.referrals.created += len(row.values.get("referrals", ()))
         self.compare_stored_visits(matched, stored)
 
     def attach_permanences(self, rows: list[VisitRow]) -> None:
@@ -792,7 +847,7 @@ class _Planner:
         if not matched:
             return
         kinds_and_notes = {pk: (kind, notes) for pk, kind, notes in stored.visits.values()}
-        topics, partners = stored.topics, stored.partners
+        topics, referrals = stored.topics, stored.referrals
         for pk, row in matched.items():
             kind, notes = kinds_and_notes[pk]
             what, fields = [], {}
@@ -805,13 +860,32 @@ class _Planner:
             if "topics" in row.values and set(row.values["topics"]) != topics[pk]:
                 plan.topic_changes[pk] = set(row.values["topics"])
                 what.append("thèmes")
-            missing = [p for p in row.values.get("partners", ()) if p not in partners[pk]]
-            for partner in missing:
-                plan.new_referrals.append((pk, partner, row.date, row.ref))
+            cells = row.values.get("referrals", ())
+            missing = [cell for cell in cells if cell.partner not in referrals[pk]]
+            for cell in missing:
+                plan.new_referrals.append((pk, cell, row.date, row.ref))
             if missing:
                 what.append("orientations ajoutées")
                 plan.referrals.created += len(missing)
-            plan.referrals.unchanged += len(row.values.get("partners", ())) - len(missing)
+            changed = 0
+            for cell in cells:
+                if cell.partner not in referrals[pk]:
+                    continue
+                referral_pk, status, checked_on = referrals[pk][cell.partner]
+                # A file without results (partner codes only) never undoes a result.
+                if cell.status == ReferralStatus.PROPOSED or (cell.status, cell.checked_on) == (
+                    status,
+                    checked_on,
+                ):
+                    continue
+                plan.referral_updates.append(
+                    (referral_pk, {"status": cell.status, "checked_on": cell.checked_on or row.date})
+                )
+                changed += 1
+            if changed:
+                what.append("suites d'orientations")
+                plan.referrals.updated += changed
+            plan.referrals.unchanged += len(cells) - len(missing) - changed
             if fields:
                 plan.visit_updates.append((pk, fields))
             if what:
@@ -912,12 +986,13 @@ def write_plan(plan: ImportPlan, *, user) -> None:
         [(visit.pk, topic_id) for visit, row in pairs for topic_id in row.values.get("topics", ())],
     )
     referrals = [
-        (visit.pk, partner, row.date, row.ref)
+        (visit.pk, cell, row.date, row.ref)
         for visit, row in pairs
-        for partner in row.values.get("partners", ())
+        for cell in row.values.get("referrals", ())
     ]
     _update_visits(plan, user=user, now=now)
     insert_rows(Referral, _referrals([*referrals, *plan.new_referrals], plan=plan, user_id=user_id))
+    _update_in_bulk(Referral, plan.referral_updates, user=user, now=now)
 
     insert_rows(
         Outcome,
@@ -941,12 +1016,15 @@ def _referrals(rows, *, plan: ImportPlan, user_id: int | None) -> list[Referral]
         Referral(
             beneficiary_id=plan.person_pks[ref],
             visit_id=visit_id,
-            partner=partner,
+            partner=cell.partner,
             proposed_on=day,
+            status=cell.status,
+            # A result without its date was checked, at the latest, when imported.
+            checked_on=None if cell.status == ReferralStatus.PROPOSED else (cell.checked_on or day),
             created_by_id=user_id,
             updated_by_id=user_id,
         )
-        for visit_id, partner, day, ref in rows
+        for visit_id, cell, day, ref in rows
     ]
 
 

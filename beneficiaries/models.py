@@ -527,7 +527,11 @@ class Referral(AuditedModel):
         verbose_name = "orientation"
         verbose_name_plural = "orientations"
         ordering = ["-proposed_on", "-pk"]
-        indexes = [models.Index(fields=["status", "proposed_on"], name="referral_status_date_idx")]
+        indexes = [
+            models.Index(fields=["status", "proposed_on"], name="referral_status_date_idx"),
+            # The bilan counts a year's referrals by partner and result from the index alone.
+            models.Index(fields=["proposed_on", "partner", "status"], name="referral_year_partner_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(partner__in=Partner.values),

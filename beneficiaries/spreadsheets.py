@@ -1,4 +1,6 @@
-"""Spreadsheet files in and out: formula neutralisation, reading CSV or XLSX.
+"""Spreadsheet files in and out: formula neutralisation, reading CSV or XLSX,
+writing CSV (for French Excel) and XLSX — shared by the nominative export and
+the import of case files, and by the bilan exports of `reporting`.
 
 `neutralise` is what every export applies to its text cells, so that a
 spreadsheet opening the file never evaluates a value as a formula (CSV
@@ -14,7 +16,7 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,9 +31,9 @@ MAX_ROWS = 1_000_000
 MAX_COLUMNS = 200
 
 
-def neutralise(value: str) -> str:
-    """The cell text a spreadsheet shows as text, never runs as a formula."""
-    if value.startswith((*FORMULA_TRIGGERS, QUOTE)):
+def neutralise(value):
+    """The cell text a spreadsheet shows as text, never runs as a formula (other values unchanged)."""
+    if isinstance(value, str) and value.startswith((*FORMULA_TRIGGERS, QUOTE)):
         return QUOTE + value
     return value
 
@@ -185,11 +187,89 @@ def _read_xlsx(data: bytes) -> Sheet:
     return Sheet(header=header, rows=rows, format="XLSX")
 
 
-def write_csv(header: list[str], rows: Iterator[list[str]]) -> bytes:
-    """A CSV the importer reads back: UTF-8 with BOM, semicolons, every cell neutralised."""
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int | float):
+        return str(value)  # a number is never a formula
+    return neutralise(str(value))
+
+
+def csv_bytes(rows: Iterable[Sequence]) -> bytes:
+    """CSV for French Excel, which the importer reads back: semicolons, UTF-8 with
+    a byte-order mark, CRLF, every text cell neutralised."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow(header)
     for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
+        writer.writerow([_csv_cell(value) for value in row])
     return buffer.getvalue().encode(CSV_ENCODING)
+
+
+def write_csv(header: list[str], rows: Iterator[list[str]]) -> bytes:
+    """The CSV of an import file: its header, then its rows."""
+    return csv_bytes([header, *rows])
+
+
+@dataclass(frozen=True)
+class WorkbookSheet:
+    """One worksheet: a title, then rows; the first `header_rows` rows in bold."""
+
+    title: str
+    rows: Sequence[Sequence]
+    header_rows: int = 1
+    note: str = ""
+
+
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31
+
+
+def _sheet_names(titles: Iterable[str]) -> list[str]:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, no apostrophe at either end, unique."""
+    names: list[str] = []
+    for title in titles:
+        base = _SHEET_NAME_FORBIDDEN.sub(" ", title).strip(" '")[:SHEET_NAME_MAX].strip(" '") or "Feuille"
+        name, n = base, 2
+        while name.lower() in {existing.lower() for existing in names}:
+            suffix = f" ({n})"
+            name = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+            n += 1
+        names.append(name)
+    return names
+
+
+def xlsx_bytes(sheets: Sequence[WorkbookSheet]) -> bytes:
+    """An XLSX workbook, one sheet per `WorkbookSheet`: numbers as numbers, text neutralised."""
+    import xlsxwriter  # only the XLSX exports need it
+
+    output = io.BytesIO()
+    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    for sheet, name in zip(sheets, _sheet_names(s.title for s in sheets), strict=True):
+        worksheet = workbook.add_worksheet(name)
+        widths: dict[int, int] = {}
+        row_index = 0
+        if sheet.note:
+            worksheet.write_string(row_index, 0, neutralise(sheet.note), wrap)
+            row_index += 2
+        for position, row in enumerate(sheet.rows):
+            style = bold if position < sheet.header_rows else None
+            for column, value in enumerate(row):
+                if isinstance(value, bool) or value is None:
+                    value = "" if value is None else ("oui" if value else "non")
+                if isinstance(value, int | float):
+                    worksheet.write_number(row_index, column, value, style)
+                else:
+                    text = neutralise(str(value))
+                    worksheet.write_string(row_index, column, text, style)
+                    widths[column] = max(widths.get(column, 0), len(text))
+            row_index += 1
+        for column, width in widths.items():
+            worksheet.set_column(column, column, min(max(width, 10), 60) + 2)
+        if sheet.header_rows:
+            worksheet.freeze_panes(sheet.header_rows + (2 if sheet.note else 0), 0)
+    workbook.close()
+    return output.getvalue()

@@ -3,6 +3,19 @@ from django.db import models
 from django.db.models import Q
 
 
+class PublishedBilanQuerySet(models.QuerySet):
+    def latest_by_year(self, years) -> dict[int, "PublishedBilan"]:
+        """The latest publication of each of `years` that has one (one query)."""
+        latest: dict[int, PublishedBilan] = {}
+        for publication in (
+            self.filter(year__in=years)
+            .select_related("published_by")
+            .order_by("year", "-published_at", "-pk")
+        ):
+            latest.setdefault(publication.year, publication)
+        return latest
+
+
 class PublishedBilan(models.Model):
     """The figures of a year exactly as presented to the council.
 
@@ -23,6 +36,8 @@ class PublishedBilan(models.Model):
         related_name="+",
     )
     note = models.CharField("commentaire", max_length=255, blank=True)
+
+    objects = PublishedBilanQuerySet.as_manager()
 
     class Meta:
         verbose_name = "bilan publié"

@@ -10,3 +10,15 @@ def can_view_dashboards(user) -> bool:
 
 def can_publish(user) -> bool:
     return has_role(user, Role.COORDINATION)
+
+
+def can_view_data_quality(user) -> bool:
+    return has_role(user, Role.COORDINATION)
+
+
+def must_mask_small_counts(user) -> bool:
+    """The city sees aggregates only: small counts of cross-tabulations are hidden.
+
+    Coordination, who sees the case files anyway, sees every figure.
+    """
+    return not has_role(user, Role.COORDINATION)

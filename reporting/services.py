@@ -8,7 +8,7 @@ from .models import PublishedBilan
 
 @transaction.atomic
 def bilan_publish(*, year: int, user, note: str = "") -> PublishedBilan:
-    """Freeze the year's figures as presented to the council."""
+    """Freeze the year's full figures (every key of docs/BILAN.md) as presented to the council."""
     return PublishedBilan.objects.create(
         year=year,
         figures=compute_bilan(year).as_dict(),

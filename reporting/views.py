@@ -1,21 +1,153 @@
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.db.models import Min
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from permanences.models import Permanence
+from permanences.submissions import AlreadySubmitted, new_token, submit_once
 
 from . import perms
-from .bilan import compute_bilan
-from .forms import YearForm
+from .bilan import FIRST_YEAR, compute_bilan
+from .exports import bilan_csv, bilan_pdf, bilan_xlsx, filename
+from .forms import BilanForm, PublishForm
+from .models import PublishedBilan
+from .presentation import headline
+from .quality import data_quality
+from .report import Source, build_report
+from .services import bilan_publish
+
+EXPORTS = {
+    "pdf": (bilan_pdf, "application/pdf"),
+    "xlsx": (bilan_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": (bilan_csv, "text/csv; charset=utf-8"),
+}
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def available_years() -> list[int]:
+    """From the first year with a permanence to this one."""
+    first = Permanence.objects.aggregate(first=Min("date"))["first"]
+    this_year = timezone.localdate().year
+    start = min(first.year, this_year - 1) if first else this_year - 1
+    return list(range(max(start, FIRST_YEAR), this_year + 1))
+
+
+def bilan_choice(request) -> tuple[dict, list[str], list[int]]:
+    """The bilan asked for, the French messages of what was ignored (an unknown
+    year, venue or quarter falls back to its default), and the years offered."""
+    years = available_years()
+    submitted = BilanForm(request.GET or None, years=years)
+    return submitted.choice(), submitted.error_messages(), years
+
+
+def query_string(choice: dict, **changes) -> str:
+    """The dashboard's choice as a query string, for links and exports."""
+    values = {
+        "year": choice["year"],
+        "venue": choice["venue"].pk if choice["venue"] else "",
+        "quarter": choice["quarter"].pk if choice["quarter"] else "",
+        "chiffres": choice["source"] or "",
+        **changes,
+    }
+    return urlencode({name: value for name, value in values.items() if value not in ("", None)})
 
 
 @require_GET
 def dashboard(request):
-    if not perms.can_view_dashboards(request.user):
-        raise PermissionDenied
-    form = YearForm(request.GET or None)
-    year = form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year - 1
+    require(perms.can_view_dashboards(request.user))
+    choice, errors, years = bilan_choice(request)
+    report = build_report(user=request.user, **choice)
+    other = Source.LIVE if report.is_published else Source.PUBLISHED
     return render(
         request,
         "reporting/dashboard.html",
-        {"form": form, "bilan": compute_bilan(year)},
+        {
+            "form": BilanForm.showing({**choice, "source": report.source}, years=years),
+            "errors": errors,
+            "report": report,
+            "export_query": query_string(choice, chiffres=report.source.value),
+            "other_source_query": query_string(choice, chiffres=other.value),
+            # Only a finished year is published.
+            "can_publish": perms.can_publish(request.user) and report.year < timezone.localdate().year,
+            "can_view_data_quality": perms.can_view_data_quality(request.user),
+        },
+    )
+
+
+@require_GET
+def export(request, fmt: str):
+    require(perms.can_view_dashboards(request.user))
+    if fmt not in EXPORTS:
+        raise Http404("Format d'export inconnu.")
+    choice, _, _ = bilan_choice(request)
+    report = build_report(user=request.user, **choice)
+    render_file, content_type = EXPORTS[fmt]
+    response = HttpResponse(render_file(report), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename(report, fmt)}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def publish(request):
+    """Freeze a finished year's figures as presented to the council."""
+    require(perms.can_publish(request.user))
+    choice, _, _ = bilan_choice(request)
+    form = PublishForm(request.POST or None, initial={"year": choice["year"], "token": new_token()})
+    if request.method == "POST" and form.is_valid():
+        year = form.cleaned_data["year"]
+        target = (
+            reverse("reporting:dashboard") + "?" + urlencode({"year": year, "chiffres": Source.PUBLISHED})
+        )
+        try:
+            submit_once(
+                token=form.cleaned_data["token"],
+                user=request.user,
+                create=lambda: bilan_publish(year=year, user=request.user, note=form.cleaned_data["note"]),
+                result_url=lambda publication: target,
+            )
+        except AlreadySubmitted as error:
+            messages.info(request, "Ce bilan vient d'être publié : il ne l'a pas été une seconde fois.")
+            return redirect(error.result_url or target)
+        messages.success(request, f"Bilan {year} publié : la ville voit désormais ces chiffres.")
+        return redirect(target)
+    year = form.cleaned_data["year"] if form.is_bound and "year" in form.cleaned_data else choice["year"]
+    bilan = compute_bilan(year)
+    return render(
+        request,
+        "reporting/publish.html",
+        {
+            "form": form,
+            "year": year,
+            "year_is_over": year < timezone.localdate().year,
+            "headline": headline(bilan),
+            "bilan": bilan,
+            "publications": PublishedBilan.objects.filter(year=year).select_related("published_by"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def quality(request):
+    require(perms.can_view_data_quality(request.user))
+    choice, errors, years = bilan_choice(request)
+    return render(
+        request,
+        "reporting/quality.html",
+        {
+            "form": BilanForm.showing(choice, years=years),
+            "errors": errors,
+            "panel": data_quality(choice["year"], today=timezone.localdate()),
+            "retention_days": settings.RETENTION_DAYS,
+        },
     )

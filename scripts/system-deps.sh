@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, or stop with a one-line instruction.
 #   weasyprint: the libraries WeasyPrint loads (PDF exports)
-#   test:       the above, plus PostgreSQL (unless DATABASE_URL is set) and Chromium
+#   test:       the above, plus PostgreSQL (unless DATABASE_URL is set), Chromium and pdftoppm
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = test ]; then
   [ -n "${DATABASE_URL:-}" ] || want+=(postgresql postgresql-contrib)
   [ -n "${CHROMIUM_BIN:-}" ] || want+=(chromium)
+  want+=(poppler-utils)  # pdftoppm: the PDF test saves page 1 as an image
 fi
 missing=()
 for p in "${want[@]}"; do

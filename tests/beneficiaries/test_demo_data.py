@@ -49,7 +49,11 @@ def test_export_then_import_into_an_empty_database_gives_the_same_bilans(demo, t
     assert not Visit.objects.exists()
     plan = import_all(files)
     assert plan.ok, plan.problems[:5]
-    assert bilans(today) == before
+    after = bilans(today)
+    for year in before:
+        for key in before[year]:
+            assert after[year][key] == before[year][key], (year, key, after[year][key], before[year][key])
+    assert after == before
     # Lossless for what the format carries: exporting again gives the same bytes.
     assert export_all(today) == files
 
@@ -60,8 +64,17 @@ def test_without_the_sessions_only_the_held_sessions_without_visits_are_lost(dem
     empty_case_files(permanences=True)
     assert import_all(files).ok
     after = bilans(today)
+
+    def without_sessions(figures):
+        """The figures, without any count of held sessions (in the total or by venue and month)."""
+        if isinstance(figures, dict):
+            return {k: without_sessions(v) for k, v in figures.items() if k != "permanences_held"}
+        if isinstance(figures, list):
+            return [without_sessions(v) for v in figures]
+        return figures
+
     for year in before:
-        assert {**after[year], "permanences_held": None} == {**before[year], "permanences_held": None}
+        assert without_sessions(after[year]) == without_sessions(before[year])
         sessions_with_visits = Visit.objects.filter(date__year=year).values("permanence").distinct().count()
         assert after[year]["permanences_held"] == sessions_with_visits <= before[year]["permanences_held"]
 

@@ -566,3 +566,40 @@ def test_the_portable_path_without_copy_writes_the_same(territory, monkeypatch):
     ]
     assert Visit.topics.through.objects.count() == 2 and Referral.objects.count() == 1
     assert not run_import(**full_set()).has_changes
+
+
+def test_referral_results_are_imported_updated_and_never_undone(territory, coordinator):
+    visits = [visit(referral="france_travail:done:2024-01-20|plie:not_taken_up|mission_locale")]
+    plan = run_import(user=coordinator, beneficiaries=[person()], visits=visits)
+    assert plan.ok, plan.problems
+    results = {r.partner: (r.status, r.checked_on) for r in Referral.objects.all()}
+    assert results == {
+        "france_travail": (ReferralStatus.DONE, D("2024-01-20")),
+        "plie": (ReferralStatus.NOT_TAKEN_UP, D("2024-01-08")),  # no date: the visit's
+        "mission_locale": (ReferralStatus.PROPOSED, None),
+    }
+    # A later file knows the mission locale's result: it is recorded.
+    later = run_import(user=coordinator, visits=[visit(referral="mission_locale:done:2024-02-01")])
+    assert later.ok and later.referrals.updated == 1
+    assert Referral.objects.get(partner="mission_locale").status == ReferralStatus.DONE
+    # A file with partner codes only never undoes a known result.
+    again = run_import(user=coordinator, visits=[visit(referral="france_travail|plie|mission_locale")])
+    assert again.ok and not again.has_changes
+    assert Referral.objects.filter(status=ReferralStatus.PROPOSED).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("france_travail:peut-etre", "Suite d'orientation inconnue"),
+        ("france_travail:done:31/02/2024", "Date impossible"),
+        ("france_travail:proposed:2024-01-20", "n'a pas de date de vérification"),
+        ("france_travail:done:2024-01-01", "vérifiée après le rendez-vous"),
+        ("france_travail:done:2024-01-20:x", "Orientation illisible"),
+    ],
+)
+def test_bad_referral_results_are_refused(territory, cell, message):
+    plan = run_import(beneficiaries=[person()], visits=[visit(referral=cell)])
+    assert not plan.ok
+    assert any(message in problem.message and problem.column == "referral" for problem in plan.problems)
+    assert set(row_counts().values()) == {0}

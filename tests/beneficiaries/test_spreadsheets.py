@@ -1,6 +1,7 @@
 """Spreadsheet cells and files: formula neutralisation and its exact inverse,
 and reading CSV (any separator and encoding a French office produces) or XLSX."""
 
+import csv
 import datetime
 import io
 import zipfile
@@ -10,11 +11,14 @@ import pytest
 
 from beneficiaries.spreadsheets import (
     UnreadableFile,
+    WorkbookSheet,
+    csv_bytes,
     looks_like_formula,
     neutralise,
     read_sheet,
     restore,
     write_csv,
+    xlsx_bytes,
 )
 
 TRICKY = [
@@ -160,3 +164,38 @@ def test_xlsx_rows_keep_their_sheet_numbers_after_gaps_and_ignore_far_cells():
     read = read_sheet(buffer.getvalue())
     assert read.header == ["ref", "nom"]
     assert read.rows == [(5, ["A-1", "Hélène"])]
+
+
+def test_non_text_values_are_left_alone():
+    assert neutralise(-3) == -3 and neutralise(None) is None
+
+
+def test_the_csv_is_for_french_excel():
+    content = csv_bytes(
+        [["Nom", "Nombre"], ["Élodie; « Martin »", 3], ['=HYPERLINK("http://x";"clic")', None]]
+    )
+    assert content.startswith("\ufeff".encode())
+    text = content.decode("utf-8").lstrip("\ufeff")
+    assert "\r\n" in text
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows == [["Nom", "Nombre"], ["Élodie; « Martin »", "3"], ['\'=HYPERLINK("http://x";"clic")', ""]]
+
+
+def test_the_xlsx_has_numbers_as_numbers_and_no_formula():
+    content = xlsx_bytes(
+        [
+            WorkbookSheet(
+                title="Données: 2020/2021 [test]", rows=[["Lieu", "Personnes"], ["=1+1", 4], ["+33 6 12", 2]]
+            ),
+            WorkbookSheet(title="Données: 2020/2021 [test]", rows=[["x"]], header_rows=0),
+        ]
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Données  2020 2021  test", "Données  2020 2021  test (2)"]
+    sheet = book.worksheets[0]
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["Lieu", "Personnes"],
+        ["'=1+1", 4],
+        ["'+33 6 12", 2],  # shown as text, readable
+    ]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

@@ -47,6 +47,7 @@ PAGES = [
     ("mfa_index", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
+    ("reporting:quality", {}, "coordinator"),
 ]
 
 # Error pages, reached through a page: (url name, kwargs, role, status).

@@ -1,0 +1,98 @@
+"""Data-quality conditions on case files, defined once.
+
+The persons list filters on them (`qualite`), the coordination's panel counts
+them; both read these definitions, so that a count and its list agree.
+
+A period (the list's "reçue du … au …") applies to the dated thing itself:
+visits without topic dated in it, CDD starting in it, referrals proposed in
+it. Idle files are about today, whatever the period.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .enums import OutcomeKind, QualityCheck, ReferralStatus, Sex
+from .models import Outcome, Referral, Visit
+
+REFERRAL_RESULT_DAYS = 30
+IDLE_NOTICE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive bounds; either may be open."""
+
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+    def on(self, field: str) -> Q:
+        condition = Q()
+        if self.start:
+            condition &= Q(**{f"{field}__gte": self.start})
+        if self.end:
+            condition &= Q(**{f"{field}__lte": self.end})
+        return condition
+
+
+def visit_without_topic() -> Q:
+    """On visits (no join: usable in a count of visits)."""
+    return Q(~Exists(Visit.topics.through.objects.filter(visit=OuterRef("pk"))))
+
+
+def cdd_without_end() -> Q:
+    return Q(kind=OutcomeKind.CDD, end_date__isnull=True)
+
+
+def referral_without_result(today: datetime.date) -> Q:
+    """Still "proposed" more than 30 days after it was proposed."""
+    return Q(
+        status=ReferralStatus.PROPOSED,
+        proposed_on__lt=today - datetime.timedelta(days=REFERRAL_RESULT_DAYS),
+    )
+
+
+def idle_cutoff(today: datetime.date) -> datetime.date:
+    """Files with no contact since before this date are due for anonymisation."""
+    return today - datetime.timedelta(days=settings.RETENTION_DAYS)
+
+
+def no_contact_since(cutoff: datetime.date) -> Q:
+    """On persons: no visit on or after `cutoff`, and a last contact before it
+    (a visit, or for a file without visits its creation)."""
+    visits = Visit.objects.filter(beneficiary=OuterRef("pk"))
+    created = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time.min))
+    return ~Exists(visits.filter(date__gte=cutoff)) & (Exists(visits) | Q(created_at__lt=created))
+
+
+def person_condition(check: QualityCheck, *, today: datetime.date, period: Period = Period()) -> Q:
+    """The persons concerned by `check`, as a condition on Beneficiary."""
+    mine = {"beneficiary": OuterRef("pk")}
+    match check:
+        case QualityCheck.SEX_NOT_STATED:
+            return Q(sex=Sex.NOT_STATED)
+        case QualityCheck.BIRTH_DATE_UNKNOWN:
+            return Q(birth_date__isnull=True)
+        case QualityCheck.QUARTER_NOT_STATED:
+            return Q(quarter__isnull=True)
+        case QualityCheck.VISIT_WITHOUT_TOPIC:
+            return Q(Exists(Visit.objects.filter(visit_without_topic(), period.on("date"), **mine)))
+        case QualityCheck.CDD_WITHOUT_END:
+            return Q(Exists(Outcome.objects.filter(cdd_without_end(), period.on("start_date"), **mine)))
+        case QualityCheck.REFERRAL_WITHOUT_RESULT:
+            return Q(
+                Exists(
+                    Referral.objects.filter(referral_without_result(today), period.on("proposed_on"), **mine)
+                )
+            )
+        case QualityCheck.IDLE:
+            return no_contact_since(idle_cutoff(today))
+        case QualityCheck.IDLE_SOON:
+            cutoff = idle_cutoff(today)
+            return no_contact_since(cutoff + datetime.timedelta(days=IDLE_NOTICE_DAYS)) & ~no_contact_since(
+                cutoff
+            )
+    raise ValueError(check)

@@ -1,0 +1,302 @@
+"""A synthetic multi-year dataset on PostgreSQL, and the timing of the bilan on it.
+
+Used by the `bench_bilan` command only (never by the application). Rows are
+made by the database itself with `INSERT … SELECT generate_series`, a handful
+of statements whatever the size.
+"""
+
+import datetime
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection, models
+from django.utils import timezone
+
+from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus
+from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from permanences.enums import PermanenceStatus
+from permanences.models import Permanence, Quarter, Venue
+from permanences.territory import seed_territory
+
+# Multiplier of the visit rank that spreads a session's visits over distinct
+# persons (a prime: k * STRIDE mod window is one-to-one for k < window).
+STRIDE = 7919
+SESSION_TIMES = (("09:30", "12:30"), ("14:00", "17:00"))
+
+
+@dataclass(frozen=True)
+class Size:
+    persons: int
+    visits: int
+    first_year: int
+    last_year: int
+
+
+class BenchmarkRefused(Exception):
+    pass
+
+
+def _insert_select(model: type[models.Model], values: dict, source: str, params=()) -> int:
+    """INSERT INTO model's table SELECT the given SQL expressions FROM source.
+
+    `values` maps a column to an SQL expression, or to (expression, params).
+    Columns not given take their Django default (a constant), so that a field
+    added later with a default does not break the benchmark.
+    """
+    columns, expressions, constants = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.column in values:
+            expression, expression_params = values[field.column], []
+            if isinstance(expression, tuple):
+                expression, expression_params = expression
+            expressions.append(expression)
+            constants.extend(expression_params)
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            expressions.append("now()")
+        elif field.null:
+            expressions.append("NULL")
+        elif field.has_default() or field.empty_strings_allowed:
+            default = field.get_default()
+            expressions.append("%s")
+            constants.append(field.get_db_prep_save(default, connection))
+        else:
+            raise BenchmarkRefused(f"Pas de valeur pour le champ {model.__name__}.{field.name}.")
+    # Table and column names come from the models, expressions from this module: no input.
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(expressions)} FROM {source}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*constants, *params])
+        return cursor.rowcount
+
+
+def _execute(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _one(sql: str, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+GENERATED = (
+    Referral,
+    Outcome,
+    Visit.topics.through,
+    Visit,
+    Beneficiary,
+    Permanence.counsellors.through,
+    Permanence,
+)
+
+
+def check_empty() -> None:
+    if connection.vendor != "postgresql":
+        raise BenchmarkRefused("Le banc d'essai ne tourne que sur PostgreSQL (voir docs/BENCHMARKS.md).")
+    if Beneficiary.objects.exists() or Permanence.objects.exists():
+        raise BenchmarkRefused(
+            "La base contient déjà des dossiers ou des permanences : lancez le banc d'essai sur une base "
+            "vide (voir docs/BENCHMARKS.md). Rien n'a été modifié."
+        )
+
+
+def generate(size: Size) -> dict[str, int]:
+    """Fill an empty database; returns the number of rows made per table."""
+    if not Quarter.objects.exists():
+        seed_territory()
+    venues = list(Venue.objects.order_by("pk").values_list("pk", flat=True))
+    quarters = list(Quarter.objects.order_by("pk").values_list("pk", flat=True))
+    start = datetime.date(size.first_year, 1, 1)
+    end = datetime.date(size.last_year, 12, 31)
+    counts = {}
+
+    # Sessions: every weekday, morning and afternoon, at every venue; one in 40 cancelled.
+    counts["permanences"] = _insert_select(
+        Permanence,
+        {
+            "venue_id": "v.venue_id",
+            "date": "d.day::date",
+            "start_time": "t.start_time",
+            "end_time": "t.end_time",
+            "status": (
+                "CASE WHEN mod(d.n + v.venue_id, 40) = 0 THEN %s ELSE %s END",
+                [PermanenceStatus.CANCELLED, PermanenceStatus.HELD],
+            ),
+            "cancel_reason": "CASE WHEN mod(d.n + v.venue_id, 40) = 0 THEN 'Fermé' ELSE '' END",
+        },
+        "(SELECT day, row_number() OVER () AS n FROM generate_series(%s::date, %s::date, '1 day') AS day"
+        " WHERE extract(isodow FROM day) < 6) AS d"
+        " CROSS JOIN unnest(%s::bigint[]) AS v(venue_id)"
+        " CROSS JOIN unnest(%s::time[], %s::time[]) AS t(start_time, end_time)",
+        [start, end, venues, [a for a, _ in SESSION_TIMES], [b for _, b in SESSION_TIMES]],
+    )
+    _execute(
+        "CREATE TEMP TABLE bench_session ON COMMIT DROP AS "
+        "SELECT id, date, (row_number() OVER (ORDER BY date, id) - 1)::int AS rank "
+        "FROM permanences_permanence WHERE status = %s",
+        [PermanenceStatus.HELD],
+    )
+    _execute("CREATE UNIQUE INDEX ON bench_session (rank)")
+    [sessions] = _one("SELECT count(*) FROM bench_session")
+
+    # Persons: 60 % women, 38 % men, 2 % not stated; 5 % without birth date;
+    # one in ten outside the listed quarters.
+    counts["personnes"] = _insert_select(
+        Beneficiary,
+        {
+            "ref": "'B-' || lpad(i::text, 7, '0')",
+            "last_name": "'Nom' || i",
+            "first_name": "'Prénom' || i",
+            "search_key": "'nom' || i || ' prenom' || i",
+            "sex": "CASE WHEN mod(i, 50) < 30 THEN 'F' WHEN mod(i, 50) < 49 THEN 'M' ELSE 'N' END",
+            "birth_date": (
+                "CASE WHEN mod(i, 20) = 7 THEN NULL "
+                "ELSE make_date(%s - 16 - mod(i * 37, 50), 1 + mod(i, 12), 1 + mod(i, 28)) END",
+                [size.last_year],
+            ),
+            "quarter_id": (
+                "CASE WHEN mod(i, 10) = 3 THEN NULL ELSE (%s::bigint[])[1 + mod(i, %s)] END",
+                [quarters, len(quarters)],
+            ),
+        },
+        "generate_series(0, %s - 1) AS i",
+        [size.persons],
+    )
+    _execute(
+        "CREATE TEMP TABLE bench_person ON COMMIT DROP AS "
+        "SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS idx FROM beneficiaries_beneficiary"
+    )
+    _execute("CREATE UNIQUE INDEX ON bench_person (idx)")
+
+    # Visits: visit i is at session i mod S; its person is drawn from a window
+    # of persons that slides with time, so that each person comes back over
+    # about two years and the pairs (person, session) are distinct.
+    years = size.last_year - size.first_year + 1
+    window = min(size.persons, max(2 * size.persons // years, size.visits // sessions + 1))
+    if window % STRIDE == 0:
+        window -= 1
+    counts["rendez-vous"] = _insert_select(
+        Visit,
+        {
+            "date": "s.date",
+            "kind": "'suivi'",
+            "beneficiary_id": "p.id",
+            "permanence_id": "s.id",
+        },
+        "generate_series(0, %s - 1) AS i"
+        " JOIN bench_session s ON s.rank = mod(i, %s)"
+        " JOIN bench_person p ON p.idx = %s + (mod(i, %s)::bigint * (%s - %s) / %s)"
+        " - mod((i / %s)::bigint * %s + mod(i, %s)::bigint * 104729, %s)",
+        [
+            size.visits,
+            sessions,
+            window - 1,
+            sessions,
+            size.persons,
+            window,
+            sessions,
+            sessions,
+            STRIDE,
+            sessions,
+            window,
+        ],
+    )
+
+    # Outcomes: one visit in 60 is followed by an outcome a few weeks later.
+    kinds = OutcomeKind.values
+    counts["sorties"] = _insert_select(
+        Outcome,
+        {
+            "beneficiary_id": "v.beneficiary_id",
+            "kind": ("(%s::text[])[1 + mod(v.id, %s)]", [kinds, len(kinds)]),
+            "start_date": "v.date + mod(v.id, 60)::int",
+            "end_date": "CASE WHEN mod(v.id, 7) = 0 THEN NULL ELSE v.date + mod(v.id, 60)::int + 180 END",
+        },
+        "beneficiaries_visit v WHERE mod(v.id, 60) = 0",
+    )
+
+    # Referrals: one visit in three.
+    partners = Partner.values
+    statuses = [
+        ReferralStatus.PROPOSED,
+        ReferralStatus.DONE,
+        ReferralStatus.DONE,
+        ReferralStatus.NOT_TAKEN_UP,
+    ]
+    counts["orientations"] = _insert_select(
+        Referral,
+        {
+            "beneficiary_id": "v.beneficiary_id",
+            "visit_id": "v.id",
+            "partner": ("(%s::text[])[1 + mod(v.id, %s)]", [partners, len(partners)]),
+            "proposed_on": "v.date",
+            "status": ("(%s::text[])[1 + mod(v.id / 3, %s)]", [statuses, len(statuses)]),
+            "checked_on": "CASE WHEN mod(v.id / 3, 4) = 0 THEN NULL ELSE v.date + 20 END",
+        },
+        "beneficiaries_visit v WHERE mod(v.id, 3) = 0",
+    )
+    return counts
+
+
+def vacuum_analyze() -> None:
+    """Statistics and visibility maps, as autovacuum keeps them in production.
+
+    VACUUM cannot run inside a transaction (a test): ANALYZE alone then.
+    """
+    tables = [model._meta.db_table for model in GENERATED]
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"{command} {table}")
+
+
+def clean_up() -> None:
+    """Empty the tables the benchmark filled (they were empty before it)."""
+    tables = ", ".join(model._meta.db_table for model in GENERATED)
+    if connection.in_atomic_block:
+        # Inside a transaction (a test), the deferred foreign-key checks of
+        # the inserts must run before TRUNCATE may.
+        _execute("SET CONSTRAINTS ALL IMMEDIATE")
+    _execute(f"TRUNCATE {tables}")
+
+
+def baseline_query(year: int) -> tuple[int, int]:
+    """The single hand-written query the bilan is compared with."""
+    return _one(
+        "SELECT count(*), count(DISTINCT beneficiary_id) FROM beneficiaries_visit"
+        " WHERE date >= %s AND date < %s",
+        [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)],
+    )
+
+
+@dataclass(frozen=True)
+class Timing:
+    median: float
+    best: float
+
+
+def interleaved(functions: dict[str, Callable[[], object]], *, runs: int) -> dict[str, Timing]:
+    """Wall-clock times of each function, called in turn `runs` times after a
+    warm-up call: on a shared machine, a slow moment then weighs on all alike."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for function in functions.values():
+        function()
+    for _ in range(runs):
+        for name, function in functions.items():
+            started = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - started)
+    return {name: Timing(median=statistics.median(t), best=min(t)) for name, t in times.items()}
+
+
+def default_size(*, persons: int, visits: int, years: int) -> Size:
+    last_year = timezone.localdate().year - 1
+    return Size(persons=persons, visits=visits, first_year=last_year - years + 1, last_year=last_year)

@@ -1,0 +1,149 @@
+"""The data-quality panel of coordination: what makes a bilan less exact.
+
+Counts among the persons seen in a year (and their visits, CDD and referrals
+of that year), plus the files due for anonymisation today. Each line links to
+the persons list filtered on the same condition (beneficiaries/quality.py),
+so that the count and the list agree. Five queries whatever the data.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from beneficiaries.enums import OutcomeKind, QualityCheck
+from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from beneficiaries.quality import (
+    Period,
+    cdd_without_end,
+    person_condition,
+    referral_without_result,
+    visit_without_topic,
+)
+
+from .bilan import percent, year_bounds
+
+
+@dataclass(frozen=True)
+class QualityLine:
+    check: QualityCheck
+    count: int  # things concerned (persons, visits, CDD or referrals)
+    out_of: int | None  # the population the share is of, if any
+    unit: str
+    persons: int  # files concerned: the length of the linked list
+    url: str
+
+    @property
+    def label(self) -> str:
+        return self.check.label
+
+    @property
+    def share(self) -> int | None:
+        return None if self.out_of is None else percent(self.count, self.out_of)
+
+
+@dataclass(frozen=True)
+class QualityPanel:
+    year: int
+    persons: int
+    lines: list[QualityLine]
+
+
+def _list_url(check: QualityCheck, period: Period | None) -> str:
+    query = {"qualite": check.value}
+    if period is not None:
+        query |= {"seen_from": f"{period.start:%d/%m/%Y}", "seen_until": f"{period.end:%d/%m/%Y}"}
+    return reverse("beneficiaries:list") + "?" + urlencode(query)
+
+
+def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
+    start, end = year_bounds(year)
+    period = Period(start=start, end=end - datetime.timedelta(days=1))
+    seen = Beneficiary.objects.filter(
+        Exists(Visit.objects.filter(beneficiary=OuterRef("pk"), date__gte=start, date__lt=end))
+    )
+    person_checks = [
+        QualityCheck.SEX_NOT_STATED,
+        QualityCheck.BIRTH_DATE_UNKNOWN,
+        QualityCheck.QUARTER_NOT_STATED,
+        QualityCheck.VISIT_WITHOUT_TOPIC,
+        QualityCheck.CDD_WITHOUT_END,
+        QualityCheck.REFERRAL_WITHOUT_RESULT,
+    ]
+    persons = seen.aggregate(
+        total=Count("pk"),
+        **{
+            check.value: Count("pk", filter=person_condition(check, today=today, period=period))
+            for check in person_checks
+        },
+    )
+    visits = Visit.objects.filter(date__gte=start, date__lt=end).aggregate(
+        total=Count("pk"), without_topic=Count("pk", filter=visit_without_topic())
+    )
+    seen_ids = seen.values("pk")
+    cdd = Outcome.objects.filter(
+        kind=OutcomeKind.CDD, start_date__gte=start, start_date__lt=end, beneficiary__in=seen_ids
+    ).aggregate(total=Count("pk"), without_end=Count("pk", filter=cdd_without_end()))
+    referrals = Referral.objects.filter(
+        proposed_on__gte=start, proposed_on__lt=end, beneficiary__in=seen_ids
+    ).aggregate(total=Count("pk"), without_result=Count("pk", filter=referral_without_result(today)))
+    idle = Beneficiary.objects.aggregate(
+        **{
+            check.value: Count("pk", filter=person_condition(check, today=today))
+            for check in (QualityCheck.IDLE, QualityCheck.IDLE_SOON)
+        }
+    )
+
+    def line(check, count, out_of, unit, persons, *, dated=True):
+        return QualityLine(check, count, out_of, unit, persons, _list_url(check, period if dated else None))
+
+    total = persons["total"]
+    return QualityPanel(
+        year=year,
+        persons=total,
+        lines=[
+            line(check, persons[check.value], total, "personnes", persons[check.value])
+            for check in person_checks[:3]
+        ]
+        + [
+            line(
+                QualityCheck.VISIT_WITHOUT_TOPIC,
+                visits["without_topic"],
+                visits["total"],
+                "rendez-vous",
+                persons[QualityCheck.VISIT_WITHOUT_TOPIC],
+            ),
+            line(
+                QualityCheck.CDD_WITHOUT_END,
+                cdd["without_end"],
+                cdd["total"],
+                "CDD",
+                persons[QualityCheck.CDD_WITHOUT_END],
+            ),
+            line(
+                QualityCheck.REFERRAL_WITHOUT_RESULT,
+                referrals["without_result"],
+                referrals["total"],
+                "orientations",
+                persons[QualityCheck.REFERRAL_WITHOUT_RESULT],
+            ),
+            line(
+                QualityCheck.IDLE,
+                idle[QualityCheck.IDLE],
+                None,
+                "dossiers",
+                idle[QualityCheck.IDLE],
+                dated=False,
+            ),
+            line(
+                QualityCheck.IDLE_SOON,
+                idle[QualityCheck.IDLE_SOON],
+                None,
+                "dossiers",
+                idle[QualityCheck.IDLE_SOON],
+                dated=False,
+            ),
+        ],
+    )
