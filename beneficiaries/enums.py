@@ -73,10 +73,10 @@ class WorkingTime(models.TextChoices):
 class AgeBand(models.TextChoices):
     """Age at a date, as the bilan reads it (DESIGN.md: at the first visit of the year)."""
 
-    UNDER_26 = "moins_26", "Moins de 26 ans"
-    FROM_26_TO_49 = "26_49", "26–49 ans"
-    FROM_50 = "50_plus", "50 ans et plus"
-    UNKNOWN = "inconnu", "Inconnu"
+    UNDER_26 = "moins_de_26", "Moins de 26 ans"
+    FROM_26_TO_49 = "26_49", "26 à 49 ans"
+    FROM_50 = "50_et_plus", "50 ans et plus"
+    UNKNOWN = "inconnu", "Âge inconnu"
 
 
 class AnonymisationReason(models.TextChoices):

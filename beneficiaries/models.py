@@ -6,7 +6,7 @@ from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilar
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Length, Replace, TruncDate
+from django.db.models.functions import Length, Replace
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
@@ -175,15 +175,12 @@ class BeneficiaryQuerySet(models.QuerySet):
         """Files that still name a person (not anonymised)."""
         return self.filter(anonymised_at__isnull=True)
 
-    def with_last_contact(self):
-        """`last_contact`: the date of the last visit, or the file's creation without any."""
-        return self.with_last_visit().annotate(
-            last_contact=Coalesce("last_visit", TruncDate("created_at"), output_field=models.DateField())
-        )
-
     def inactive_since(self, cutoff: datetime.date):
-        """Identified files with no contact since before `cutoff`: due for anonymisation."""
-        return self.identified().with_last_contact().filter(last_contact__lt=cutoff)
+        """Identified files with no contact since before `cutoff` (the last visit,
+        or the file's creation without any): due for anonymisation."""
+        from .quality import no_contact_since  # quality reads these models
+
+        return self.identified().filter(no_contact_since(cutoff))
 
     def with_last_visit(self):
         last = Visit.objects.filter(beneficiary=OuterRef("pk")).order_by("-date").values("date")[:1]

@@ -89,10 +89,9 @@ def person_condition(check: QualityCheck, *, today: datetime.date, period: Perio
                 )
             )
         case QualityCheck.IDLE:
-            return no_contact_since(idle_cutoff(today))
+            return Q(anonymised_at__isnull=True) & no_contact_since(idle_cutoff(today))
         case QualityCheck.IDLE_SOON:
             cutoff = idle_cutoff(today)
-            return no_contact_since(cutoff + datetime.timedelta(days=IDLE_NOTICE_DAYS)) & ~no_contact_since(
-                cutoff
-            )
+            soon = no_contact_since(cutoff + datetime.timedelta(days=IDLE_NOTICE_DAYS))
+            return Q(anonymised_at__isnull=True) & soon & ~no_contact_since(cutoff)
     raise ValueError(check)

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -29,3 +30,10 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+@login_not_required
+@require_GET
+def no_self_service(request):
+    """Accounts are created, and passwords reset, by the installation's admin."""
+    return render(request, "account/no_self_service.html")

@@ -38,7 +38,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
-from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
+from beneficiaries.ages import BAND_26, BAND_50
+from beneficiaries.enums import AgeBand, OutcomeKind, Partner, ReferralStatus, Sex
 from beneficiaries.models import Beneficiary, Referral, Visit
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
@@ -63,13 +64,9 @@ MONTH_NAMES = (
     "décembre",
 )
 
-# Age at the first visit of the year; bounds as in the council report.
-AGE_BANDS = {
-    "moins_de_26": "Moins de 26 ans",
-    "26_49": "26 à 49 ans",
-    "50_et_plus": "50 ans et plus",
-    "inconnu": "Âge inconnu",
-}
+# Age at the first visit of the year; bounds as in the council report, shared
+# with the anonymisation that must keep every person in the same band.
+AGE_BANDS = {band.value: band.label for band in AgeBand}
 
 # The council report's reading of the outcome kinds.
 OUTCOME_GROUPS = {
@@ -498,10 +495,11 @@ def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter])
         pivot.count("priority", f"p_quarter IN ({', '.join(['%s'] * len(priority))})", priority)
     else:
         pivot.count("priority", "1 = 0")
-    pivot.count("age_moins_de_26", "p_age < 260000")
-    pivot.count("age_26_49", "p_age >= 260000 AND p_age < 500000")
-    pivot.count("age_50_et_plus", "p_age >= 500000")
-    pivot.count("age_inconnu", "p_age IS NULL")
+    under_26, under_50 = BAND_26 * 10000, BAND_50 * 10000  # ages as differences of yyyymmdd
+    pivot.count(f"age_{AgeBand.UNDER_26}", f"p_age < {under_26}")
+    pivot.count(f"age_{AgeBand.FROM_26_TO_49}", f"p_age >= {under_26} AND p_age < {under_50}")
+    pivot.count(f"age_{AgeBand.FROM_50}", f"p_age >= {under_50}")
+    pivot.count(f"age_{AgeBand.UNKNOWN}", "p_age IS NULL")
     for quarter_id in [quarter.pk for quarter in quarters] + [None]:
         key = f"q{quarter_id or 0}"
         where, params = ("p_quarter = %s", [quarter_id]) if quarter_id else ("p_quarter IS NULL", [])

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
@@ -52,6 +53,7 @@ def make_user(django_user_model, username, role=None, **extra):
         user.groups.add(Group.objects.get(name=role))
     if role == Role.COORDINATION or user.is_staff:
         TOTP.activate(user, TOTP_SECRET)
+        RecoveryCodes.activate(user)
     return user
 
 

@@ -15,6 +15,7 @@ from audit.models import AuditEntry
 from beneficiaries.ages import age_band, generalised_birth_date
 from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from beneficiaries.services import beneficiary_anonymise
 from reporting.bilan import compute_bilan
 
 from ..conftest import make_permanence, make_person, make_visit
@@ -171,3 +172,22 @@ def test_the_register_page_states_purposes_recipients_and_retention(client, coor
     html = client.get(reverse("beneficiaries:register")).content.decode()
     for expected in ("Finalités", "Destinataires", "Durées de conservation", "730 jours", "365 jours"):
         assert expected in html
+
+
+def test_the_quality_panel_lists_files_due_and_soon_due_but_never_anonymised_ones(file, today):
+    from beneficiaries.enums import QualityCheck
+    from beneficiaries.quality import person_condition
+
+    soon = make_person("Bientôt", "Échue")
+    Beneficiary.objects.filter(pk=soon.pk).update(
+        created_at=datetime.datetime.combine(
+            today - datetime.timedelta(days=730 - 10), datetime.time(12), tzinfo=datetime.UTC
+        )
+    )
+
+    def listed(check):
+        return set(Beneficiary.objects.filter(person_condition(check, today=today)))
+
+    assert listed(QualityCheck.IDLE) == {file} and listed(QualityCheck.IDLE_SOON) == {soon}
+    beneficiary_anonymise(beneficiary=file, reason="erreur")
+    assert listed(QualityCheck.IDLE) == set()

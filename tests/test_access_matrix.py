@@ -1,0 +1,136 @@
+"""Every URL the project resolves, requested by every role with every method of
+its row in config/access.py: allowed, refused (403/404), or sent to log in."""
+
+import datetime
+import re
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from beneficiaries.enums import OutcomeKind, Partner
+from beneficiaries.models import ImportUpload, Outcome, Referral
+from config import access
+from permanences.enums import PermanenceStatus
+
+from .conftest import make_permanence, make_person, make_visit
+
+pytestmark = pytest.mark.django_db
+
+
+def url_patterns(patterns=None, namespace=""):
+    """(full name, pattern) of every named URL, the admin's included."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}".strip(":") if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
+
+
+URLS = dict(url_patterns())
+
+
+def test_every_url_has_a_row_in_the_access_table():
+    assert access.missing_rules(URLS) == []
+
+
+def test_a_url_without_a_row_fails_the_build():
+    assert access.missing_rules([*URLS, "beneficiaries:secret_page"]) == ["beneficiaries:secret_page"]
+    assert access.missing_rules(["unknown_namespace:page", "lonely"]) == ["lonely", "unknown_namespace:page"]
+
+
+@pytest.fixture
+def sample(venue, today, coordinator):
+    permanence = make_permanence(venue, today)
+    person = make_person()
+    twin = make_person("Martin", "Elodie")
+    visit = make_visit(person, make_permanence(venue, today - datetime.timedelta(days=7)))
+    return SimpleNamespace(
+        venue=venue,
+        permanence=permanence,
+        person=person,
+        twin=twin,
+        visit=visit,
+        referral=Referral.objects.create(
+            beneficiary=person, visit=visit, partner=Partner.PLIE, proposed_on=visit.date
+        ),
+        outcome=Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=visit.date),
+        upload=ImportUpload.objects.create(id=uuid.uuid4(), user=coordinator),
+        cancelled=make_permanence(
+            venue, today, status=PermanenceStatus.CANCELLED, start="18:00", end="19:00"
+        ),
+        user=coordinator,
+    )
+
+
+ADMIN_ARGUMENTS = {"object_id": "999999", "app_label": "beneficiaries"}
+
+
+def url_for(name, pattern, rule, sample):
+    kwargs = rule.kwargs(sample)
+    if name.startswith("admin:"):
+        groups = set(getattr(pattern.pattern, "converters", {})) | set(
+            re.compile(str(pattern.pattern.regex.pattern)).groupindex
+        )
+        for group in groups:
+            if group == "content_type_id":
+                kwargs[group] = ContentType.objects.get_for_model(type(sample.person)).pk
+            elif group == "id":  # a user's password page
+                kwargs[group] = sample.user.pk
+            else:
+                kwargs.setdefault(group, ADMIN_ARGUMENTS[group])
+    return reverse(name, kwargs=kwargs) + rule.query
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302, 303):
+        location = response.headers["Location"]
+        if location.startswith(reverse("login")):
+            return "login"
+        if location.startswith(reverse("admin:login")):
+            return "admin-login"
+    if response.status_code in (403, 404):
+        return str(response.status_code)
+    assert response.status_code < 500, response
+    return "allowed"
+
+
+@pytest.fixture
+def clients(counsellor, coordinator, city, admin_user):
+    users = {
+        access.CONSEILLER: counsellor,
+        access.COORDINATION: coordinator,
+        access.VILLE: city,
+        access.ADMIN: admin_user,
+    }
+
+    def client_for(role):
+        client = Client()
+        if role != access.ANONYMOUS:
+            client.force_login(users[role])
+        return client
+
+    return client_for
+
+
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_each_role_gets_what_the_table_says(name, sample, clients):
+    rule = access.rule_for(name)
+    url = url_for(name, URLS[name], rule, sample)
+    for role in access.ROLES:
+        for method in rule.methods:
+            response = getattr(clients(role), method.lower())(url)
+            got = outcome(response)
+            if role in rule.allowed:
+                expected = {"allowed", *rule.also_allowed}
+            elif role == access.ANONYMOUS:
+                expected = {"login", "admin-login"} if name.startswith("admin:") else {"login"}
+            else:
+                expected = rule.denied
+            assert got in expected, (
+                f"{method} {url} as {role}: {got} ({response.status_code}), expected {expected}"
+            )
