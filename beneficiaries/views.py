@@ -56,8 +56,11 @@ def require_files(request, *, edit: bool = False) -> None:
         raise PermissionDenied
 
 
-def get_beneficiary_for_user(request, pk: int, *, edit: bool = False) -> Beneficiary:
-    """The file, for a role that may see it; every page that shows it is a recorded read."""
+def get_beneficiary_for_user(request, pk: int, *, edit: bool = False, manage: bool = False) -> Beneficiary:
+    """The file, for a role that may see it (edit it; `manage`: RGPD and trail,
+    coordination only); every page that shows it is a recorded read."""
+    if manage and not perms.can_manage_files(request.user):
+        raise PermissionDenied
     require_files(request, edit=edit)
     person = get_object_or_404(Beneficiary.objects.select_related("quarter"), pk=pk)
     if edit and person.anonymised_at is not None:
@@ -245,9 +248,7 @@ def edit(request, pk: int):
 @require_GET
 def trail(request, pk: int):
     """Who read or changed this file, and when (coordination only)."""
-    if not perms.can_manage_files(request.user):
-        raise PermissionDenied
-    person = get_beneficiary_for_user(request, pk)
+    person = get_beneficiary_for_user(request, pk, manage=True)
     page = Paginator(AuditEntry.objects.for_file(person.ref), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -259,9 +260,7 @@ def trail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def anonymise(request, pk: int):
     """Anonymise one file on request (RGPD), with a reason (coordination only)."""
-    if not perms.can_manage_files(request.user):
-        raise PermissionDenied
-    person = get_beneficiary_for_user(request, pk)
+    person = get_beneficiary_for_user(request, pk, manage=True)
     form = AnonymiseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -282,9 +281,7 @@ def anonymise(request, pk: int):
 @require_GET
 def access_document(request, pk: int):
     """Right of access: everything held about one person, as a PDF (coordination only)."""
-    if not perms.can_manage_files(request.user):
-        raise PermissionDenied
-    person = get_beneficiary_for_user(request, pk)
+    person = get_beneficiary_for_user(request, pk, manage=True)
     audit_record(action=AuditAction.ACCESS_REQUEST, user=request.user, obj=person)
     pdf = render_pdf(
         "beneficiaries/access_document.pdf.html",

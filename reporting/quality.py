@@ -31,13 +31,18 @@ class QualityLine:
     check: QualityCheck
     count: int  # things concerned (persons, visits, CDD or referrals)
     out_of: int | None  # the population the share is of, if any
-    unit: str
+    unit: tuple[str, str]  # singular, plural
     persons: int  # files concerned: the length of the linked list
     url: str
 
     @property
     def label(self) -> str:
         return self.check.label
+
+    @property
+    def counted(self) -> str:
+        """ "1 personne", "6 personnes", "51 rendez-vous"."""
+        return f"{self.count} {self.unit[0] if self.count <= 1 else self.unit[1]}"
 
     @property
     def share(self) -> int | None:
@@ -104,7 +109,7 @@ def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
         year=year,
         persons=total,
         lines=[
-            line(check, persons[check.value], total, "personnes", persons[check.value])
+            line(check, persons[check.value], total, ("personne", "personnes"), persons[check.value])
             for check in person_checks[:3]
         ]
         + [
@@ -112,28 +117,28 @@ def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
                 QualityCheck.VISIT_WITHOUT_TOPIC,
                 visits["without_topic"],
                 visits["total"],
-                "rendez-vous",
+                ("rendez-vous", "rendez-vous"),
                 persons[QualityCheck.VISIT_WITHOUT_TOPIC],
             ),
             line(
                 QualityCheck.CDD_WITHOUT_END,
                 cdd["without_end"],
                 cdd["total"],
-                "CDD",
+                ("CDD", "CDD"),
                 persons[QualityCheck.CDD_WITHOUT_END],
             ),
             line(
                 QualityCheck.REFERRAL_WITHOUT_RESULT,
                 referrals["without_result"],
                 referrals["total"],
-                "orientations",
+                ("orientation", "orientations"),
                 persons[QualityCheck.REFERRAL_WITHOUT_RESULT],
             ),
             line(
                 QualityCheck.IDLE,
                 idle[QualityCheck.IDLE],
                 None,
-                "dossiers",
+                ("dossier", "dossiers"),
                 idle[QualityCheck.IDLE],
                 dated=False,
             ),
@@ -141,7 +146,7 @@ def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
                 QualityCheck.IDLE_SOON,
                 idle[QualityCheck.IDLE_SOON],
                 None,
-                "dossiers",
+                ("dossier", "dossiers"),
                 idle[QualityCheck.IDLE_SOON],
                 dated=False,
             ),

@@ -68,7 +68,7 @@ def test_the_panel_counts_each_problem_of_the_year(files, today):
     assert lines[QualityCheck.BIRTH_DATE_UNKNOWN].count == 1
     assert lines[QualityCheck.QUARTER_NOT_STATED].count == 1
     no_topic = lines[QualityCheck.VISIT_WITHOUT_TOPIC]
-    assert (no_topic.count, no_topic.out_of, no_topic.persons, no_topic.unit) == (1, 6, 1, "rendez-vous")
+    assert (no_topic.count, no_topic.out_of, no_topic.persons, no_topic.counted) == (1, 6, 1, "1 rendez-vous")
     cdd = lines[QualityCheck.CDD_WITHOUT_END]
     assert (cdd.count, cdd.out_of, cdd.persons) == (1, 2, 1)
     referrals = lines[QualityCheck.REFERRAL_WITHOUT_RESULT]
