@@ -140,12 +140,33 @@ PINNED = {
     "beneficiaries:followups": 6,
     # + count, page rows, quarters and venues of the filter form
     "beneficiaries:list": 7,
+    # + the matching files with their quarter and last visit
+    "beneficiaries:search": 4,
+    # + the quarters of the form
+    "beneficiaries:create": 4,
+    # + the file, the audit entry of this read, the quarters of the form
+    "beneficiaries:edit": 6,
+    "beneficiaries:notice": 3,
+    # + the file, its read, the session, an existing visit, whether a first
+    #   visit, the topics of the form
+    "beneficiaries:visit_create": 9,
+    # + the file and its read
+    "beneficiaries:outcome_create": 5,
+    # + the file, its read, the outcome
+    "beneficiaries:outcome_edit": 6,
+    # + count, page rows, their topics and referrals, the filter form's venues
+    #   and counsellors
+    "beneficiaries:visits": 9,
 }
+
+
+def test_every_page_has_a_pinned_count():
+    assert set(PINNED) == {name for name, _, _ in PAGES}
 
 
 @pytest.mark.parametrize("name", list(PINNED))
 def test_pinned_query_counts(client, counsellor, data, django_assert_num_queries, name):
     client.force_login(counsellor)
-    args = next(a for n, a, _ in PAGES if n == name)
+    args, query = next((a, q) for n, a, q in PAGES if n == name)
     with django_assert_num_queries(PINNED[name]):
-        client.get(url_of(name, args, data))
+        client.get(url_of(name, args, data, query))
