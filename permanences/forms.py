@@ -3,6 +3,7 @@ import datetime
 from django import forms
 
 from .models import Venue
+from .submissions import TokenField, new_token
 
 
 class CancelForm(forms.Form):
@@ -26,6 +27,7 @@ class AdHocForm(forms.Form):
         label="Début", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end_time = forms.TimeField(label="Fin", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    token = TokenField()
 
     def clean(self):
         data = super().clean()
@@ -35,7 +37,8 @@ class AdHocForm(forms.Form):
         return data
 
     @staticmethod
-    def initial_times(now: datetime.datetime) -> dict:
+    def initial(now: datetime.datetime) -> dict:
+        """Now to three hours later, and the form's one-time token."""
         start = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0)
         end = min(start + datetime.timedelta(hours=3), start.replace(hour=23, minute=30))
-        return {"start_time": start.time(), "end_time": end.time()}
+        return {"start_time": start.time(), "end_time": end.time(), "token": new_token()}

@@ -13,6 +13,7 @@ from .ical import sessions_calendar
 from .models import Permanence, PublicInfo, Venue
 from .pdf import render_pdf
 from .services import PermanenceError, permanence_cancel, permanence_hold, permanence_open, permanences_plan
+from .submissions import AlreadySubmitted, submit_once
 
 
 def get_permanence_for_user(request, pk: int) -> Permanence:
@@ -27,16 +28,25 @@ def today(request):
     if not perms.can_run_permanences(request.user):
         raise PermissionDenied
     day = timezone.localdate()
-    form = AdHocForm(request.POST or None, initial=AdHocForm.initial_times(timezone.localtime()))
+    form = AdHocForm(request.POST or None, initial=AdHocForm.initial(timezone.localtime()))
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            permanence = permanence_open(
-                venue=form.cleaned_data["venue"],
-                day=day,
-                start_time=form.cleaned_data["start_time"],
-                end_time=form.cleaned_data["end_time"],
+            permanence = submit_once(
+                token=data["token"],
                 user=request.user,
+                create=lambda: permanence_open(
+                    venue=data["venue"],
+                    day=day,
+                    start_time=data["start_time"],
+                    end_time=data["end_time"],
+                    user=request.user,
+                ),
+                result_url=lambda p: reverse("beneficiaries:desk", args=[p.pk]),
             )
+        except AlreadySubmitted as error:
+            messages.info(request, "Cette permanence est déjà ouverte.")
+            return redirect(error.result_url or "permanences:today")
         except PermanenceError as error:
             form.add_error(None, str(error))
         else:

@@ -1,6 +1,7 @@
 """Ma permanence: today's sessions from the weekly slots, held, cancelled, or opened ad hoc."""
 
 import datetime
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -83,17 +84,27 @@ def test_a_permanence_with_visits_cannot_be_cancelled(logged, venue, today):
     assert permanence.status == PermanenceStatus.HELD
 
 
+def ad_hoc(venue, **extra):
+    return {
+        "venue": venue.pk,
+        "start_time": "14:00",
+        "end_time": "16:30",
+        "token": str(uuid.uuid4()),
+        **extra,
+    }
+
+
 def test_an_ad_hoc_permanence_is_opened_at_another_venue(logged, venue, counsellor, today):
-    response = logged.post(
-        reverse("permanences:today"), {"venue": venue.pk, "start_time": "14:00", "end_time": "16:30"}
-    )
+    data = ad_hoc(venue)
+    response = logged.post(reverse("permanences:today"), data)
     permanence = Permanence.objects.get()
     assert response.url == reverse("beneficiaries:desk", args=[permanence.pk])
     assert (permanence.date, permanence.status, permanence.slot) == (today, PermanenceStatus.HELD, None)
     assert list(permanence.counsellors.all()) == [counsellor]
-    again = logged.post(
-        reverse("permanences:today"), {"venue": venue.pk, "start_time": "14:00", "end_time": "16:30"}
-    )
+    # Double click or back button: the same form again leads to the same session.
+    assert logged.post(reverse("permanences:today"), data).url == response.url
+    # Another form for the same venue and time: refused, said.
+    again = logged.post(reverse("permanences:today"), ad_hoc(venue))
     assert again.status_code == 400 and "commence déjà à cette heure" in again.content.decode()
     assert Permanence.objects.count() == 1
 
@@ -108,7 +119,7 @@ def test_an_ad_hoc_permanence_is_opened_at_another_venue(logged, venue, counsell
     ],
 )
 def test_bad_ad_hoc_input_is_refused(logged, venue, data, message):
-    response = logged.post(reverse("permanences:today"), {"venue": venue.pk, **data})
+    response = logged.post(reverse("permanences:today"), {**ad_hoc(venue), **data})
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not Permanence.objects.exists() and not Visit.objects.exists()
