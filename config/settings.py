@@ -155,6 +155,9 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Permanences emploi")
+# A code of the previous or next 30-second period is accepted too (RFC 6238's
+# advice): a slow phone or a code typed at the turn of a period still works.
+MFA_TOTP_TOLERANCE = 1
 # Roles that must have a TOTP authenticator (staff admins must too).
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "coordination")
 
