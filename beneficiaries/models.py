@@ -526,8 +526,8 @@ class Referral(AuditedModel):
         ordering = ["-proposed_on", "-pk"]
         indexes = [
             models.Index(fields=["status", "proposed_on"], name="referral_status_date_idx"),
-            # The bilan counts a year's referrals by partner and result from the index alone.
-            models.Index(fields=["proposed_on", "partner", "status"], name="referral_year_partner_idx"),
+            # The bilan counts a year's referrals of each partner and result from the index alone.
+            models.Index(fields=["partner", "status", "proposed_on"], name="referral_partner_status_idx"),
         ]
         constraints = [
             models.CheckConstraint(

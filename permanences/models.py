@@ -1,9 +1,11 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from .enums import PermanenceStatus, VenueKind, Weekday
 
@@ -286,6 +288,18 @@ class Permanence(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.venue} — {self.date:%d/%m/%Y} {self.start_time:%H:%M}"
+
+    def clean(self):
+        super().clean()
+        # Its visits follow a session moved to another day (reporting's
+        # triggers), and no visit may be dated in the future.
+        if self.pk and self.date and self.date > timezone.localdate() and self.has_visits():
+            raise ValidationError(
+                {
+                    "date": "Des rendez-vous ont déjà été notés à cette permanence : "
+                    "elle ne peut pas être déplacée à une date à venir."
+                }
+            )
 
     def has_visits(self) -> bool:
         # The visits live in the beneficiaries app, above this one: reached

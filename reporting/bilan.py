@@ -1,16 +1,23 @@
 """The yearly bilan, computed by the definitions of DESIGN.md and docs/BILAN.md.
 
 Every figure is an aggregate SQL query; nothing loops over visits or persons
-in Python (only over the dozen rows the queries return: months, venues,
-quarters, kinds). The command, the dashboards, the publication and every
-export call `compute_bilan`.
+in Python (only over the few rows the queries return: months, venues,
+quarters, kinds, and the groups of persons by sex, quarter, age band and
+first year). The command, the dashboards, the publication and every export
+call `compute_bilan`.
 
-The queries, one per figure family and source table:
+What the visits say of each person is read from `Attendance` (one row per
+person, year and venue, and one per person and year for all venues), which
+the database keeps equal to the visits (reporting/models.py): one row per
+person seen, with their sex, quarter and birth date beside it, instead of
+every visit of the year joined to its session and its person.
 
-- `visit_figures`: one pass over the year's visits, grouped by person, then
-  pivoted: headline counts, sex, age bands, new persons, priority-quarter
-  residents, and the breakdowns by quarter, venue and month;
-- `session_figures`: held permanences by venue and month;
+The queries, one per figure family:
+
+- `visit_figures`: the persons seen in the scope, grouped by sex, quarter,
+  age band and first year, with their visits and the months they came in;
+  and the persons and visits of each venue;
+- `session_figures`: held permanences by venue and month, and visits by month;
 - `outcome_figures`: the outcomes starting in the year of the persons counted,
   grouped by person, then pivoted by kind, group and venue;
 - `referral_figures`: referrals proposed in the year, by partner and result.
@@ -24,10 +31,10 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -36,15 +43,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from beneficiaries.ages import BAND_26, BAND_50
 from beneficiaries.enums import AgeBand, OutcomeKind, Partner, ReferralStatus, Sex
-from beneficiaries.models import Beneficiary, Referral, Visit
-from permanences.enums import PermanenceStatus
+from beneficiaries.models import Outcome, Referral, Visit
 from permanences.models import Permanence, Quarter, Venue
 
-from .db import BitOr
+from .db import AgeAtLeast, BitOr, compiled, count_each, fetch_union
+from .models import Attendance
 
 # The earliest year a bilan may be asked for (as PublishedBilan's constraint).
 FIRST_YEAR = 2000
@@ -105,15 +112,6 @@ def percent(part: int, whole: int) -> int:
     return (200 * part + whole) // (2 * whole)
 
 
-def _ymd(expression):
-    """A date as the integer yyyymmdd: differences of two compare like ages.
-
-    (b - a) >= 260000 exactly when b is on or after a's 26th anniversary.
-    Portable (PostgreSQL and the SQLite demo), unlike interval arithmetic.
-    """
-    return ExtractYear(expression) * 10000 + ExtractMonth(expression) * 100 + ExtractDay(expression)
-
-
 def _months_days(expression):
     """A date as (year * 12 + month) * 100 + day: a difference >= 600 is six months or more."""
     return (ExtractYear(expression) * 12 + ExtractMonth(expression)) * 100 + ExtractDay(expression)
@@ -147,21 +145,49 @@ class Scope:
             return Q(**{f"{prefix}venue__quarter": self.quarter})
         return Q()
 
-    def visits(self):
-        start, end = self.bounds
+    @property
+    def is_restricted(self) -> bool:
+        return self.venue is not None or self.quarter is not None
+
+    def visits(self, start: datetime.date, end: datetime.date):
+        """The scope's visits dated in [start, end)."""
         return Visit.objects.filter(self._venue_filter("permanence__"), date__gte=start, date__lt=end)
 
-    def person_visit_filter(self) -> Q:
-        """On persons: seen in the scope (one condition, so that the joined
-        visits are those of the scope and an annotation over them counts them)."""
-        start, end = self.bounds
-        # Not also on the permanence's date: PostgreSQL would take the two
-        # conditions for independent and expect ten times too few rows.
-        return self._venue_filter("visits__permanence__") & Q(visits__date__gte=start, visits__date__lt=end)
+    def attendance(self):
+        """Who came to the scope's venues in the year: one row per person and venue."""
+        return Attendance.objects.filter(self._venue_filter(""), year=self.year, venue__isnull=False)
 
-    def permanences(self):
-        start, end = self.bounds
-        return Permanence.objects.held().filter(self._venue_filter(""), date__gte=start, date__lt=end)
+    def persons(self):
+        """One row per person seen in the scope in the year: their sex, quarter,
+        birth date and first year in the service, their visits in the scope,
+        the first of them and the months they came in (p_* columns)."""
+        columns = {
+            "p_sex": F("sex"),
+            "p_quarter": F("quarter"),
+            "p_birth_date": F("birth_date"),
+            "p_first_year": F("first_year"),
+        }
+        if not self.is_restricted:
+            rows = Attendance.objects.filter(year=self.year, venue__isnull=True)
+            return rows.values(
+                **columns, p_visits=F("visits"), p_first=F("first_visit"), p_months=F("months")
+            )
+        if self.venue is not None:
+            return self.attendance().values(
+                **columns, p_visits=F("visits"), p_first=F("first_visit"), p_months=F("months")
+            )
+        # A quarter's venues: each person's rows there, taken together (the
+        # months ORed bit by bit, portably).
+        return (
+            self.attendance()
+            .values("beneficiary", **columns)
+            .annotate(
+                p_visits=Sum("visits"),
+                p_first=Min("first_visit"),
+                p_months=sum(Max(F("months").bitand(1 << month)) for month in MONTHS),
+            )
+            .order_by()
+        )
 
     def venues(self):
         venues = Venue.objects.select_related("quarter").order_by("name", "pk")
@@ -252,7 +278,7 @@ class VisitFigures:
     age_bands: dict[str, int]
     priority_quarter_residents: int
     by_quarter: list[QuarterRow]
-    by_venue: dict[int, dict[str, int]]
+    by_venue: dict[int, dict[str, int]]  # persons, women, men, sex_unknown, appointments
     by_month: dict[int, int]
 
 
@@ -261,7 +287,6 @@ class SessionFigures:
     total: int
     by_venue: dict[int, int]
     by_month: dict[int, int]
-    appointments_by_venue: dict[int, int]
     appointments_by_month: dict[int, int]
 
 
@@ -408,7 +433,7 @@ VENUES_PER_MASK = 30
 
 def _venue_masks(venues: list[Venue], path: str) -> list[tuple[BitOr, dict[int, int]]]:
     """One BitOr per chunk of venues, with each venue's bit: the set of venues
-    where a group's visits took place."""
+    where a group's rows took place."""
     masks = []
     for start in range(0, len(venues), VENUES_PER_MASK):
         chunk = venues[start : start + VENUES_PER_MASK]
@@ -421,228 +446,250 @@ def _venue_masks(venues: list[Venue], path: str) -> list[tuple[BitOr, dict[int, 
 
 
 class Pivot:
-    """Conditional counts and sums over the rows of a grouped query, in one SELECT.
+    """Conditional counts and sums over the rows of a query, in one SELECT.
 
-    The per-person rows are an ORM query (`inner`); the outer SELECT is plain,
+    The rows are an ORM query (`inner`); the outer SELECT is plain,
     portable SQL (CASE, SUM, COUNT). Django's `aggregate()` over an annotated
     query would do the same, but spends about 0.3 s of Python per bilan
     rewriting sixty conditional aggregates — more than the database takes.
-    Conditions are SQL over the inner query's column aliases, with %s params.
+    Conditions are SQL over the inner query's column aliases, with %s params;
+    `only` (no params) is a condition every row counted must meet — in each
+    column rather than as a WHERE clause, which PostgreSQL would push into the
+    inner query and evaluate twice.
     """
 
-    def __init__(self):
+    def __init__(self, only: str = ""):
+        self.only = only
         self.columns: list[tuple[str, str, list]] = []
 
     def count(self, key: str, condition: str = "", params=()) -> None:
         self.sum(key, "1", condition, params)
 
     def sum(self, key: str, column: str, condition: str = "", params=()) -> None:
+        condition = self._condition(condition)
         value = f"CASE WHEN {condition} THEN {column} ELSE 0 END" if condition else column
         self.columns.append((key, f"COALESCE(SUM({value}), 0)", list(params)))
 
+    def distinct(self, key: str, column: str, condition: str = "", params=()) -> None:
+        """How many distinct values `column` takes in the rows that meet `condition`."""
+        condition = self._condition(condition)
+        value = f"CASE WHEN {condition} THEN {column} END" if condition else column
+        self.columns.append((key, f"COUNT(DISTINCT {value})", list(params)))
+
+    def _condition(self, condition: str) -> str:
+        return " AND ".join(f"({part})" for part in (self.only, condition) if part)
+
     def run(self, inner) -> dict[str, int]:
-        inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
+        inner_sql, inner_params = compiled(inner)
         select = ", ".join(sql for _, sql, _ in self.columns)
         params = [param for _, _, column_params in self.columns for param in column_params]
         with connections[inner.db].cursor() as cursor:
-            cursor.execute(f"SELECT {select} FROM ({inner_sql}) AS grouped", [*params, *inner_params])  # noqa: S608
+            cursor.execute(
+                # Materialised: rows computed once, however many columns read them.
+                f"WITH grouped AS MATERIALIZED ({inner_sql}) SELECT {select} FROM grouped",  # noqa: S608
+                [*inner_params, *params],
+            )
             row = cursor.fetchone()
         return {key: int(value) for (key, _, _), value in zip(self.columns, row, strict=True)}
 
 
+# Age bands by index, as the query groups them.
+AGE_BAND_KEYS = tuple(AGE_BANDS)
+
+
 def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter]) -> VisitFigures:
-    """Everything counted from the year's visits by person, in one query.
+    """Everything counted from the persons seen in the scope, in one query.
 
-    Inner query: one row per person seen in the scope (persons joined to their
-    visits of the year, grouped): their sex and quarter, their visits, their
-    age at their first visit of the year, whether they were seen before the
-    year, and as bit sets the venues and months of their visits. Outer query:
-    conditional counts over those rows (a pivot), so that the distinct persons
-    of every breakdown come from a single pass over the visits.
+    Its first part groups the persons (one attendance row each) by sex,
+    quarter, age band at their first visit in the scope and whether the year
+    is their first in the service: how many, their visits, and how many came
+    in each month. Its second part counts, for each venue and sex, the
+    persons who came there and their visits. Python adds up these few
+    hundred rows at most.
     """
-    start, _ = scope.bounds
-    venue_masks = _venue_masks(venues, "visits__permanence__venue")
-    month_bit = Value(1).bitleftshift(Cast(ExtractMonth("visits__date"), IntegerField()))
-    persons = (
-        Beneficiary.objects.filter(scope.person_visit_filter())
-        .annotate(
-            p_visits=Count("visits"),
-            p_age=_ymd(Min("visits__date")) - _ymd(Min("birth_date")),
-            p_seen_before=Exists(Visit.objects.filter(beneficiary=OuterRef("pk"), date__lt=start)),
-            p_months=BitOr(month_bit),
-            **{f"p_venues{index}": mask for index, (mask, _) in enumerate(venue_masks)},
-        )
-        .values(
-            "p_visits",
-            "p_age",
-            "p_seen_before",
-            "p_months",
-            *(f"p_venues{index}" for index in range(len(venue_masks))),
-            p_sex=F("sex"),
-            p_quarter=F("quarter"),
-        )
-        .order_by()
-    )
-    female, male = "p_sex = %s", "p_sex = %s"
-    pivot = Pivot()
-    pivot.count("persons")
-    pivot.count("women", female, [Sex.FEMALE])
-    pivot.count("men", male, [Sex.MALE])
-    pivot.sum("appointments", "p_visits")
-    pivot.count("new_persons", "NOT p_seen_before")
-    priority = [quarter.pk for quarter in quarters if quarter.is_priority]
-    if priority:
-        pivot.count("priority", f"p_quarter IN ({', '.join(['%s'] * len(priority))})", priority)
-    else:
-        pivot.count("priority", "1 = 0")
-    under_26, under_50 = BAND_26 * 10000, BAND_50 * 10000  # ages as differences of yyyymmdd
-    pivot.count(f"age_{AgeBand.UNDER_26}", f"p_age < {under_26}")
-    pivot.count(f"age_{AgeBand.FROM_26_TO_49}", f"p_age >= {under_26} AND p_age < {under_50}")
-    pivot.count(f"age_{AgeBand.FROM_50}", f"p_age >= {under_50}")
-    pivot.count(f"age_{AgeBand.UNKNOWN}", "p_age IS NULL")
-    for quarter_id in [quarter.pk for quarter in quarters] + [None]:
-        key = f"q{quarter_id or 0}"
-        where, params = ("p_quarter = %s", [quarter_id]) if quarter_id else ("p_quarter IS NULL", [])
-        pivot.count(f"{key}_persons", where, params)
-        pivot.count(f"{key}_women", f"{where} AND {female}", [*params, Sex.FEMALE])
-        pivot.count(f"{key}_men", f"{where} AND {male}", [*params, Sex.MALE])
-        pivot.sum(f"{key}_appointments", "p_visits", where, params)
-    for index, (_, bits) in enumerate(venue_masks):
-        for pk, bit in bits.items():
-            seen_there = f"(p_venues{index} & {bit}) <> 0"
-            pivot.count(f"v{pk}_persons", seen_there)
-            pivot.count(f"v{pk}_women", f"{seen_there} AND {female}", [Sex.FEMALE])
-            pivot.count(f"v{pk}_men", f"{seen_there} AND {male}", [Sex.MALE])
-    for month in MONTHS:
-        pivot.count(f"m{month}_persons", f"(p_months & {1 << month}) <> 0")
-    row = pivot.run(persons)
-
-    def sex_split(prefix: str) -> dict[str, int]:
-        persons, women, men = row[f"{prefix}_persons"], row[f"{prefix}_women"], row[f"{prefix}_men"]
-        return {"persons": persons, "women": women, "men": men, "sex_unknown": persons - women - men}
-
-    by_quarter = [
-        QuarterRow(
-            quarter_id=quarter.pk,
-            name=quarter.name,
-            is_priority=quarter.is_priority,
-            appointments=row[f"q{quarter.pk}_appointments"],
-            **sex_split(f"q{quarter.pk}"),
-        )
-        for quarter in quarters
-    ]
-    by_quarter.append(
-        QuarterRow(
-            quarter_id=None,
-            name=NOT_STATED_QUARTER,
-            is_priority=False,
-            appointments=row["q0_appointments"],
-            **sex_split("q0"),
+    persons = scope.persons().annotate(
+        p_age=Case(
+            When(p_birth_date__isnull=True, then=Value(AGE_BAND_KEYS.index(AgeBand.UNKNOWN))),
+            When(
+                AgeAtLeast(F("p_first"), F("p_birth_date"), BAND_50),
+                then=Value(AGE_BAND_KEYS.index(AgeBand.FROM_50)),
+            ),
+            When(
+                AgeAtLeast(F("p_first"), F("p_birth_date"), BAND_26),
+                then=Value(AGE_BAND_KEYS.index(AgeBand.FROM_26_TO_49)),
+            ),
+            default=Value(AGE_BAND_KEYS.index(AgeBand.UNDER_26)),
         )
     )
+    persons_sql, persons_params = compiled(persons)
+    months = ", ".join(f"COUNT(*) FILTER (WHERE (p_months & {1 << month}) <> 0)" for month in MONTHS)
+    by_venue_sql, by_venue_params = compiled(
+        scope.attendance().values("venue", "sex").annotate(n=Count("*"), v=Sum("visits")).order_by()
+    )
+    no_months = ", ".join("0" for _ in MONTHS)
+    rows = fetch_union(
+        persons.db,
+        [
+            (
+                f"SELECT 0, p_sex, p_quarter, p_age, p_first_year, COUNT(*), SUM(p_visits), {months} "  # noqa: S608
+                f"FROM ({persons_sql}) AS persons GROUP BY p_sex, p_quarter, p_age, p_first_year",
+                persons_params,
+            ),
+            (
+                f"SELECT 1, sex, venue, NULL, NULL, n, v, {no_months} FROM ({by_venue_sql}) AS by_venue",  # noqa: S608
+                by_venue_params,
+            ),
+        ],
+    )
+
+    def sex_split() -> dict[str, int]:
+        return {"persons": 0, "women": 0, "men": 0, "sex_unknown": 0, "appointments": 0}
+
+    def add(split: dict[str, int], sex: str, persons: int, appointments: int) -> None:
+        split["persons"] += persons
+        split[{Sex.FEMALE: "women", Sex.MALE: "men"}.get(sex, "sex_unknown")] += persons
+        split["appointments"] += appointments
+
+    total, by_quarter = sex_split(), {quarter.pk: sex_split() for quarter in quarters}
+    by_quarter[None] = sex_split()
+    by_venue = {venue.pk: sex_split() for venue in venues}
+    age_bands = dict.fromkeys(AGE_BANDS, 0)
+    by_month = dict.fromkeys(MONTHS, 0)
+    new_persons = 0
+    for part, sex, place, age, first_year, n, visits, *per_month in rows:
+        n, visits = int(n), int(visits or 0)
+        if part == 1:
+            add(by_venue.setdefault(place, sex_split()), sex, n, visits)
+            continue
+        add(total, sex, n, visits)
+        add(by_quarter.setdefault(place, sex_split()), sex, n, visits)
+        age_bands[AGE_BAND_KEYS[age]] += n
+        new_persons += n if first_year else 0
+        for month, count in zip(MONTHS, per_month, strict=True):
+            by_month[month] += int(count)
+
+    def quarter_row(quarter_id, name, is_priority) -> QuarterRow:
+        split = by_quarter[quarter_id]
+        return QuarterRow(quarter_id=quarter_id, name=name, is_priority=is_priority, **split)
+
     return VisitFigures(
-        persons=row["persons"],
-        new_persons=row["new_persons"],
-        women=row["women"],
-        men=row["men"],
-        sex_unknown=row["persons"] - row["women"] - row["men"],
-        appointments=row["appointments"],
-        age_bands={band: row[f"age_{band}"] for band in AGE_BANDS},
-        priority_quarter_residents=row["priority"],
-        by_quarter=by_quarter,
-        by_venue={venue.pk: sex_split(f"v{venue.pk}") for venue in venues},
-        by_month={month: row[f"m{month}_persons"] for month in MONTHS},
+        persons=total["persons"],
+        new_persons=new_persons,
+        women=total["women"],
+        men=total["men"],
+        sex_unknown=total["sex_unknown"],
+        appointments=total["appointments"],
+        age_bands=age_bands,
+        priority_quarter_residents=sum(
+            by_quarter[quarter.pk]["persons"] for quarter in quarters if quarter.is_priority
+        ),
+        by_quarter=[
+            *(quarter_row(quarter.pk, quarter.name, quarter.is_priority) for quarter in quarters),
+            quarter_row(None, NOT_STATED_QUARTER, False),
+        ],
+        by_venue=by_venue,
+        by_month=by_month,
     )
 
 
 def session_figures(scope: Scope) -> SessionFigures:
-    """Permanences of the year by venue and month: those held, and the visits received.
+    """Held permanences of the year by venue and month, and visits by month, in one query.
 
-    Visits are counted per permanence (an index lookup each) rather than by
-    scanning the year's visits again.
+    The visits of each month are counted on their own: twelve counts that
+    PostgreSQL takes from the index on the date alone.
     """
     start, end = scope.bounds
-    per_session = Visit.objects.filter(permanence=OuterRef("pk")).order_by().values("permanence")
-    rows = (
-        Permanence.objects.filter(scope._venue_filter(""), date__gte=start, date__lt=end)
-        .annotate(
-            month=ExtractMonth("date"),
-            # COUNT of the grouped column: an index-only scan, no visit row read.
-            visits_here=Coalesce(Subquery(per_session.annotate(n=Count("permanence")).values("n")), 0),
-        )
+    held_sql, held_params = compiled(
+        Permanence.objects.held()
+        .filter(scope._venue_filter(""), date__gte=start, date__lt=end)
+        .annotate(month=ExtractMonth("date"))
         .values("venue", "month")
-        .annotate(held=Count("pk", filter=Q(status=PermanenceStatus.HELD)), appointments=Sum("visits_here"))
+        .annotate(held=Count("pk"))
         .order_by()
     )
+    visits_sql, visits_params = count_each(
+        scope.visits(start, end),
+        [
+            dict(zip(("date__gte", "date__lt"), month_bounds(scope.year, month), strict=True))
+            for month in MONTHS
+        ],
+    )
     held = {"venue": {}, "month": dict.fromkeys(MONTHS, 0)}
-    appointments = {"venue": {}, "month": dict.fromkeys(MONTHS, 0)}
-    for row in rows:  # at most (venues x 12) rows
-        for figures, value in ((held, row["held"]), (appointments, row["appointments"])):
-            figures["venue"][row["venue"]] = figures["venue"].get(row["venue"], 0) + value
-            figures["month"][row["month"]] += value
+    appointments = dict.fromkeys(MONTHS, 0)
+    rows = fetch_union(
+        Permanence.objects.db,
+        [
+            (f"SELECT venue, month, held FROM ({held_sql}) AS held", held_params),  # noqa: S608
+            (f"SELECT NULL, cell + 1, counted FROM ({visits_sql}) AS visits", visits_params),  # noqa: S608
+        ],
+    )
+    for venue, month, count in rows:  # at most (venues + 1) x 12 rows
+        month, count = int(month), int(count)
+        if venue is None:
+            appointments[month] = count
+            continue
+        held["venue"][venue] = held["venue"].get(venue, 0) + count
+        held["month"][month] += count
     return SessionFigures(
         total=sum(held["month"].values()),
         by_venue=held["venue"],
         by_month=held["month"],
-        appointments_by_venue=appointments["venue"],
-        appointments_by_month=appointments["month"],
+        appointments_by_month=appointments,
     )
 
 
 def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
     """Outcomes starting in the year of the persons counted, in one query.
 
-    Inner query: one row per person with such an outcome and a visit in the
-    scope: their outcomes by kind, how many are durable employment, and the set
-    of venues where they were seen in the year (outcomes are not tied to a
-    venue: a person seen at two venues brings their outcomes to both, as
-    their person counts once at each). Persons are joined to both their visits
-    and their outcomes, hence the distinct counts of outcomes.
+    Inner query: one row per outcome starting in the year: its person and
+    kind, whether it is durable employment, and the set of venues of the
+    scope where its person was seen in the year (a lookup in their attendance
+    rows for each, where a join would read the year's attendance whole).
+    Outcomes are not tied to a venue: a person seen at two venues brings their
+    outcomes to both, as their person counts once at each. The outer query
+    counts the outcomes of the persons seen in the scope (a venue in their
+    set), by kind and venue, and those persons.
     """
     start, end = scope.bounds
     six_months = _months_days(
-        ExpressionWrapper(F("outcomes__end_date") + datetime.timedelta(days=1), output_field=DateField())
-    ) - _months_days(F("outcomes__start_date"))
-    durable = Q(outcomes__kind__in=ALWAYS_DURABLE_KINDS) | Q(
-        outcomes__kind__in=DURABLE_IF_SIX_MONTHS_KINDS, outcomes__end_date__isnull=False, p_span__gte=600
+        ExpressionWrapper(F("end_date") + datetime.timedelta(days=1), output_field=DateField())
+    ) - _months_days(F("start_date"))
+    durable = Q(kind__in=ALWAYS_DURABLE_KINDS) | Q(
+        kind__in=DURABLE_IF_SIX_MONTHS_KINDS, end_date__isnull=False, p_span__gte=600
     )
-    venue_masks = _venue_masks(venues, "visits__permanence__venue")
-    per_person = (
-        Beneficiary.objects.filter(
-            scope.person_visit_filter(), outcomes__start_date__gte=start, outcomes__start_date__lt=end
-        )
+    seen = scope.attendance().filter(beneficiary=OuterRef("beneficiary")).order_by().values("beneficiary")
+    venue_masks = _venue_masks(venues, "venue")
+    masks = [f"p_venues{index}" for index in range(len(venue_masks))]
+    outcomes = (
+        Outcome.objects.filter(start_date__gte=start, start_date__lt=end)
         .alias(p_span=ExpressionWrapper(six_months, output_field=IntegerField()))
         .annotate(
+            p_durable=Case(When(durable, then=Value(1)), default=Value(0)),
             **{
-                f"p_{kind}": Count("outcomes", distinct=True, filter=Q(outcomes__kind=kind))
-                for kind in OutcomeKind.values
+                name: Subquery(seen.annotate(mask=mask).values("mask"))
+                for name, (mask, _) in zip(masks, venue_masks, strict=True)
             },
-            p_durable=Count("outcomes", distinct=True, filter=durable),
-            **{f"p_venues{index}": mask for index, (mask, _) in enumerate(venue_masks)},
         )
-        .values(
-            *(f"p_{kind}" for kind in OutcomeKind.values),
-            "p_durable",
-            *(f"p_venues{index}" for index in range(len(venue_masks))),
-        )
+        .values("p_durable", *masks, p_person=F("beneficiary"), p_kind=F("kind"))
         .order_by()
     )
 
-    def any_of(kinds) -> str:
-        return " OR ".join(f"p_{kind} > 0" for kind in kinds)
+    def kind_in(kinds) -> tuple[str, list[str]]:
+        return f"p_kind IN ({', '.join(['%s'] * len(kinds))})", [str(kind) for kind in kinds]
 
-    pivot = Pivot()
-    pivot.count("persons")
+    # Seen in the scope: at one of its venues at least.
+    pivot = Pivot(only=" OR ".join(f"{mask} <> 0" for mask in masks) or "1 = 0")
+    pivot.distinct("persons", "p_person")
     pivot.sum("durable", "p_durable")
-    pivot.count("durable_persons", "p_durable > 0")
-    pivot.count("employment_persons", any_of(EMPLOYMENT_KINDS))
-    pivot.count("training_persons", any_of(TRAINING_KINDS))
+    pivot.distinct("durable_persons", "p_person", "p_durable = 1")
+    pivot.distinct("employment_persons", "p_person", *kind_in(EMPLOYMENT_KINDS))
+    pivot.distinct("training_persons", "p_person", *kind_in(TRAINING_KINDS))
     for kind in OutcomeKind.values:
-        pivot.sum(kind, f"p_{kind}")
-        for index, (_, bits) in enumerate(venue_masks):
+        pivot.count(kind, "p_kind = %s", [kind])
+        for mask, (_, bits) in zip(masks, venue_masks, strict=True):
             for pk, bit in bits.items():
-                pivot.sum(f"v{pk}_{kind}", f"p_{kind}", f"(p_venues{index} & {bit}) <> 0")
-    row = pivot.run(per_person)
+                pivot.count(f"v{pk}_{kind}", f"p_kind = %s AND ({mask} & {bit}) <> 0", [kind])
+    row = pivot.run(outcomes)
     by_kind = {kind: row[kind] for kind in OutcomeKind.values}
     return OutcomeFigures(
         persons_with_outcome=row["persons"],
@@ -661,35 +708,34 @@ def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
 
 
 def referral_figures(scope: Scope) -> list[ReferralRow]:
-    """Referrals proposed in the year, by partner and result, every partner listed.
+    """Referrals proposed in the year, by partner and result, every partner listed, in one query.
 
-    Restricted to a venue or quarter: the referrals made during a visit there.
+    One count per partner and result: PostgreSQL takes each from the index
+    on (partner, status, proposed_on) alone, where grouping the year's
+    referrals would read and hash them all. Restricted to a venue or
+    quarter: the referrals made during a visit there.
     """
     start, end = scope.bounds
     referrals = Referral.objects.filter(proposed_on__gte=start, proposed_on__lt=end)
-    if scope.venue is not None or scope.quarter is not None:
+    if scope.is_restricted:
         referrals = referrals.filter(scope._venue_filter("visit__permanence__"))
-    rows = {
-        row["partner"]: row
-        for row in referrals.values("partner")
-        .annotate(
-            total=Count("id"),
-            **{status: Count("id", filter=Q(status=status)) for status in ReferralStatus.values},
+    cells = [(partner, status) for partner in Partner for status in ReferralStatus]
+    sql, params = count_each(referrals, [{"partner": partner, "status": status} for partner, status in cells])
+    count = {cells[cell]: int(value) for cell, value in fetch_union(referrals.db, [(sql, params)])}
+    rows = []
+    for partner in Partner:
+        by_status = {status: count[partner, status] for status in ReferralStatus}
+        rows.append(
+            ReferralRow(
+                partner=partner.value,
+                label=partner.label,
+                total=sum(by_status.values()),
+                proposed=by_status[ReferralStatus.PROPOSED],
+                done=by_status[ReferralStatus.DONE],
+                not_taken_up=by_status[ReferralStatus.NOT_TAKEN_UP],
+            )
         )
-        .order_by()
-    }
-    empty = {"total": 0, **dict.fromkeys(ReferralStatus.values, 0)}
-    return [
-        ReferralRow(
-            partner=partner.value,
-            label=partner.label,
-            total=rows.get(partner.value, empty)["total"],
-            proposed=rows.get(partner.value, empty)[ReferralStatus.PROPOSED],
-            done=rows.get(partner.value, empty)[ReferralStatus.DONE],
-            not_taken_up=rows.get(partner.value, empty)[ReferralStatus.NOT_TAKEN_UP],
-        )
-        for partner in Partner
-    ]
+    return rows
 
 
 def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | None = None) -> Bilan:
@@ -709,7 +755,6 @@ def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | N
             name=venue_row.name,
             quarter=venue_row.quarter.name,
             permanences_held=sessions.by_venue.get(venue_row.pk, 0),
-            appointments=sessions.appointments_by_venue.get(venue_row.pk, 0),
             outcomes=outcomes.by_venue[venue_row.pk],
             **visits.by_venue[venue_row.pk],
         )

@@ -2,6 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from beneficiaries.enums import Sex
+from beneficiaries.models import Beneficiary
+from permanences.models import Quarter, Venue
+
 
 class PublishedBilanQuerySet(models.QuerySet):
     def latest_by_year(self, years) -> dict[int, "PublishedBilan"]:
@@ -54,3 +58,99 @@ class PublishedBilan(models.Model):
 
     def __str__(self) -> str:
         return f"Bilan {self.year} publié le {self.published_at:%d/%m/%Y}"
+
+
+class Attendance(models.Model):
+    """How one person came in one year: at one venue, or at all venues together.
+
+    What the bilan counts of the visits, one row per person, year and venue
+    (and one per person and year with `venue` empty: all venues together),
+    with the person's sex, quarter and birth date beside it: the bilan of a
+    year reads some 26,000 of these rows instead of joining its 100,000
+    visits to their sessions and persons (docs/BENCHMARKS.md).
+
+    Derived data that no Python code writes: database triggers (migration
+    0003) rewrite a person's rows whenever one of their visits is created,
+    moved or deleted — by a form, the admin, an import, a merge or plain SQL —
+    copy the person's sex, quarter and birth date when they change, and make
+    the visits follow a session moved to another date or venue.
+    """
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name="personne",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique constraints below lead with it
+        related_name="attendances",
+    )
+    year = models.PositiveSmallIntegerField("année")
+    venue = models.ForeignKey(
+        Venue,
+        verbose_name="lieu d'accueil",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+        help_text="Vide : tous les lieux d'accueil ensemble.",
+    )
+    visits = models.PositiveIntegerField("rendez-vous")
+    first_visit = models.DateField("premier rendez-vous de l'année")
+    # Bit m (1 to 12) is set when the person came in month m.
+    months = models.PositiveIntegerField("mois de venue")
+    first_year = models.BooleanField("première année dans le service")
+    sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
+    quarter = models.ForeignKey(
+        Quarter,
+        verbose_name="quartier de résidence",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    birth_date = models.DateField("date de naissance", null=True)
+
+    class Meta:
+        verbose_name = "fréquentation d'une année"
+        verbose_name_plural = "fréquentations par année"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary", "year", "venue"],
+                condition=Q(venue__isnull=False),
+                name="attendance_one_per_person_year_venue",
+            ),
+            models.UniqueConstraint(
+                fields=["beneficiary", "year"],
+                condition=Q(venue__isnull=True),
+                name="attendance_one_per_person_year",
+            ),
+        ]
+        # Covering indexes: the bilan reads a year's rows from the index alone
+        # (PostgreSQL; SQLite ignores INCLUDE).
+        indexes = [
+            models.Index(
+                fields=["year"],
+                include=["sex", "quarter", "birth_date", "first_visit", "first_year", "visits", "months"],
+                condition=Q(venue__isnull=True),
+                name="attendance_all_venues_idx",
+            ),
+            models.Index(
+                fields=["year", "venue", "sex"],
+                include=[
+                    "quarter",
+                    "birth_date",
+                    "first_visit",
+                    "first_year",
+                    "visits",
+                    "months",
+                    "beneficiary",
+                ],
+                condition=Q(venue__isnull=False),
+                name="attendance_by_venue_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id} en {self.year}"

@@ -161,3 +161,29 @@ def test_user_changelist_shows_roles(client, admin_user, counsellor):
     client.force_login(admin_user)
     response = client.get(admin_url(User, "changelist"))
     assert "conseiller" in response.content.decode()
+
+
+def test_a_session_with_visits_cannot_be_moved_to_a_coming_day(client, admin_user, venue):
+    session = make_permanence(venue, datetime.date(2023, 5, 2))
+    make_visit(make_person(), session)
+    client.force_login(admin_user)
+    form = {
+        "venue": venue.pk,
+        "date": "2099-05-02",
+        "start_time": "09:30",
+        "end_time": "12:30",
+        "status": session.status,
+        "cancel_reason": "",
+    }
+
+    response = client.post(admin_url(Permanence, "change", session.pk), form)
+
+    assert response.status_code == 200
+    assert "ne peut pas être déplacée à une date à venir" in response.content.decode()
+    session.refresh_from_db()
+    assert session.date == datetime.date(2023, 5, 2)
+
+    # To another past day: its visits follow.
+    response = client.post(admin_url(Permanence, "change", session.pk), {**form, "date": "2023-05-09"})
+    assert response.status_code == 302
+    assert Visit.objects.get(permanence=session).date == datetime.date(2023, 5, 9)
