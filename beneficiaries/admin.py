@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from permanences.admin import AuditedAdmin
 
-from .models import Beneficiary, Outcome, Referral, RefSequence, Topic, Visit
+from .models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, Topic, Visit
 
 
 @admin.register(Beneficiary)
@@ -79,4 +79,20 @@ class RefSequenceAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DistinctPair)
+class DistinctPairAdmin(admin.ModelAdmin):
+    """Pairs checked as two persons on the duplicates page; deleting one lists the pair again."""
+
+    list_display = ("__str__", "decided_by", "decided_at")
+    list_select_related = ("first", "second", "decided_by")
+    search_fields = ("first__ref", "second__ref")
+    readonly_fields = ("first", "second", "decided_by", "decided_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -32,6 +32,7 @@ from .services import (
     import_upload_save,
     import_upload_sources,
     nominative_export,
+    pair_mark_distinct,
 )
 from .views import already_submitted
 
@@ -272,3 +273,23 @@ def merge(request, pk: int, other_pk: int):
         {"kept": kept, "removed": removed, "rows": _comparison(kept, removed), "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def distinct_pair(request, pk: int, other_pk: int):
+    """Two files compared are two persons: no longer list them as likely duplicates."""
+    require_manage(request)
+    if pk == other_pk:
+        raise Http404
+    people = {person.pk: person for person in Beneficiary.objects.filter(pk__in=[pk, other_pk])}
+    if len(people) != 2:
+        messages.info(request, "Un des deux dossiers n'existe plus : il a sans doute déjà été fusionné.")
+        return redirect("beneficiaries:duplicates")
+    first, second = people[pk], people[other_pk]
+    pair_mark_distinct(first=first, second=second, user=request.user)
+    messages.success(
+        request,
+        f"Les dossiers {first.ref} et {second.ref} sont notés comme deux personnes différentes : "
+        "ils ne sont plus proposés comme doublons.",
+    )
+    return redirect("beneficiaries:duplicates")

@@ -4,7 +4,8 @@ A pair shares its birth date or its phone number, and has the same
 normalised names (the search key) or, on PostgreSQL, close ones (pg_trgm
 similarity of at least `SIMILARITY`, which also catches first and last names
 swapped). Self-joins on birth date and on phone, each an equality join, so
-that the query stays fast with tens of thousands of files.
+that the query stays fast with tens of thousands of files. A pair that
+coordination found to be two persons (`DistinctPair`) is not listed again.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Max, Min
 
-from .models import Beneficiary
+from .models import Beneficiary, DistinctPair
 
 SIMILARITY = 0.5
 
@@ -56,12 +57,15 @@ SELECT p.first_id, p.second_id,
 FROM pairs p
 JOIN {table} a ON a.id = p.first_id
 JOIN {table} b ON b.id = p.second_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM {distinct} d WHERE d.first_id = p.first_id AND d.second_id = p.second_id
+)
 ORDER BY 3 DESC, 4 DESC, 6 DESC, p.first_id, p.second_id
 """
 
 
 def duplicate_pairs() -> list[DuplicatePair]:
-    """Every likely duplicate pair, the surest first (one query)."""
+    """Every likely duplicate pair not yet found to be two persons, the surest first (one query)."""
     if connection.vendor == "postgresql":
         close = "OR similarity(a.search_key, b.search_key) >= %s"
         similarity = "similarity(a.search_key, b.search_key)"
@@ -69,7 +73,10 @@ def duplicate_pairs() -> list[DuplicatePair]:
     else:
         close, similarity, params = "", "1.0", []
     sql = _PAIRS_SQL.format(
-        table=connection.ops.quote_name(Beneficiary._meta.db_table), close=close, similarity=similarity
+        table=connection.ops.quote_name(Beneficiary._meta.db_table),
+        distinct=connection.ops.quote_name(DistinctPair._meta.db_table),
+        close=close,
+        similarity=similarity,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

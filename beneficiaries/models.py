@@ -721,3 +721,46 @@ class BeneficiaryMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.removed_ref} → {self.kept_ref}"
+
+
+class DistinctPair(models.Model):
+    """Two files listed as likely duplicates that coordination checked: two persons.
+
+    The pair is no longer listed among the likely duplicates (first < second);
+    it goes with either file. Deleting it here, in the admin, lists it again.
+    """
+
+    first = models.ForeignKey(
+        Beneficiary, verbose_name="premier dossier", on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        Beneficiary, verbose_name="second dossier", on_delete=models.CASCADE, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="vérifié par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("vérifié le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "paire de dossiers distincts"
+        verbose_name_plural = "paires de dossiers distincts"
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first", "second"],
+                name="distinct_pair_unique",
+                violation_error_message="Ces deux dossiers sont déjà notés comme deux personnes différentes.",
+            ),
+            models.CheckConstraint(
+                condition=Q(first__lt=F("second")),
+                name="distinct_pair_ordered",
+                violation_error_message="Le premier dossier d'une paire est le plus ancien.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first.ref} ≠ {self.second.ref}"

@@ -21,6 +21,7 @@ from .models import (
     NOTES_MAX_LENGTH,
     Beneficiary,
     BeneficiaryMerge,
+    DistinctPair,
     ImportUpload,
     NominativeExport,
     Outcome,
@@ -399,6 +400,26 @@ def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> Benef
     audit_record(action=AuditAction.MERGE, user=user, obj=kept, detail=f"dossier {removed.ref} fusionné")
     removed.delete()
     return record
+
+
+def pair_mark_distinct(*, first: Beneficiary, second: Beneficiary, user) -> DistinctPair:
+    """Two files listed as likely duplicates are two persons: no longer list them.
+
+    Idempotent: a pair already marked (a second click, another coordinator)
+    stays as it was.
+    """
+    if first.pk == second.pk:
+        raise BeneficiaryError("Un dossier ne peut pas être comparé avec lui-même.")
+    low, high = sorted((first, second), key=lambda person: person.pk)
+    pair, created = DistinctPair.objects.get_or_create(first=low, second=high, defaults={"decided_by": user})
+    if created:
+        audit_record(
+            action=AuditAction.CHANGE,
+            user=user,
+            obj=low,
+            detail=f"dossiers {low.ref} et {high.ref} : deux personnes différentes, pas un doublon",
+        )
+    return pair
 
 
 def _visit_merge(*, into: Visit, other: Visit, user) -> None:

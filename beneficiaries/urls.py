@@ -31,4 +31,5 @@ urlpatterns = [
     path("donnees/export/", data_views.export, name="export"),
     path("doublons/", data_views.duplicates, name="duplicates"),
     path("doublons/<int:pk>/<int:other_pk>/", data_views.merge, name="merge"),
+    path("doublons/<int:pk>/<int:other_pk>/distincts/", data_views.distinct_pair, name="distinct_pair"),
 ]

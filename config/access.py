@@ -122,6 +122,9 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:merge": Rule(
         COORDINATION_ONLY, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "other_pk": s.twin.pk}
     ),
+    "beneficiaries:distinct_pair": Rule(
+        COORDINATION_ONLY, POST, kwargs=lambda s: {"pk": s.person.pk, "other_pk": s.twin.pk}
+    ),
     # Yearly figures: aggregates only.
     "reporting:dashboard": Rule(DASHBOARDS),
     "reporting:export": Rule(DASHBOARDS, kwargs=lambda s: {"fmt": "csv"}),
@@ -146,12 +149,14 @@ ACCESS["admin:autocomplete"] = Rule(
     query="?app_label=beneficiaries&model_name=visit&field_name=beneficiary&term=a",
 )
 # Read-only in the admin by design: the trail, the reference counter, the
+# pairs checked on the duplicates page (deleted, not added, there), the
 # lockout logs, the frozen publications, the one set of public texts.
 for read_only in (
     "admin:audit_auditentry_add",
     "admin:audit_auditentry_delete",
     "admin:beneficiaries_refsequence_add",
     "admin:beneficiaries_refsequence_delete",
+    "admin:beneficiaries_distinctpair_add",
     "admin:axes_accessattempt_add",
     "admin:axes_accessfailurelog_add",
     "admin:axes_accesslog_add",

@@ -15,7 +15,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus
-from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, Visit
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 from permanences.territory import seed_territory
@@ -280,8 +280,9 @@ def vacuum_analyze() -> None:
 
 
 def clean_up() -> None:
-    """Empty the tables the benchmark filled (they were empty before it)."""
-    tables = ", ".join(model._meta.db_table for model in GENERATED)
+    """Empty the tables the benchmark filled (they were empty before it), and
+    the ones that refer to them (empty too: the persons were)."""
+    tables = ", ".join(model._meta.db_table for model in (DistinctPair, *GENERATED))
     if connection.in_atomic_block:
         # Inside a transaction (a test), the deferred foreign-key checks of
         # the inserts must run before TRUNCATE may.

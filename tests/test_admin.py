@@ -17,7 +17,7 @@ from django.urls import reverse
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from beneficiaries.enums import OutcomeKind, Partner
-from beneficiaries.models import Beneficiary, Outcome, Referral, RefSequence, Topic, Visit
+from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, Topic, Visit
 from permanences.models import PUBLIC_INFO_PK, Permanence, PublicInfo, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
@@ -80,6 +80,10 @@ FACTORIES = {
         start_date=datetime.date(2020, 3, 1),
     ),
     RefSequence: lambda: RefSequence.objects.create(year=2000 + next(counter)),
+    DistinctPair: lambda: DistinctPair.objects.create(
+        first=make_person(f"Nom{next(counter)}", "Prénom"),
+        second=make_person(f"Nom{next(counter)}", "Prénom"),
+    ),
     PublishedBilan: lambda: PublishedBilan.objects.create(year=2020, figures={"persons": 1}),
     AuditEntry: lambda: AuditEntry.objects.create(action=AuditAction.LOGIN, username="x"),
     # Accounts: a lost authenticator is removed here, locked-out attempts reset here.
@@ -102,7 +106,7 @@ FACTORIES = {
     ),
 }
 # Read-only by design: a counter must never be set by hand. One row only: the public texts.
-NO_ADD_PAGE = {RefSequence, PublicInfo, AuditEntry, AccessAttempt, AccessLog, AccessFailureLog}
+NO_ADD_PAGE = {RefSequence, DistinctPair, PublicInfo, AuditEntry, AccessAttempt, AccessLog, AccessFailureLog}
 
 
 def admin_url(model, page, *args):

@@ -8,8 +8,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from beneficiaries.enums import ExportContent, Sex
-from beneficiaries.models import Beneficiary, BeneficiaryMerge, ImportUpload, NominativeExport, Visit
+from beneficiaries.models import (
+    Beneficiary,
+    BeneficiaryMerge,
+    DistinctPair,
+    ImportUpload,
+    NominativeExport,
+    Visit,
+)
 from permanences.enums import Role
 
 from ..conftest import make_permanence, make_person, make_user, make_visit
@@ -58,6 +66,7 @@ def data_urls(pk=None):
         ("get", reverse("beneficiaries:duplicates")),
         ("get", reverse("beneficiaries:merge", args=merge_args)),
         ("post", reverse("beneficiaries:merge", args=merge_args)),
+        ("post", reverse("beneficiaries:distinct_pair", args=merge_args)),
     ]
 
 
@@ -326,3 +335,50 @@ def test_the_data_page_lists_the_last_exports_and_merges_in_constant_queries(
     assert "Rendez-vous (12 lignes) — Bob" in text
     assert "Les trois fichiers (zip) (12 lignes) — Alice" in text
     assert "dossier B-2 fusionné dans B-1 — Bob" in text
+
+
+def test_two_persons_checked_as_different_are_no_longer_listed(client, coordinator, pair):
+    client.force_login(coordinator)
+    first, second = pair
+    merge_page = client.get(reverse("beneficiaries:merge", args=[second.pk, first.pk])).content.decode()
+    url = reverse("beneficiaries:distinct_pair", args=[second.pk, first.pk])
+    assert f'action="{url}"' in merge_page
+
+    response = client.post(url)
+
+    assert response.status_code == 302 and response.url == reverse("beneficiaries:duplicates")
+    listing = client.get(response.url)
+    assert "sont notés comme deux personnes différentes" in page_text(listing)
+    assert reverse("beneficiaries:merge", args=[first.pk, second.pk]) not in listing.content.decode()
+    assert "Aucun doublon probable." in page_text(listing)
+    pair_row = DistinctPair.objects.get()
+    assert (pair_row.first, pair_row.second, pair_row.decided_by) == (first, second, coordinator)
+    entry = AuditEntry.objects.filter(detail__contains="pas un doublon").get()
+    assert entry.file_ref == first.ref and "Martin" not in entry.detail
+    # A second click (or another coordinator) changes nothing.
+    assert client.post(url).status_code == 302
+    assert DistinctPair.objects.count() == 1
+    assert AuditEntry.objects.filter(detail__contains="pas un doublon").count() == 1
+    # Still comparable by reference, and mergeable if they turn out to be one.
+    compared = client.get(reverse("beneficiaries:duplicates"), {"first": first.ref, "second": second.ref})
+    assert compared.status_code == 302
+
+
+def test_a_pair_whose_file_is_gone_gets_a_message(client, coordinator, pair):
+    client.force_login(coordinator)
+    first, _ = pair
+    response = client.post(reverse("beneficiaries:distinct_pair", args=[first.pk, 999_999]), follow=True)
+    assert "Un des deux dossiers n'existe plus" in page_text(response)
+    assert not DistinctPair.objects.exists()
+    assert client.post(reverse("beneficiaries:distinct_pair", args=[first.pk, first.pk])).status_code == 404
+    assert client.get(reverse("beneficiaries:distinct_pair", args=[first.pk, 1])).status_code == 405
+
+
+def test_a_merge_removes_the_pairs_of_the_removed_file(coordinator, pair):
+    from beneficiaries.services import beneficiary_merge, pair_mark_distinct
+
+    first, second = pair
+    third = make_person("Martin", "Élodie", ref="2024-00003", birth_date=D("1990-03-04"))
+    pair_mark_distinct(first=third, second=second, user=coordinator)
+    beneficiary_merge(kept=first, removed=second, user=coordinator)
+    assert not DistinctPair.objects.exists()
