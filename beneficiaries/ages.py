@@ -4,7 +4,10 @@ import datetime
 
 from .enums import AgeBand
 
-# Lower bounds of the bands: under 26, 26 to 49, 50 and over.
+# Lower bounds of the bands: under 26, 26 to 49, 50 and over. The bilan's
+# attendance triggers write the same bands (reporting/migrations/0003, frozen
+# SQL): new bounds need a migration there too (tests/reporting/test_attendance.py
+# compares them).
 BAND_26 = 26
 BAND_50 = 50
 

@@ -19,7 +19,7 @@ The queries, one per figure family:
   and the persons and visits of each venue;
 - `session_figures`: held permanences by venue and month, and visits by month;
 - `outcome_figures`: the outcomes starting in the year of the persons counted,
-  grouped by person, then pivoted by kind, group and venue;
+  grouped by kind and set of venues, with their distinct persons;
 - `referral_figures`: referrals proposed in the year, by partner and result.
 """
 
@@ -120,6 +120,17 @@ def _months_days(expression):
 # --- what is counted: a year, optionally one venue or the venues of one quarter
 
 
+def _age_band(day: str, birth_date: str) -> Case:
+    """The AgeBand code of a person born on `birth_date` on `day` (field names),
+    as the attendance triggers write it (reporting/migrations/0003)."""
+    return Case(
+        When(**{f"{birth_date}__isnull": True}, then=Value(AgeBand.UNKNOWN.value)),
+        When(AgeAtLeast(F(day), F(birth_date), BAND_50), then=Value(AgeBand.FROM_50.value)),
+        When(AgeAtLeast(F(day), F(birth_date), BAND_26), then=Value(AgeBand.FROM_26_TO_49.value)),
+        default=Value(AgeBand.UNDER_26.value),
+    )
+
+
 @dataclass(frozen=True)
 class Scope:
     """The activity a bilan counts: the visits and held permanences dated in
@@ -159,25 +170,29 @@ class Scope:
 
     def persons(self):
         """One row per person seen in the scope in the year: their sex, quarter,
-        birth date and first year in the service, their visits in the scope,
-        the first of them and the months they came in (p_* columns)."""
+        birth date, first year in the service and age band, their visits in the
+        scope, the first of them and the months they came in (p_* columns)."""
         columns = {
             "p_sex": F("sex"),
             "p_quarter": F("quarter"),
             "p_birth_date": F("birth_date"),
             "p_first_year": F("first_year"),
         }
-        if not self.is_restricted:
-            rows = Attendance.objects.filter(year=self.year, venue__isnull=True)
-            return rows.values(
-                **columns, p_visits=F("visits"), p_first=F("first_visit"), p_months=F("months")
+        if not self.is_restricted or self.venue is not None:
+            rows = (
+                Attendance.objects.filter(year=self.year, venue__isnull=True)
+                if self.venue is None
+                else self.attendance()
             )
-        if self.venue is not None:
-            return self.attendance().values(
-                **columns, p_visits=F("visits"), p_first=F("first_visit"), p_months=F("months")
+            return rows.values(
+                **columns,
+                p_visits=F("visits"),
+                p_first=F("first_visit"),
+                p_months=F("months"),
+                p_age=F("age_band"),
             )
         # A quarter's venues: each person's rows there, taken together (the
-        # months ORed bit by bit, portably).
+        # months ORed bit by bit, portably), aged on the first of their visits there.
         return (
             self.attendance()
             .values("beneficiary", **columns)
@@ -186,6 +201,7 @@ class Scope:
                 p_first=Min("first_visit"),
                 p_months=sum(Max(F("months").bitand(1 << month)) for month in MONTHS),
             )
+            .annotate(p_age=_age_band("p_first", "p_birth_date"))
             .order_by()
         )
 
@@ -445,58 +461,6 @@ def _venue_masks(venues: list[Venue], path: str) -> list[tuple[BitOr, dict[int, 
     return masks
 
 
-class Pivot:
-    """Conditional counts and sums over the rows of a query, in one SELECT.
-
-    The rows are an ORM query (`inner`); the outer SELECT is plain,
-    portable SQL (CASE, SUM, COUNT). Django's `aggregate()` over an annotated
-    query would do the same, but spends about 0.3 s of Python per bilan
-    rewriting sixty conditional aggregates — more than the database takes.
-    Conditions are SQL over the inner query's column aliases, with %s params;
-    `only` (no params) is a condition every row counted must meet — in each
-    column rather than as a WHERE clause, which PostgreSQL would push into the
-    inner query and evaluate twice.
-    """
-
-    def __init__(self, only: str = ""):
-        self.only = only
-        self.columns: list[tuple[str, str, list]] = []
-
-    def count(self, key: str, condition: str = "", params=()) -> None:
-        self.sum(key, "1", condition, params)
-
-    def sum(self, key: str, column: str, condition: str = "", params=()) -> None:
-        condition = self._condition(condition)
-        value = f"CASE WHEN {condition} THEN {column} ELSE 0 END" if condition else column
-        self.columns.append((key, f"COALESCE(SUM({value}), 0)", list(params)))
-
-    def distinct(self, key: str, column: str, condition: str = "", params=()) -> None:
-        """How many distinct values `column` takes in the rows that meet `condition`."""
-        condition = self._condition(condition)
-        value = f"CASE WHEN {condition} THEN {column} END" if condition else column
-        self.columns.append((key, f"COUNT(DISTINCT {value})", list(params)))
-
-    def _condition(self, condition: str) -> str:
-        return " AND ".join(f"({part})" for part in (self.only, condition) if part)
-
-    def run(self, inner) -> dict[str, int]:
-        inner_sql, inner_params = compiled(inner)
-        select = ", ".join(sql for _, sql, _ in self.columns)
-        params = [param for _, _, column_params in self.columns for param in column_params]
-        with connections[inner.db].cursor() as cursor:
-            cursor.execute(
-                # Materialised: rows computed once, however many columns read them.
-                f"WITH grouped AS MATERIALIZED ({inner_sql}) SELECT {select} FROM grouped",  # noqa: S608
-                [*inner_params, *params],
-            )
-            row = cursor.fetchone()
-        return {key: int(value) for (key, _, _), value in zip(self.columns, row, strict=True)}
-
-
-# Age bands by index, as the query groups them.
-AGE_BAND_KEYS = tuple(AGE_BANDS)
-
-
 def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter]) -> VisitFigures:
     """Everything counted from the persons seen in the scope, in one query.
 
@@ -507,20 +471,7 @@ def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter])
     persons who came there and their visits. Python adds up these few
     hundred rows at most.
     """
-    persons = scope.persons().annotate(
-        p_age=Case(
-            When(p_birth_date__isnull=True, then=Value(AGE_BAND_KEYS.index(AgeBand.UNKNOWN))),
-            When(
-                AgeAtLeast(F("p_first"), F("p_birth_date"), BAND_50),
-                then=Value(AGE_BAND_KEYS.index(AgeBand.FROM_50)),
-            ),
-            When(
-                AgeAtLeast(F("p_first"), F("p_birth_date"), BAND_26),
-                then=Value(AGE_BAND_KEYS.index(AgeBand.FROM_26_TO_49)),
-            ),
-            default=Value(AGE_BAND_KEYS.index(AgeBand.UNDER_26)),
-        )
-    )
+    persons = scope.persons()
     persons_sql, persons_params = compiled(persons)
     months = ", ".join(f"COUNT(*) FILTER (WHERE (p_months & {1 << month}) <> 0)" for month in MONTHS)
     by_venue_sql, by_venue_params = compiled(
@@ -563,7 +514,7 @@ def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter])
             continue
         add(total, sex, n, visits)
         add(by_quarter.setdefault(place, sex_split()), sex, n, visits)
-        age_bands[AGE_BAND_KEYS[age]] += n
+        age_bands[age] += n
         new_persons += n if first_year else 0
         for month, count in zip(MONTHS, per_month, strict=True):
             by_month[month] += int(count)
@@ -674,36 +625,58 @@ def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
         .order_by()
     )
 
-    def kind_in(kinds) -> tuple[str, list[str]]:
-        return f"p_kind IN ({', '.join(['%s'] * len(kinds))})", [str(kind) for kind in kinds]
+    inner_sql, inner_params = compiled(outcomes)
+    seen_there = " OR ".join(f"{mask} <> 0" for mask in masks) or "1 = 0"
 
-    # Seen in the scope: at one of its venues at least.
-    pivot = Pivot(only=" OR ".join(f"{mask} <> 0" for mask in masks) or "1 = 0")
-    pivot.distinct("persons", "p_person")
-    pivot.sum("durable", "p_durable")
-    pivot.distinct("durable_persons", "p_person", "p_durable = 1")
-    pivot.distinct("employment_persons", "p_person", *kind_in(EMPLOYMENT_KINDS))
-    pivot.distinct("training_persons", "p_person", *kind_in(TRAINING_KINDS))
-    for kind in OutcomeKind.values:
-        pivot.count(kind, "p_kind = %s", [kind])
-        for mask, (_, bits) in zip(masks, venue_masks, strict=True):
+    def person_if(kinds) -> tuple[str, list[str]]:
+        return f"COUNT(DISTINCT CASE WHEN p_kind IN ({', '.join(['%s'] * len(kinds))}) THEN p_person END)", [
+            str(kind) for kind in kinds
+        ]
+
+    employment, employment_params = person_if(EMPLOYMENT_KINDS)
+    training, training_params = person_if(TRAINING_KINDS)
+    mask_list = ", ".join(masks)
+    no_masks = ", ".join("NULL" for _ in masks)
+    # Part 0: outcomes by kind and set of venues (a few rows per kind);
+    # part 1: the distinct persons, once.
+    sql = (
+        f"WITH grouped AS MATERIALIZED ({inner_sql}) "  # noqa: S608
+        f"SELECT 0, p_kind, COUNT(*), SUM(p_durable), 0, 0, 0, 0{', ' if masks else ''}{mask_list} "
+        f"FROM grouped WHERE {seen_there} GROUP BY p_kind{', ' if masks else ''}{mask_list} "
+        "UNION ALL "
+        "SELECT 1, NULL, 0, 0, COUNT(DISTINCT p_person), "
+        "COUNT(DISTINCT CASE WHEN p_durable = 1 THEN p_person END), "
+        f"{employment}, {training}{', ' if masks else ''}{no_masks} "
+        f"FROM grouped WHERE {seen_there}"
+    )
+    with connections[outcomes.db].cursor() as cursor:
+        cursor.execute(sql, [*inner_params, *employment_params, *training_params])
+        rows = cursor.fetchall()
+    by_kind = dict.fromkeys(OutcomeKind.values, 0)
+    by_venue = {venue.pk: dict.fromkeys(OutcomeKind.values, 0) for venue in venues}
+    durable_outcomes = 0
+    persons = durable_persons = employment_persons = training_persons = 0
+    for part, kind, count, durable_count, *persons_and_masks in rows:
+        if part == 1:
+            persons, durable_persons, employment_persons, training_persons = map(int, persons_and_masks[:4])
+            continue
+        by_kind[kind] += int(count)
+        durable_outcomes += int(durable_count or 0)
+        for mask, (_, bits) in zip(persons_and_masks[4:], venue_masks, strict=True):
             for pk, bit in bits.items():
-                pivot.count(f"v{pk}_{kind}", f"p_kind = %s AND ({mask} & {bit}) <> 0", [kind])
-    row = pivot.run(outcomes)
-    by_kind = {kind: row[kind] for kind in OutcomeKind.values}
+                if int(mask or 0) & bit:
+                    by_venue[pk][kind] += int(count)
     return OutcomeFigures(
-        persons_with_outcome=row["persons"],
+        persons_with_outcome=persons,
         by_kind=by_kind,
         employment=PersonsAndOutcomes(
-            persons=row["employment_persons"], outcomes=sum(by_kind[kind] for kind in EMPLOYMENT_KINDS)
+            persons=employment_persons, outcomes=sum(by_kind[kind] for kind in EMPLOYMENT_KINDS)
         ),
         training=PersonsAndOutcomes(
-            persons=row["training_persons"], outcomes=sum(by_kind[kind] for kind in TRAINING_KINDS)
+            persons=training_persons, outcomes=sum(by_kind[kind] for kind in TRAINING_KINDS)
         ),
-        durable_employment=PersonsAndOutcomes(persons=row["durable_persons"], outcomes=row["durable"]),
-        by_venue={
-            venue.pk: {kind: row[f"v{venue.pk}_{kind}"] for kind in OutcomeKind.values} for venue in venues
-        },
+        durable_employment=PersonsAndOutcomes(persons=durable_persons, outcomes=durable_outcomes),
+        by_venue=by_venue,
     )
 
 

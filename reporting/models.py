@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from beneficiaries.enums import Sex
+from beneficiaries.enums import AgeBand, Sex
 from beneficiaries.models import Beneficiary
 from permanences.models import Quarter, Venue
 
@@ -65,15 +65,16 @@ class Attendance(models.Model):
 
     What the bilan counts of the visits, one row per person, year and venue
     (and one per person and year with `venue` empty: all venues together),
-    with the person's sex, quarter and birth date beside it: the bilan of a
-    year reads some 26,000 of these rows instead of joining its 100,000
-    visits to their sessions and persons (docs/BENCHMARKS.md).
+    with the person's sex, quarter, birth date and age band beside it: the
+    bilan of a year reads some 26,000 of these rows instead of joining its
+    100,000 visits to their sessions and persons (docs/BENCHMARKS.md).
 
     Derived data that no Python code writes: database triggers (migration
     0003) rewrite a person's rows whenever one of their visits is created,
     moved or deleted — by a form, the admin, an import, a merge or plain SQL —
-    copy the person's sex, quarter and birth date when they change, and make
-    the visits follow a session moved to another date or venue.
+    copy the person's sex, quarter and birth date (and age band) when they
+    change, and make the visits follow a session moved to another date or
+    venue.
     """
 
     beneficiary = models.ForeignKey(
@@ -111,6 +112,11 @@ class Attendance(models.Model):
         related_name="+",
     )
     birth_date = models.DateField("date de naissance", null=True)
+    # The person's age band on `first_visit` (beneficiaries/ages.py), so that
+    # the bilan groups by it rather than computing an age for every row.
+    age_band = models.CharField(
+        "tranche d'âge au premier rendez-vous", max_length=12, choices=AgeBand.choices
+    )
 
     class Meta:
         verbose_name = "fréquentation d'une année"
@@ -132,7 +138,16 @@ class Attendance(models.Model):
         indexes = [
             models.Index(
                 fields=["year"],
-                include=["sex", "quarter", "birth_date", "first_visit", "first_year", "visits", "months"],
+                include=[
+                    "sex",
+                    "quarter",
+                    "age_band",
+                    "birth_date",
+                    "first_visit",
+                    "first_year",
+                    "visits",
+                    "months",
+                ],
                 condition=Q(venue__isnull=True),
                 name="attendance_all_venues_idx",
             ),
@@ -140,6 +155,7 @@ class Attendance(models.Model):
                 fields=["year", "venue", "sex"],
                 include=[
                     "quarter",
+                    "age_band",
                     "birth_date",
                     "first_visit",
                     "first_year",

@@ -3,7 +3,7 @@
 A person's attendance rows (one per year and venue, and one per year for all
 venues together) are rewritten from their visits whenever one of their visits
 is created, moved to another person, session or date, or deleted; their sex,
-quarter and birth date are copied when those change; a session moved to
+quarter and birth date are copied (and their age band computed) when those change; a session moved to
 another date or venue takes its visits with it (their copy of its date, and
 their persons' rows). Triggers rather than Python, so that every way of
 writing — forms, admin, QuerySet.update(), bulk_create, the importer's COPY,
@@ -21,8 +21,36 @@ Frozen SQL: a later change to the model gets its own migration.
 from django.db import migrations
 
 COLUMNS = (
-    "beneficiary_id, year, venue_id, visits, first_visit, months, first_year, sex, quarter_id, birth_date"
+    "beneficiary_id, year, venue_id, visits, first_visit, months, first_year, sex, quarter_id, birth_date, "
+    "age_band"
 )
+
+# The age bands of beneficiaries/ages.py (under 26, 26 to 49, 50 and over, on
+# the row's first visit), frozen here: new bounds get a migration of their own.
+BANDS = (("50_et_plus", 50), ("26_49", 26))
+UNDER_26, UNKNOWN = "moins_de_26", "inconnu"
+
+
+def age_band_sql(day: str, birth_date: str, at_least) -> str:
+    """The band code of a person born on `birth_date` on `day` (SQL expressions);
+    `at_least(day, birth_date, years)` says in SQL whether they are `years` old."""
+    cases = " ".join(f"WHEN {at_least(day, birth_date, years)} THEN '{band}'" for band, years in BANDS)
+    return f"CASE WHEN {birth_date} IS NULL THEN '{UNKNOWN}' {cases} ELSE '{UNDER_26}' END"
+
+
+def pg_at_least(day: str, birth_date: str, years: int) -> str:
+    # Back `years` years from `day`: from 29 February, 28 February of a common year.
+    return f"({day} - INTERVAL '{years} years') >= {birth_date}"
+
+
+def sqlite_at_least(day: str, birth_date: str, years: int) -> str:
+    # Dates as yyyymmdd integers: the difference is at least years * 10000
+    # exactly on and after the anniversary (29 February: 1 March).
+    return (
+        f"(CAST(strftime('%Y%m%d', {day}) AS INTEGER) - CAST(strftime('%Y%m%d', {birth_date}) AS INTEGER)"
+        f" >= {years * 10000})"
+    )
+
 
 # --- PostgreSQL -----------------------------------------------------------------
 
@@ -41,7 +69,7 @@ BEGIN
     INSERT INTO reporting_attendance ({COLUMNS})
     SELECT g.beneficiary_id, g.year, g.venue_id, g.visits, g.first_visit, g.months,
            g.year = min(g.year) OVER (PARTITION BY g.beneficiary_id),
-           b.sex, b.quarter_id, b.birth_date
+           b.sex, b.quarter_id, b.birth_date, {age_band_sql("g.first_visit", "b.birth_date", pg_at_least)}
     FROM (
         SELECT v.beneficiary_id, EXTRACT(YEAR FROM v.date)::integer AS year, s.venue_id,
                count(*) AS visits, min(v.date) AS first_visit,
@@ -106,12 +134,13 @@ PG_TRIGGERS = [
         "beneficiaries_beneficiary",
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        """
+        f"""
         UPDATE reporting_attendance a
-        SET sex = n.sex, quarter_id = n.quarter_id, birth_date = n.birth_date
+        SET sex = n.sex, quarter_id = n.quarter_id, birth_date = n.birth_date,
+            age_band = {age_band_sql("a.first_visit", "n.birth_date", pg_at_least)}
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE a.beneficiary_id = n.id
-          AND (o.sex, o.quarter_id, o.birth_date) IS DISTINCT FROM (n.sex, n.quarter_id, n.birth_date);""",
+          AND (o.sex, o.quarter_id, o.birth_date) IS DISTINCT FROM (n.sex, n.quarter_id, n.birth_date);""",  # noqa: S608
     ),
     (
         # Visits written before their session.
@@ -191,7 +220,7 @@ def sqlite_refresh(persons: str) -> str:
     INSERT INTO reporting_attendance ({COLUMNS})
     SELECT g.beneficiary_id, g.year, g.venue_id, g.visits, g.first_visit, g.months,
            g.year = MIN(g.year) OVER (PARTITION BY g.beneficiary_id),
-           b.sex, b.quarter_id, b.birth_date
+           b.sex, b.quarter_id, b.birth_date, {age_band_sql("g.first_visit", "b.birth_date", sqlite_at_least)}
     FROM (
         SELECT v.beneficiary_id, {year} AS year, s.venue_id, COUNT(*) AS visits,
                MIN(v.date) AS first_visit, {months} AS months
@@ -239,9 +268,10 @@ SQLITE_TRIGGERS = [
         "reporting_attendance_person_updated",
         "UPDATE OF sex, quarter_id, birth_date ON beneficiaries_beneficiary",
         "(OLD.sex, OLD.quarter_id, OLD.birth_date) IS NOT (NEW.sex, NEW.quarter_id, NEW.birth_date)",
-        """
-    UPDATE reporting_attendance SET sex = NEW.sex, quarter_id = NEW.quarter_id, birth_date = NEW.birth_date
-    WHERE beneficiary_id = NEW.id;""",
+        f"""
+    UPDATE reporting_attendance SET sex = NEW.sex, quarter_id = NEW.quarter_id, birth_date = NEW.birth_date,
+        age_band = {age_band_sql("first_visit", "NEW.birth_date", sqlite_at_least)}
+    WHERE beneficiary_id = NEW.id;""",  # noqa: S608
     ),
     (
         "reporting_attendance_session_inserted",

@@ -56,6 +56,7 @@ def expected_rows() -> set[tuple]:
                 who.sex,
                 who.quarter_id,
                 who.birth_date,
+                str(age_band(who.birth_date, min(visit.date for visit in visits))),
             )
         )
     return rows
@@ -74,6 +75,7 @@ def actual_rows() -> set[tuple]:
             "sex",
             "quarter",
             "birth_date",
+            "age_band",
         )
     )
 
@@ -146,6 +148,31 @@ def test_a_change_of_sex_quarter_or_birth_date_reaches_the_rows(place):
     person.save()
     assert_in_step()
     Beneficiary.objects.filter(pk=person.pk).update(quarter=None, birth_date=None)
+    assert_in_step()
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "day", "band"),
+    [
+        ("1996-02-29", "2022-02-28", "moins_de_26"),  # 26 on 1 March of a common year
+        ("1996-02-29", "2022-03-01", "26_49"),
+        ("1973-06-15", "2023-06-14", "26_49"),
+        ("1973-06-15", "2023-06-15", "50_et_plus"),  # 50 on the birthday
+        ("2000-01-01", "2023-12-31", "moins_de_26"),
+        (None, "2023-12-31", "inconnu"),
+    ],
+)
+def test_the_age_band_on_the_first_visit_is_the_one_of_the_definitions(venue, birth_date, day, band):
+    person = make_person("Anniversaire", birth_date=D(birth_date) if birth_date else None)
+    make_visit(person, make_permanence(venue, D(day)))
+    row = Attendance.objects.get(beneficiary=person, venue=None)
+    assert row.age_band == band == str(age_band(person.birth_date, D(day)))
+    assert compute_bilan(D(day).year).age_bands[band] == 1
+    assert compute_bilan(D(day).year, venue=venue).age_bands[band] == 1
+    assert compute_bilan(D(day).year, quarter=venue.quarter).age_bands[band] == 1
+    # A corrected birth date moves the person to the band of the new date.
+    Beneficiary.objects.filter(pk=person.pk).update(birth_date=D("1950-01-01"))
+    assert Attendance.objects.get(beneficiary=person, venue=None).age_band == "50_et_plus"
     assert_in_step()
 
 
