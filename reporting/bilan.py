@@ -598,8 +598,9 @@ def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
     rows for each, where a join would read the year's attendance whole).
     Outcomes are not tied to a venue: a person seen at two venues brings their
     outcomes to both, as their person counts once at each. The outer query
-    counts the outcomes of the persons seen in the scope (a venue in their
-    set), by kind and venue, and those persons.
+    keeps the outcomes of the persons seen in the scope (a venue in their
+    set) and groups them by kind and set of venues (a few rows per kind, that
+    Python spreads over the venues), and counts their distinct persons.
     """
     start, end = scope.bounds
     six_months = _months_days(
