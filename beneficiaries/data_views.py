@@ -229,19 +229,26 @@ def _comparison(kept: Beneficiary, removed: Beneficiary) -> list[dict]:
     return rows
 
 
+def _two_files(request, pk: int, other_pk: int, files) -> tuple[Beneficiary, Beneficiary] | None:
+    """The files `pk` and `other_pk` of `files`, in that order; None, with a
+    message, when one of them is gone (merged meanwhile)."""
+    if pk == other_pk:
+        raise Http404
+    people = {person.pk: person for person in files.filter(pk__in=[pk, other_pk])}
+    if len(people) != 2:
+        messages.info(request, "Un des deux dossiers n'existe plus : il a sans doute déjà été fusionné.")
+        return None
+    return people[pk], people[other_pk]
+
+
 @require_http_methods(["GET", "POST"])
 def merge(request, pk: int, other_pk: int):
     """Compare two files, then merge the second (`other_pk`) into the first (`pk`)."""
     require_manage(request)
-    if pk == other_pk:
-        raise Http404
-    people = {
-        person.pk: person for person in with_activity(Beneficiary.objects.filter(pk__in=[pk, other_pk]))
-    }
-    if len(people) != 2:
-        messages.info(request, "Un des deux dossiers n'existe plus : il a sans doute déjà été fusionné.")
+    pair = _two_files(request, pk, other_pk, with_activity(Beneficiary.objects.all()))
+    if pair is None:
         return redirect("beneficiaries:duplicates")
-    kept, removed = people[pk], people[other_pk]
+    kept, removed = pair
     if request.method == "POST":
         form = MergeForm(request.POST)
         if form.is_valid():
@@ -279,13 +286,10 @@ def merge(request, pk: int, other_pk: int):
 def distinct_pair(request, pk: int, other_pk: int):
     """Two files compared are two persons: no longer list them as likely duplicates."""
     require_manage(request)
-    if pk == other_pk:
-        raise Http404
-    people = {person.pk: person for person in Beneficiary.objects.filter(pk__in=[pk, other_pk])}
-    if len(people) != 2:
-        messages.info(request, "Un des deux dossiers n'existe plus : il a sans doute déjà été fusionné.")
+    pair = _two_files(request, pk, other_pk, Beneficiary.objects.all())
+    if pair is None:
         return redirect("beneficiaries:duplicates")
-    first, second = people[pk], people[other_pk]
+    first, second = pair
     pair_mark_distinct(first=first, second=second, user=request.user)
     messages.success(
         request,
