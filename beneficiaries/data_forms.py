@@ -2,7 +2,7 @@
 
 from django import forms
 
-from permanences.submissions import TokenField
+from core.submissions import TokenField
 
 from .enums import ExportContent
 from .imports import COLUMNS

@@ -13,8 +13,8 @@ from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.submissions import AlreadySubmitted, new_token, submit_once
 from permanences.models import Quarter, Venue
-from permanences.submissions import AlreadySubmitted, new_token, submit_once
 
 from . import perms
 from .data_forms import ComparePairForm, ExportForm, ImportForm, MergeForm

@@ -12,10 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from core.spreadsheets import write_csv
+
 from .enums import ExportContent, Sex
 from .imports import COLUMNS, LIST_SEPARATOR, OUTCOMES, PERSONS, VISITS, ReferralCell
 from .models import Beneficiary, Outcome, Referral, Visit
-from .spreadsheets import write_csv
 
 CHUNK = 5000
 

@@ -3,8 +3,8 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from core.submissions import TokenField
 from permanences.models import Quarter
-from permanences.submissions import TokenField
 
 from .enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
 from .models import NOTES_MAX_LENGTH, Beneficiary, Outcome, Topic, Visit

@@ -48,13 +48,13 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Min
 from django.utils import timezone
 
+from core.spreadsheets import Sheet, UnreadableFile, looks_like_formula, read_sheet, restore
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 
 from .enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from .models import NOTES_MAX_LENGTH, Beneficiary, Outcome, Referral, Topic, Visit
 from .normalise import normalise, normalise_phone
-from .spreadsheets import Sheet, UnreadableFile, looks_like_formula, read_sheet, restore
 
 PERSONS, VISITS, OUTCOMES = "beneficiaries", "visits", "outcomes"
 FILE_LABELS = {PERSONS: "personnes", VISITS: "rendez-vous", OUTCOMES: "sorties"}

@@ -10,7 +10,8 @@ from django.db.models.functions import Length, Replace
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from permanences.models import AuditedModel, Permanence, Quarter
+from core.models import AuditedModel
+from permanences.models import Permanence, Quarter
 
 from .db import DatabaseTomorrow
 from .enums import (

@@ -5,8 +5,8 @@ across venues); the city (`ville`) never sees a name, a file or a row about one
 person.
 """
 
-from permanences.enums import Role
-from permanences.perms import has_role
+from core.enums import Role
+from core.roles import has_role
 
 
 def can_view_files(user) -> bool:

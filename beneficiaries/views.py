@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from audit.services import audit_record
+from core.pdf import render_pdf
+from core.submissions import AlreadySubmitted, check_not_submitted, new_token, submit_once
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
-from permanences.pdf import render_pdf
-from permanences.submissions import AlreadySubmitted, check_not_submitted, new_token, submit_once
 
 from . import perms
 from .filters import PersonFilter, VisitFilter

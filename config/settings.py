@@ -57,8 +57,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
-    # The project, layered: audit <- permanences <- beneficiaries <- reporting.
+    # The project, layered (docs/ARCHITECTURE.md):
+    # audit <- core <- permanences <- beneficiaries <- reporting <- demo.
     "audit",
+    "core",
     "permanences",
     "beneficiaries",
     "reporting",
@@ -76,13 +78,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "config.middleware.SessionLifetimeMiddleware",
-    "config.middleware.RequireTwoFactorMiddleware",
+    "core.middleware.SessionLifetimeMiddleware",
+    "core.middleware.RequireTwoFactorMiddleware",
     "audit.context.CurrentUserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "config.middleware.NoStoreForUsersMiddleware",
+    "core.middleware.NoStoreForUsersMiddleware",
     # Last, as django-axes asks: it turns a lockout into its French page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -101,7 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "permanences.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     }
@@ -133,7 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -145,8 +147,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-ACCOUNT_ADAPTER = "permanences.accounts.AccountAdapter"
-MFA_ADAPTER = "permanences.accounts.MFAAdapter"
+ACCOUNT_ADAPTER = "core.accounts.AccountAdapter"
+MFA_ADAPTER = "core.accounts.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -169,7 +171,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_
 # Locked per identifier and address, whether the account exists or not: the
 # lockout page is the same for both, so it reveals nothing.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_CALLABLE = "permanences.accounts.attempted_username"
+AXES_USERNAME_CALLABLE = "core.accounts.attempted_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -255,5 +257,8 @@ LOGGING = {
 # Domain settings.
 # Files with no contact for this many days are anonymised (RGPD retention).
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", 2 * 365))
+# Where `backup` writes by default, and how many of its backups it keeps there.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", 14))
 # Entries of the audit trail are kept this many days (purge_audit).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 365))

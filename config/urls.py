@@ -3,7 +3,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from core import views
 
 admin.site.site_header = "Permanences emploi — administration"
 admin.site.site_title = "Permanences emploi"

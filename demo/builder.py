@@ -34,8 +34,9 @@ from beneficiaries.enums import (
 )
 from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit, next_refs
 from beneficiaries.normalise import normalise
-from permanences.accounts import requires_two_factor
-from permanences.enums import PermanenceStatus, Role
+from core.accounts import requires_two_factor
+from core.enums import Role
+from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.services import permanences_plan
 from reporting.services import bilan_publish

@@ -1,14 +1,6 @@
 from django.db import models
 
 
-class Role(models.TextChoices):
-    """The roles of DESIGN.md, each a Django group of the same name."""
-
-    CONSEILLER = "conseiller", "Conseiller ou conseillère"
-    COORDINATION = "coordination", "Coordination"
-    VILLE = "ville", "Ville"
-
-
 class VenueKind(models.TextChoices):
     MAISON_DE_QUARTIER = "maison_de_quartier", "Maison de quartier"
     CENTRE_SOCIAL = "centre_social", "Centre social"

@@ -2,8 +2,9 @@ import datetime
 
 from django import forms
 
+from core.submissions import TokenField, new_token
+
 from .models import Venue
-from .submissions import TokenField, new_token
 
 
 class CancelForm(forms.Form):

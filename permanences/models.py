@@ -7,39 +7,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.models import TimestampedModel
+
 from .enums import PermanenceStatus, VenueKind, Weekday
-
-
-class TimestampedModel(models.Model):
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
-    updated_at = models.DateTimeField("modifié le", auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
-class AuditedModel(TimestampedModel):
-    """Who created and last changed a row (never copied into logs)."""
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="créé par",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="modifié par",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    class Meta:
-        abstract = True
 
 
 class Quarter(TimestampedModel):
@@ -309,29 +279,6 @@ class Permanence(TimestampedModel):
     @property
     def is_cancelled(self) -> bool:
         return self.status == PermanenceStatus.CANCELLED
-
-
-class FormSubmission(models.Model):
-    """One accepted submission of a create form, keyed by a token the form carries.
-
-    A double click, a replayed POST or the back button sends the same token
-    again: the second request finds it here and is sent to what the first one
-    created, instead of creating it twice.
-    """
-
-    key = models.UUIDField("jeton", primary_key=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="utilisateur", on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField("reçu le", auto_now_add=True)
-    result_url = models.CharField("page du résultat", max_length=255, blank=True)
-
-    class Meta:
-        verbose_name = "envoi de formulaire"
-        verbose_name_plural = "envois de formulaires"
-
-    def __str__(self) -> str:
-        return str(self.key)
 
 
 PUBLIC_INFO_PK = 1

@@ -1,30 +1,7 @@
-"""Who may do what with territory and sessions.
+"""Who may do what with territory and sessions."""
 
-Roles are Django groups named after `Role`; a user's roles are read once per
-request and cached on the user object.
-"""
-
-from .enums import Role
-
-
-def roles_of(user) -> frozenset[Role]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return frozenset()
-    cached = getattr(user, "_roles_cache", None)
-    if cached is None:
-        names = user.groups.values_list("name", flat=True)
-        cached = frozenset(Role(name) for name in names if name in Role.values)
-        user._roles_cache = cached
-    return cached
-
-
-def has_role(user, *roles: Role) -> bool:
-    return not roles_of(user).isdisjoint(roles)
-
-
-def is_admin(user) -> bool:
-    """Runs the installation through the Django admin."""
-    return getattr(user, "is_authenticated", False) and user.is_active and user.is_staff
+from core.enums import Role
+from core.roles import has_role
 
 
 def can_run_permanences(user) -> bool:

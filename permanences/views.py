@@ -7,13 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.pdf import render_pdf
+from core.submissions import AlreadySubmitted, submit_once
+
 from . import perms, schedule
 from .forms import AdHocForm, CancelForm
 from .ical import sessions_calendar
 from .models import Permanence, PublicInfo, Venue
-from .pdf import render_pdf
 from .services import PermanenceError, permanence_cancel, permanence_hold, permanence_open, permanences_plan
-from .submissions import AlreadySubmitted, submit_once
 
 
 def get_permanence_for_user(request, pk: int) -> Permanence:

@@ -5,11 +5,11 @@ shows to the same user (published or live figures, masked for the city).
 Aggregates only: no export of this module ever holds a row about one person.
 """
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from beneficiaries.spreadsheets import WorkbookSheet, csv_bytes, xlsx_bytes
+from core.pdf import render_pdf
+from core.spreadsheets import WorkbookSheet, csv_bytes, xlsx_bytes
 
 from .presentation import MASK, Table
 from .report import Report
@@ -72,11 +72,8 @@ def bilan_xlsx(report: Report) -> bytes:
 
 def bilan_pdf(report: Report) -> bytes:
     """A4, in French, with the charts: a document to attach to a council deliberation."""
-    # Imported here: WeasyPrint loads system libraries, only the PDF needs them.
-    from weasyprint import HTML
-
-    html = render_to_string(
+    return render_pdf(
         "reporting/bilan_pdf.html",
         {"report": report, "mask_note": MASK_NOTE, "printed_at": timezone.localtime()},
+        stylesheet="reporting/bilan_pdf.css",
     )
-    return HTML(string=html).write_pdf()

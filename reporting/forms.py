@@ -2,8 +2,8 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
+from core.submissions import TokenField
 from permanences.models import Quarter, Venue
-from permanences.submissions import TokenField
 
 from .bilan import FIRST_YEAR
 from .report import Source

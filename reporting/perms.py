@@ -1,7 +1,7 @@
 """Who may see and publish the yearly figures (aggregates only)."""
 
-from permanences.enums import Role
-from permanences.perms import has_role
+from core.enums import Role
+from core.roles import has_role
 
 
 def can_view_dashboards(user) -> bool:

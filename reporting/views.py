@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.submissions import AlreadySubmitted, new_token, submit_once
 from permanences.models import Permanence
-from permanences.submissions import AlreadySubmitted, new_token, submit_once
 
 from . import perms
 from .bilan import FIRST_YEAR, compute_bilan

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from beneficiaries.enums import Sex
 from beneficiaries.models import Beneficiary, Visit
-from permanences.enums import PermanenceStatus, Role
+from core.enums import Role
+from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from audit.enums import AuditAction
 from audit.models import AuditEntry
-from permanences.accounts import LAST_SEEN, LOGIN_AT
+from core.accounts import LAST_SEEN, LOGIN_AT
 
 from .conftest import PASSWORD, TOTP_SECRET, make_user, totp_code
 

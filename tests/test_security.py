@@ -15,7 +15,7 @@ from django.urls import reverse
 from beneficiaries.enums import ExportContent
 from beneficiaries.filters import PersonFilter, VisitFilter
 from beneficiaries.models import Beneficiary
-from beneficiaries.spreadsheets import read_sheet
+from core.spreadsheets import read_sheet
 
 from .conftest import PASSWORD, make_permanence, make_person, make_visit
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from beneficiaries.models import Beneficiary, Visit
-from beneficiaries.spreadsheets import read_sheet
+from core.spreadsheets import read_sheet
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary
-from permanences.models import FormSubmission
+from core.models import FormSubmission
 
 from ..conftest import make_permanence, make_person
 

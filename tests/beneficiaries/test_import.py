@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from beneficiaries import imports
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
-from beneficiaries.spreadsheets import read_sheet
+from core.spreadsheets import read_sheet
 from permanences.enums import PermanenceStatus, Weekday
 from permanences.models import Permanence, Quarter, WeeklySlot
 

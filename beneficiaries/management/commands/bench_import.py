@@ -19,7 +19,7 @@ from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.imports import COLUMNS, OUTCOMES, PERSONS, VISITS, ImportSource
 from beneficiaries.models import Topic
 from beneficiaries.services import activity_import
-from beneficiaries.spreadsheets import write_csv
+from core.spreadsheets import write_csv
 from permanences.models import Venue, WeeklySlot
 from permanences.territory import seed_territory
 

@@ -16,8 +16,9 @@ from django.test import Client
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary, Visit, next_refs
+from core.enums import Role
 from demo import names
-from permanences.enums import PermanenceStatus, Role
+from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Venue
 from permanences.territory import seed_territory
 

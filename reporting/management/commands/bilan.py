@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from beneficiaries.spreadsheets import csv_bytes
+from core.spreadsheets import csv_bytes
 from permanences.models import Quarter, Venue
 from reporting.bilan import FIRST_YEAR, Bilan, compute_bilan
 from reporting.presentation import Table, bilan_tables, headline

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from permanences.backups import BackupError, restore
+from core.backups import BackupError, restore
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from permanences.accounts import LAST_SEEN, LOGIN_AT, TWO_FACTOR_CHECKED, has_totp, requires_two_factor
+from core.accounts import LAST_SEEN, LOGIN_AT, TWO_FACTOR_CHECKED, has_totp, requires_two_factor
 
 
 class NoStoreForUsersMiddleware:

@@ -15,7 +15,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .perms import roles_of
+from .roles import roles_of
 
 LOGIN_AT = "login_at"
 LAST_SEEN = "last_seen"

@@ -1,4 +1,4 @@
-from . import perms
+from .roles import roles_of
 
 
 def roles(request):
@@ -7,7 +7,7 @@ def roles(request):
     `current_view` is empty on a page no URL resolves to (the 404 page).
     """
     user = getattr(request, "user", None)
-    user_roles = perms.roles_of(user) if user is not None else frozenset()
+    user_roles = roles_of(user) if user is not None else frozenset()
     match = getattr(request, "resolver_match", None)
     return {
         "user_roles": {role.value for role in user_roles},

@@ -3,6 +3,8 @@ consistent copy (SQLite's online backup API) on SQLite.
 
 Both take a Django database settings dict (`connections[alias].settings_dict`),
 so that a backup can be restored into another database than the running one.
+Backups written to the backup folder under their default name are rotated:
+the newest `BACKUP_KEEP` stay.
 """
 
 import glob
@@ -70,6 +72,25 @@ def backup(path: Path, database: dict) -> Path:
             source.backup(target)
     path.chmod(0o600)
     return path
+
+
+PREFIX = "permanences-"
+SUFFIX = ".dump"
+
+
+def default_path(folder: Path, moment) -> Path:
+    """permanences-AAAAMMJJ-HHMMSS.dump: names that sort by date."""
+    return folder / f"{PREFIX}{moment:%Y%m%d-%H%M%S}{SUFFIX}"
+
+
+def rotate(folder: Path, *, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest backups of `folder` named by `default_path`;
+    return the deleted ones. Other files of the folder are left alone."""
+    backups = sorted(folder.glob(f"{PREFIX}*{SUFFIX}"), key=lambda path: path.name, reverse=True)
+    removed = backups[max(keep, 1) :]
+    for path in removed:
+        path.unlink()
+    return removed
 
 
 def restore(path: Path, database: dict) -> None:

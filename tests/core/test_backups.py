@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from permanences.backups import restore
+from core.backups import restore
 
 from ..conftest import DEMO_PASSWORD
 
@@ -87,7 +87,7 @@ def test_sqlite_backup_is_a_consistent_copy_and_restores(tmp_path):
     import sqlite3
     from contextlib import closing
 
-    from permanences.backups import backup
+    from core.backups import backup
 
     live = tmp_path / "demo.sqlite3"
     with closing(sqlite3.connect(live)) as db, db:
@@ -100,3 +100,33 @@ def test_sqlite_backup_is_a_consistent_copy_and_restores(tmp_path):
     restore(dump, settings)
     with closing(sqlite3.connect(live)) as db:
         assert db.execute("SELECT count(*), sum(x) FROM t").fetchone() == (100, 4950)
+
+
+@pytest.mark.django_db
+def test_backups_in_the_backup_folder_are_rotated(tmp_path, settings):
+    settings.BACKUP_DIR = tmp_path
+    settings.BACKUP_KEEP = 3
+    other = tmp_path / "notes.txt"
+    other.write_text("not a backup")
+    old = [tmp_path / f"permanences-2020010{day}-030000.dump" for day in range(1, 6)]
+    for path in old:
+        path.write_bytes(b"old")
+    out = io.StringIO()
+    call_command("backup", stdout=out)
+    kept = sorted(path.name for path in tmp_path.glob("permanences-*.dump"))
+    assert len(kept) == 3
+    # The new one and the two newest of the old ones; other files stay.
+    assert kept[:2] == ["permanences-20200104-030000.dump", "permanences-20200105-030000.dump"]
+    assert kept[2].startswith(f"permanences-{timezone.localdate():%Y%m%d}")
+    assert other.exists()
+    assert "3 sauvegarde(s) plus ancienne(s) supprimée(s)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_backup_to_a_named_file_rotates_nothing(tmp_path, settings):
+    settings.BACKUP_DIR = tmp_path
+    settings.BACKUP_KEEP = 1
+    for day in range(1, 4):
+        (tmp_path / f"permanences-2020010{day}-030000.dump").write_bytes(b"old")
+    call_command("backup", str(tmp_path / "ailleurs.dump"), stdout=io.StringIO())
+    assert len(list(tmp_path.glob("permanences-*.dump"))) == 3

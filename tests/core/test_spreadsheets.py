@@ -9,7 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from beneficiaries.spreadsheets import (
+from core.spreadsheets import (
     UnreadableFile,
     WorkbookSheet,
     csv_bytes,

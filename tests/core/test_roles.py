@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from core import roles
+from core.enums import Role
 from permanences import perms as permanence_perms
-from permanences.enums import Role
 from reporting import perms as reporting_perms
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ MATRIX = [
     (permanence_perms.can_run_permanences, {"counsellor", "coordinator"}),
     (reporting_perms.can_view_dashboards, {"coordinator", "city"}),
     (reporting_perms.can_publish, {"coordinator"}),
-    (permanence_perms.is_admin, {"admin_user"}),
+    (roles.is_admin, {"admin_user"}),
 ]
 CAST = ["counsellor", "coordinator", "city", "admin_user", "outsider"]
 
@@ -32,7 +33,7 @@ def test_permissions_by_role(request, check, allowed):
 
 def test_an_inactive_user_has_no_role(counsellor):
     counsellor.is_active = False
-    assert permanence_perms.roles_of(counsellor) == frozenset()
+    assert roles.roles_of(counsellor) == frozenset()
     assert not permanence_perms.can_run_permanences(counsellor)
 
 
@@ -40,4 +41,4 @@ def test_roles_are_read_once_per_user_object(counsellor, django_assert_num_queri
     with django_assert_num_queries(1):
         permanence_perms.can_run_permanences(counsellor)
         reporting_perms.can_view_dashboards(counsellor)
-        permanence_perms.roles_of(counsellor)
+        roles.roles_of(counsellor)

@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from permanences.enums import Role
-from permanences.perms import is_admin, roles_of
+from core.enums import Role
+from core.roles import is_admin, roles_of
 
 
 @require_GET
