@@ -1,30 +1,25 @@
 """Coordination's data pages: import (upload, preview, confirm), nominative
-export, likely duplicates and merge. Each checks `perms.can_manage_files`.
+export, likely duplicates and merge. Each checks `perms.require_manage_files`.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.submissions import AlreadySubmitted, new_token, submit_once
+from core.responses import render_form
+from core.submissions import new_token, submit_once
 from permanences.models import Quarter, Venue
 
 from . import perms
 from .data_forms import ComparePairForm, ExportForm, ImportForm, MergeForm
-from .duplicates import duplicate_pairs, persons_for_pairs, with_activity
-from .enums import ExportContent, OutcomeKind, Partner, VisitKind
-from .imports import ImportPlan
-from .models import Beneficiary, BeneficiaryMerge, ImportUpload, NominativeExport, Topic
-from .services import (
+from .data_services import (
     MERGE_FILLED_FIELDS,
-    BeneficiaryError,
     ImportRefused,
     activity_import,
     beneficiary_merge,
@@ -34,25 +29,18 @@ from .services import (
     nominative_export,
     pair_mark_distinct,
 )
-from .views import already_submitted
+from .duplicates import duplicate_pairs, persons_for_pairs, with_activity
+from .enums import ExportContent, OutcomeKind, Partner, Sex, VisitKind
+from .imports import ImportPlan
+from .models import Beneficiary, BeneficiaryMerge, ImportUpload, NominativeExport, Topic
+from .services import BeneficiaryError
 
 DUPLICATES_PAGE_SIZE = 25
 
 
-def require_manage(request) -> None:
-    if not perms.can_manage_files(request.user):
-        raise PermissionDenied
-
-
-def get_upload_for_user(request, pk) -> ImportUpload:
-    """The user's own pending upload; another user's, or an expired one, is a 404."""
-    require_manage(request)
-    return get_object_or_404(ImportUpload.objects.alive(), pk=pk, user=request.user)
-
-
 @require_GET
 def data_home(request):
-    require_manage(request)
+    perms.require_manage_files(request)
     return render(
         request,
         "beneficiaries/data_home.html",
@@ -70,23 +58,18 @@ def data_home(request):
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     """Upload one to three files; the preview follows, nothing is imported yet."""
-    require_manage(request)
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                upload = submit_once(
-                    token=form.cleaned_data["token"],
-                    user=request.user,
-                    create=lambda: import_upload_save(user=request.user, files=form.files_read()),
-                    result_url=lambda upload: reverse("beneficiaries:import_preview", args=[upload.pk]),
-                )
-            except AlreadySubmitted as error:
-                return already_submitted(request, error, reverse("beneficiaries:import"))
-            return redirect("beneficiaries:import_preview", upload.pk)
-    else:
-        form = ImportForm(initial={"token": new_token()})
-    return render(
+    perms.require_manage_files(request)
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"token": new_token()})
+    if request.method == "POST" and form.is_valid():
+        upload = submit_once(
+            token=form.cleaned_data["token"],
+            user=request.user,
+            create=lambda: import_upload_save(user=request.user, files=form.files_read()),
+            result_url=lambda upload: reverse("beneficiaries:import_preview", args=[upload.pk]),
+            fallback=reverse("beneficiaries:import"),
+        )
+        return redirect("beneficiaries:import_preview", upload.pk)
+    return render_form(
         request,
         "beneficiaries/import_form.html",
         {
@@ -98,7 +81,7 @@ def import_upload(request):
             "outcome_kinds": OutcomeKind.choices,
             "visit_kinds": VisitKind.choices,
         },
-        status=400 if form.errors else 200,
+        form,
     )
 
 
@@ -115,25 +98,24 @@ def _preview(request, upload: ImportUpload, plan: ImportPlan, *, status: int = 2
 def import_preview(request, pk):
     """What the files would create, update or reject; confirm or cancel."""
     if request.method == "GET":
-        upload = get_upload_for_user(request, pk)
+        upload = perms.get_upload_for_user(request, pk)
         plan = activity_import(sources=import_upload_sources(upload), user=request.user, dry_run=True)
         return _preview(request, upload, plan, status=200 if plan.ok else 400)
     if request.POST.get("action") == "annuler":
-        get_upload_for_user(request, pk).delete()
+        perms.get_upload_for_user(request, pk).delete()
         messages.info(request, "Import annulé : les fichiers déposés ont été supprimés.")
         return redirect("beneficiaries:import")
-    require_manage(request)
+    perms.require_manage_files(request)
     try:
         plan = submit_once(
             token=pk,
             user=request.user,
-            create=lambda: import_confirm(upload=get_upload_for_user(request, pk), user=request.user),
+            create=lambda: import_confirm(upload=perms.get_upload_for_user(request, pk), user=request.user),
             result_url=lambda plan: reverse("beneficiaries:data"),
+            fallback=reverse("beneficiaries:data"),
         )
-    except AlreadySubmitted as error:
-        return already_submitted(request, error, reverse("beneficiaries:data"))
     except ImportRefused as refused:
-        return _preview(request, get_upload_for_user(request, pk), refused.plan, status=400)
+        return _preview(request, perms.get_upload_for_user(request, pk), refused.plan, status=400)
     except BeneficiaryError as error:
         messages.error(request, str(error))
         return redirect("beneficiaries:import_preview", pk)
@@ -152,7 +134,7 @@ def import_preview(request, pk):
 @require_POST
 def export(request):
     """Download a nominative export (recorded: who, what, when)."""
-    require_manage(request)
+    perms.require_manage_files(request)
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Export inconnu : rien n'a été exporté.")
@@ -170,7 +152,7 @@ def export(request):
 @require_GET
 def duplicates(request):
     """Likely duplicate files, the surest first; or two files chosen by reference."""
-    require_manage(request)
+    perms.require_manage_files(request)
     compare = ComparePairForm(request.GET if "first" in request.GET else None)
     if compare.is_bound and compare.is_valid():
         refs = [compare.cleaned_data["first"].strip(), compare.cleaned_data["second"].strip()]
@@ -185,11 +167,11 @@ def duplicates(request):
     page = Paginator(duplicate_pairs(), DUPLICATES_PAGE_SIZE).get_page(request.GET.get("page"))
     persons = persons_for_pairs(page.object_list)
     rows = [(pair, persons[pair.first_id], persons[pair.second_id]) for pair in page.object_list]
-    return render(
+    return render_form(
         request,
         "beneficiaries/duplicates.html",
         {"page": page, "rows": rows, "compare": compare, "query": ""},
-        status=400 if compare.errors else 200,
+        compare,
     )
 
 
@@ -213,7 +195,7 @@ def _comparison(kept: Beneficiary, removed: Beneficiary) -> list[dict]:
     for name in MERGE_COMPARED_FIELDS:
         field = Beneficiary._meta.get_field(name.removesuffix("_id"))
         mine, theirs = _shown(kept, name), _shown(removed, name)
-        empty = getattr(kept, name) in ("", None) or (name == "sex" and kept.sex == "N")
+        empty = getattr(kept, name) in ("", None) or (name == "sex" and kept.sex == Sex.NOT_STATED)
         filled = name in (*MERGE_FILLED_FIELDS, "sex") and empty and theirs
         result = kept.ref if name == "ref" else (theirs if filled else mine)
         rows.append(
@@ -244,7 +226,7 @@ def _two_files(request, pk: int, other_pk: int, files) -> tuple[Beneficiary, Ben
 @require_http_methods(["GET", "POST"])
 def merge(request, pk: int, other_pk: int):
     """Compare two files, then merge the second (`other_pk`) into the first (`pk`)."""
-    require_manage(request)
+    perms.require_manage_files(request)
     pair = _two_files(request, pk, other_pk, with_activity(Beneficiary.objects.all()))
     if pair is None:
         return redirect("beneficiaries:duplicates")
@@ -256,15 +238,15 @@ def merge(request, pk: int, other_pk: int):
                 form.cleaned_data["kept_version"],
                 form.cleaned_data["removed_version"],
             )
+            file_page = reverse("beneficiaries:detail", args=[kept.pk])
             try:
                 submit_once(
                     token=form.cleaned_data["token"],
                     user=request.user,
                     create=lambda: beneficiary_merge(kept=kept, removed=removed, user=request.user),
-                    result_url=lambda record: reverse("beneficiaries:detail", args=[kept.pk]),
+                    result_url=lambda record: file_page,
+                    fallback=file_page,
                 )
-            except AlreadySubmitted as error:
-                return already_submitted(request, error, reverse("beneficiaries:detail", args=[kept.pk]))
             except BeneficiaryError as error:
                 messages.error(request, str(error))
                 return redirect("beneficiaries:merge", pk, other_pk)
@@ -274,18 +256,18 @@ def merge(request, pk: int, other_pk: int):
         form = MergeForm(
             initial={"token": new_token(), "kept_version": kept.version, "removed_version": removed.version}
         )
-    return render(
+    return render_form(
         request,
         "beneficiaries/merge.html",
         {"kept": kept, "removed": removed, "rows": _comparison(kept, removed), "form": form},
-        status=400 if form.errors else 200,
+        form,
     )
 
 
 @require_POST
 def distinct_pair(request, pk: int, other_pk: int):
     """Two files compared are two persons: no longer list them as likely duplicates."""
-    require_manage(request)
+    perms.require_manage_files(request)
     pair = _two_files(request, pk, other_pk, Beneficiary.objects.all())
     if pair is None:
         return redirect("beneficiaries:duplicates")

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from core.enums import Role
 from permanences.models import Permanence, Quarter, Venue
 
 from .enums import QualityCheck, TriState
@@ -142,7 +143,9 @@ class VisitFilter(django_filters.FilterSet):
     )
     counsellor = django_filters.ModelChoiceFilter(
         label="Reçue par",
-        queryset=get_user_model().objects.filter(groups__name__in=["conseiller", "coordination"]).distinct(),
+        queryset=get_user_model()
+        .objects.filter(groups__name__in=[Role.CONSEILLER, Role.COORDINATION])
+        .distinct(),
         empty_label="Tous",
     )
     date_from = _date_filter("Du", "gte")

@@ -1,12 +1,21 @@
-"""Who may do what with case files.
+"""Who may do what with case files, and the lookups every view goes through.
 
 Counsellors and coordination see every case file of the service (one file
 across venues); the city (`ville`) never sees a name, a file or a row about one
-person.
+person. Each view checks the role with a `require_…` helper (a 403) and reads
+the objects it acts on with a `get_…_for_user` helper, which scopes what may
+be acted on (a 404 otherwise): an anonymised file, and the visits, referrals
+and outcomes of one, can be read but never changed.
 """
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
 from core.enums import Role
-from core.roles import has_role
+from core.roles import has_role, is_admin, require
+from permanences.models import Permanence
+
+from .models import Beneficiary, ImportUpload, Outcome, Referral, Visit
 
 
 def can_view_files(user) -> bool:
@@ -21,3 +30,69 @@ def can_edit_files(user) -> bool:
 def can_manage_files(user) -> bool:
     """Nominative exports, import, merging duplicates, RGPD requests."""
     return has_role(user, Role.COORDINATION)
+
+
+def can_read_register(user) -> bool:
+    """The register of processing: for coordination and the installation's admins (the DPO)."""
+    return can_manage_files(user) or is_admin(user)
+
+
+def require_view_files(request) -> None:
+    require(can_view_files(request.user))
+
+
+def require_edit_files(request) -> None:
+    require(can_edit_files(request.user))
+
+
+def require_manage_files(request) -> None:
+    require(can_manage_files(request.user))
+
+
+def require_read_register(request) -> None:
+    require(can_read_register(request.user))
+
+
+def get_beneficiary_for_user(request, pk: int, *, edit: bool = False, manage: bool = False) -> Beneficiary:
+    """The file, for a role that may see it; `edit`: change it (never an
+    anonymised one); `manage`: its RGPD pages and trail (coordination)."""
+    if manage:
+        require_manage_files(request)
+    elif edit:
+        require_edit_files(request)
+    else:
+        require_view_files(request)
+    person = get_object_or_404(Beneficiary.objects.select_related("quarter"), pk=pk)
+    if edit and person.anonymised_at is not None:
+        raise Http404("Dossier anonymisé")
+    return person
+
+
+def get_visit_for_user(request, pk: int) -> Visit:
+    """A visit to act on (next step done): its file must still name a person."""
+    require_edit_files(request)
+    return get_object_or_404(Visit.objects.filter(beneficiary__anonymised_at__isnull=True), pk=pk)
+
+
+def get_referral_for_user(request, pk: int) -> Referral:
+    """A referral to record the result of: its file must still name a person."""
+    require_edit_files(request)
+    return get_object_or_404(Referral.objects.filter(beneficiary__anonymised_at__isnull=True), pk=pk)
+
+
+def get_outcome_for_user(request, person: Beneficiary, pk: int) -> Outcome:
+    """An outcome of `person`'s file (already read with `edit`)."""
+    require_edit_files(request)
+    return get_object_or_404(Outcome, pk=pk, beneficiary=person)
+
+
+def get_desk_permanence_for_user(request, pk: int) -> Permanence:
+    """The session whose desk logs visits."""
+    require_edit_files(request)
+    return get_object_or_404(Permanence.objects.select_related("venue__quarter"), pk=pk)
+
+
+def get_upload_for_user(request, pk) -> ImportUpload:
+    """The user's own pending upload; another user's, or an expired one, is a 404."""
+    require_manage_files(request)
+    return get_object_or_404(ImportUpload.objects.alive(), pk=pk, user=request.user)

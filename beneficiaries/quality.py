@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from .enums import OutcomeKind, QualityCheck, ReferralStatus, Sex
-from .models import Outcome, Referral, Visit
+from .models import Outcome, Referral, Visit, no_contact_since
 
 REFERRAL_RESULT_DAYS = 30
 IDLE_NOTICE_DAYS = 30
@@ -58,14 +57,6 @@ def referral_without_result(today: datetime.date) -> Q:
 def idle_cutoff(today: datetime.date) -> datetime.date:
     """Files with no contact since before this date are due for anonymisation."""
     return today - datetime.timedelta(days=settings.RETENTION_DAYS)
-
-
-def no_contact_since(cutoff: datetime.date) -> Q:
-    """On persons: no visit on or after `cutoff`, and a last contact before it
-    (a visit, or for a file without visits its creation)."""
-    visits = Visit.objects.filter(beneficiary=OuterRef("pk"))
-    created = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time.min))
-    return ~Exists(visits.filter(date__gte=cutoff)) & (Exists(visits) | Q(created_at__lt=created))
 
 
 def person_condition(check: QualityCheck, *, today: datetime.date, period: Period = Period()) -> Q:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import data_views, views
+from . import activity_views, data_views, rgpd_views, views
 
 app_name = "beneficiaries"
 
@@ -9,21 +9,21 @@ urlpatterns = [
     path("recherche/", views.search, name="search"),
     path("nouvelle/", views.create, name="create"),
     path("notice-information/", views.notice, name="notice"),
-    path("registre-des-traitements/", views.register, name="register"),
+    path("registre-des-traitements/", rgpd_views.register, name="register"),
     path("a-relancer/", views.followups, name="followups"),
     path("rendez-vous/", views.visit_list, name="visits"),
-    path("rendez-vous/<int:pk>/etape-faite/", views.visit_next_step_done, name="next_step_done"),
-    path("orientations/<int:pk>/suite/", views.referral_status, name="referral_status"),
+    path("rendez-vous/<int:pk>/etape-faite/", activity_views.visit_next_step_done, name="next_step_done"),
+    path("orientations/<int:pk>/suite/", activity_views.referral_status, name="referral_status"),
     path("accueil/<int:pk>/", views.desk, name="desk"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.edit, name="edit"),
-    path("<int:pk>/journal/", views.trail, name="trail"),
-    path("<int:pk>/anonymiser/", views.anonymise, name="anonymise"),
-    path("<int:pk>/droit-d-acces.pdf", views.access_document, name="access_document"),
+    path("<int:pk>/journal/", rgpd_views.trail, name="trail"),
+    path("<int:pk>/anonymiser/", rgpd_views.anonymise, name="anonymise"),
+    path("<int:pk>/droit-d-acces.pdf", rgpd_views.access_document, name="access_document"),
     path("<int:pk>/notice-remise/", views.notice_given, name="notice_given"),
-    path("<int:pk>/rendez-vous/<int:permanence_pk>/", views.visit_create, name="visit_create"),
-    path("<int:pk>/sorties/nouvelle/", views.outcome_form, name="outcome_create"),
-    path("<int:pk>/sorties/<int:outcome_pk>/", views.outcome_form, name="outcome_edit"),
+    path("<int:pk>/rendez-vous/<int:permanence_pk>/", activity_views.visit_create, name="visit_create"),
+    path("<int:pk>/sorties/nouvelle/", activity_views.outcome_form, name="outcome_create"),
+    path("<int:pk>/sorties/<int:outcome_pk>/", activity_views.outcome_form, name="outcome_edit"),
     # Coordination's data pages (data_views.py): import, nominative export, duplicates.
     path("donnees/", data_views.data_home, name="data"),
     path("donnees/import/", data_views.import_upload, name="import"),

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.AlreadySubmittedMiddleware",
     "core.middleware.SessionLifetimeMiddleware",
     "core.middleware.RequireTwoFactorMiddleware",
     "audit.context.CurrentUserMiddleware",

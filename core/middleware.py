@@ -6,7 +6,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from core.accounts import LAST_SEEN, LOGIN_AT, TWO_FACTOR_CHECKED, has_totp, requires_two_factor
+from .accounts import LAST_SEEN, LOGIN_AT, TWO_FACTOR_CHECKED, has_totp, requires_two_factor
+from .submissions import ALREADY_SUBMITTED, AlreadySubmitted
 
 
 class NoStoreForUsersMiddleware:
@@ -81,3 +82,20 @@ class RequireTwoFactorMiddleware:
             "d'authentification (par exemple FreeOTP, Aegis ou Google Authenticator) avant de continuer.",
         )
         return redirect("mfa_activate_totp")
+
+
+class AlreadySubmittedMiddleware:
+    """A create form sent twice (double click, back button, replay) goes to what
+    the first submission created, with a message (core.submissions)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, AlreadySubmitted):
+            return None
+        messages.info(request, ALREADY_SUBMITTED)
+        return redirect(exception.url)

@@ -4,6 +4,8 @@ A user's roles are read once per request and cached on the user object. Each
 app's `perms.py` says what a role may do there, from these.
 """
 
+from django.core.exceptions import PermissionDenied
+
 from .enums import Role
 
 
@@ -25,3 +27,9 @@ def has_role(user, *roles: Role) -> bool:
 def is_admin(user) -> bool:
     """Runs the installation through the Django admin."""
     return getattr(user, "is_authenticated", False) and user.is_active and user.is_staff
+
+
+def require(allowed: bool) -> None:
+    """A 403 unless `allowed`: what each app's `require_…` helpers raise."""
+    if not allowed:
+        raise PermissionDenied

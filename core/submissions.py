@@ -2,7 +2,10 @@
 
 The form carries a one-time token (`new_token`); `submit_once` records it in
 the same transaction as the creation, so that a second request with the same
-token, even concurrent, is sent to the first one's result.
+token, even concurrent, does not create again. It raises `AlreadySubmitted`,
+which `core.middleware.AlreadySubmittedMiddleware` turns into a redirect to
+what the first request created (or the view's fallback page), with a message:
+views need no code of their own for it.
 """
 
 import uuid
@@ -13,11 +16,15 @@ from django.db import IntegrityError, transaction
 
 from .models import FormSubmission
 
+ALREADY_SUBMITTED = "Ce formulaire a déjà été envoyé : rien n'a été enregistré une seconde fois."
+
 
 class AlreadySubmitted(Exception):
-    def __init__(self, result_url: str):
+    """The token was used before; `url` is where the user goes instead."""
+
+    def __init__(self, result_url: str, *, fallback: str):
         super().__init__(result_url)
-        self.result_url = result_url
+        self.url = result_url or fallback
 
 
 class TokenField(forms.UUIDField):
@@ -34,21 +41,27 @@ def new_token() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def check_not_submitted(*, token: uuid.UUID, user) -> None:
+def check_not_submitted(*, token: uuid.UUID, user, fallback: str) -> None:
     """Raise AlreadySubmitted early, before a form's confirmation steps, for a token seen before."""
     previous = FormSubmission.objects.filter(key=token, user=user).first()
     if previous is not None:
-        raise AlreadySubmitted(previous.result_url)
+        raise AlreadySubmitted(previous.result_url, fallback=fallback)
 
 
-def submit_once[T](*, token: uuid.UUID, user, create: Callable[[], T], result_url: Callable[[T], str]) -> T:
-    """Run `create` once per token; raise AlreadySubmitted for a token seen before."""
+def submit_once[T](
+    *, token: uuid.UUID, user, create: Callable[[], T], result_url: Callable[[T], str], fallback: str
+) -> T:
+    """Run `create` once per token; raise AlreadySubmitted for a token seen before.
+
+    `result_url` names the page of what was created, where a second submission
+    is sent; `fallback` is used when the first one has not finished yet.
+    """
     try:
         with transaction.atomic():
             FormSubmission.objects.create(key=token, user=user)
     except IntegrityError:
         previous = FormSubmission.objects.filter(key=token, user=user).first()
-        raise AlreadySubmitted(previous.result_url if previous else "") from None
+        raise AlreadySubmitted(previous.result_url if previous else "", fallback=fallback) from None
     try:
         with transaction.atomic():
             result = create()

@@ -1,9 +1,27 @@
-"""Who may do what with territory and sessions."""
+"""Who may do what with territory and sessions, and the lookups the views go through."""
+
+from django.shortcuts import get_object_or_404
 
 from core.enums import Role
-from core.roles import has_role
+from core.roles import has_role, require
+
+from .models import Permanence, Venue
 
 
 def can_run_permanences(user) -> bool:
     """Open today's sessions, open one ad hoc, mark them held or cancelled."""
     return has_role(user, Role.CONSEILLER, Role.COORDINATION)
+
+
+def require_run_permanences(request) -> None:
+    require(can_run_permanences(request.user))
+
+
+def get_permanence_for_user(request, pk: int) -> Permanence:
+    require_run_permanences(request)
+    return get_object_or_404(Permanence.objects.select_related("venue__quarter"), pk=pk)
+
+
+def get_public_venue(pk: int) -> Venue:
+    """An active venue, for everyone; an inactive venue has no public schedule (a 404)."""
+    return get_object_or_404(Venue.objects.active().select_related("quarter"), pk=pk)

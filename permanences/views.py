@@ -1,33 +1,26 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pdf import render_pdf
-from core.submissions import AlreadySubmitted, submit_once
+from core.responses import render_form
+from core.submissions import submit_once
 
 from . import perms, schedule
 from .forms import AdHocForm, CancelForm
 from .ical import sessions_calendar
-from .models import Permanence, PublicInfo, Venue
+from .models import Permanence, PublicInfo
 from .services import PermanenceError, permanence_cancel, permanence_hold, permanence_open, permanences_plan
-
-
-def get_permanence_for_user(request, pk: int) -> Permanence:
-    if not perms.can_run_permanences(request.user):
-        raise PermissionDenied
-    return get_object_or_404(Permanence.objects.select_related("venue__quarter"), pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
 def today(request):
     """Ma permanence: today's sessions, the user's own first; POST opens an ad hoc one."""
-    if not perms.can_run_permanences(request.user):
-        raise PermissionDenied
+    perms.require_run_permanences(request)
     day = timezone.localdate()
     form = AdHocForm(request.POST or None, initial=AdHocForm.initial(timezone.localtime()))
     if request.method == "POST" and form.is_valid():
@@ -44,10 +37,8 @@ def today(request):
                     user=request.user,
                 ),
                 result_url=lambda p: reverse("beneficiaries:desk", args=[p.pk]),
+                fallback=reverse("permanences:today"),
             )
-        except AlreadySubmitted as error:
-            messages.info(request, "Cette permanence est déjà ouverte.")
-            return redirect(error.result_url or "permanences:today")
         except PermanenceError as error:
             form.add_error(None, str(error))
         else:
@@ -57,17 +48,13 @@ def today(request):
     permanences = list(Permanence.objects.on(day).for_listing())
     mine = [p for p in permanences if request.user in p.counsellors.all()]
     others = [p for p in permanences if p not in mine]
-    return render(
-        request,
-        "permanences/today.html",
-        {"day": day, "mine": mine, "others": others, "form": form},
-        status=400 if form.errors else 200,
-    )
+    context = {"day": day, "mine": mine, "others": others, "form": form}
+    return render_form(request, "permanences/today.html", context, form)
 
 
 @require_POST
 def hold(request, pk: int):
-    permanence = get_permanence_for_user(request, pk)
+    permanence = perms.get_permanence_for_user(request, pk)
     try:
         permanence_hold(permanence=permanence, user=request.user)
     except PermanenceError as error:
@@ -79,7 +66,7 @@ def hold(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def cancel(request, pk: int):
-    permanence = get_permanence_for_user(request, pk)
+    permanence = perms.get_permanence_for_user(request, pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,11 +80,6 @@ def cancel(request, pk: int):
 
 
 # --- public pages: no login, nothing personal --------------------------------
-
-
-def get_public_venue(venue_pk: int) -> Venue:
-    """An active venue, or a 404 (an inactive venue has no public schedule)."""
-    return get_object_or_404(Venue.objects.active().select_related("quarter"), pk=venue_pk)
 
 
 @login_not_required
@@ -121,7 +103,7 @@ def public_schedule(request):
 @require_GET
 def calendar_feed(request, venue_pk: int | None = None):
     """The coming sessions of every venue, or of one, as an iCalendar feed."""
-    venue = get_public_venue(venue_pk) if venue_pk is not None else None
+    venue = perms.get_public_venue(venue_pk) if venue_pk is not None else None
     schedules = schedule.venue_schedules(day=timezone.localdate(), weeks=schedule.FEED_WEEKS, venue=venue)
     body = sessions_calendar(
         schedule.all_sessions(schedules),
@@ -140,7 +122,7 @@ def calendar_feed(request, venue_pk: int | None = None):
 @require_GET
 def venue_poster(request, venue_pk: int):
     """An A4 poster of one venue's drop-in, for its notice board."""
-    venue = get_public_venue(venue_pk)
+    venue = perms.get_public_venue(venue_pk)
     day = timezone.localdate()
     schedules = schedule.venue_schedules(day=day, weeks=schedule.PAGE_WEEKS, venue=venue)
     pdf = render_pdf(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.submissions import AlreadySubmitted, new_token, submit_once
+from core.submissions import new_token, submit_once
 from permanences.models import Permanence
 
 from . import perms
@@ -108,16 +108,13 @@ def publish(request):
         target = (
             reverse("reporting:dashboard") + "?" + urlencode({"year": year, "chiffres": Source.PUBLISHED})
         )
-        try:
-            submit_once(
-                token=form.cleaned_data["token"],
-                user=request.user,
-                create=lambda: bilan_publish(year=year, user=request.user, note=form.cleaned_data["note"]),
-                result_url=lambda publication: target,
-            )
-        except AlreadySubmitted as error:
-            messages.info(request, "Ce bilan vient d'être publié : il ne l'a pas été une seconde fois.")
-            return redirect(error.result_url or target)
+        submit_once(
+            token=form.cleaned_data["token"],
+            user=request.user,
+            create=lambda: bilan_publish(year=year, user=request.user, note=form.cleaned_data["note"]),
+            result_url=lambda publication: target,
+            fallback=target,
+        )
         messages.success(request, f"Bilan {year} publié : la ville voit désormais ces chiffres.")
         return redirect(target)
     year = form.cleaned_data["year"] if form.is_bound and "year" in form.cleaned_data else choice["year"]

@@ -137,9 +137,9 @@ def test_coordination_sees_the_trail_of_one_file_others_do_not(client, coordinat
 
 
 def test_import_export_and_merge_are_recorded(coordinator, venue):
+    from beneficiaries.data_services import activity_import, beneficiary_merge, nominative_export
     from beneficiaries.enums import ExportContent
     from beneficiaries.imports import ImportSource
-    from beneficiaries.services import activity_import, beneficiary_merge, nominative_export
 
     csv = b"ref;last_name;first_name;sex\n2019-00001;Dupont;Anne;F\n2019-00002;Dupont;Anne;F\n"
     activity_import(sources={"beneficiaries": ImportSource("personnes.csv", csv)}, user=coordinator)

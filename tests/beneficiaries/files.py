@@ -7,11 +7,11 @@ import re
 
 import openpyxl
 
+from beneficiaries.data_services import activity_import
 from beneficiaries.enums import ExportContent
 from beneficiaries.exports import export_file
 from beneficiaries.imports import COLUMNS, ImportSource
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
-from beneficiaries.services import activity_import
 from permanences.models import Permanence
 
 PERSON_HEADER = list(COLUMNS["beneficiaries"])

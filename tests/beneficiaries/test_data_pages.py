@@ -375,7 +375,7 @@ def test_a_pair_whose_file_is_gone_gets_a_message(client, coordinator, pair):
 
 
 def test_a_merge_removes_the_pairs_of_the_removed_file(coordinator, pair):
-    from beneficiaries.services import beneficiary_merge, pair_mark_distinct
+    from beneficiaries.data_services import beneficiary_merge, pair_mark_distinct
 
     first, second = pair
     third = make_person("Martin", "Élodie", ref="2024-00003", birth_date=D("1990-03-04"))

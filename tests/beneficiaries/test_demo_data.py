@@ -8,10 +8,10 @@ import zipfile
 
 import pytest
 
+from beneficiaries.data_services import beneficiary_merge, nominative_export
 from beneficiaries.duplicates import duplicate_pairs
 from beneficiaries.enums import ExportContent
 from beneficiaries.models import Beneficiary, NominativeExport, Outcome, Referral, Visit
-from beneficiaries.services import beneficiary_merge, nominative_export
 from core.spreadsheets import read_sheet
 from demo.builder import FIRST_YEAR
 from permanences.models import Permanence

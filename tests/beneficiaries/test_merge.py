@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import (
     OutcomeKind,
     Partner,
@@ -17,7 +18,7 @@ from beneficiaries.enums import (
     WorkingTime,
 )
 from beneficiaries.models import Beneficiary, BeneficiaryMerge, Outcome, Referral, Topic, Visit
-from beneficiaries.services import BeneficiaryError, beneficiary_merge
+from beneficiaries.services import BeneficiaryError
 from permanences.models import Quarter
 from reporting.bilan import compute_bilan
 

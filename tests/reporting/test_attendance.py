@@ -15,9 +15,10 @@ import pytest
 from django.db import connection
 
 from beneficiaries.ages import age_band
+from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import AnonymisationReason, Sex
 from beneficiaries.models import Beneficiary, Visit
-from beneficiaries.services import beneficiary_anonymise, beneficiary_merge
+from beneficiaries.services import beneficiary_anonymise
 from permanences.models import Quarter, Venue
 from reporting.bilan import compute_bilan
 from reporting.models import Attendance

@@ -15,10 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from beneficiaries.data_services import activity_import
 from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.imports import COLUMNS, OUTCOMES, PERSONS, VISITS, ImportSource
 from beneficiaries.models import Topic
-from beneficiaries.services import activity_import
 from core.spreadsheets import write_csv
 from permanences.models import Venue, WeeklySlot
 from permanences.territory import seed_territory

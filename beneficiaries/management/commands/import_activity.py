@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from beneficiaries.data_services import activity_import
 from beneficiaries.imports import COLUMNS, FILE_LABELS, ImportPlan, ImportSource
-from beneficiaries.services import BeneficiaryError, activity_import
+from beneficiaries.services import BeneficiaryError
 
 
 def plan_report(plan: ImportPlan) -> list[str]:

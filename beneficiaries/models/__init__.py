@@ -1,0 +1,39 @@
+"""Case files, in three modules:
+
+- `beneficiary`: the file of a person (`Beneficiary`), its reference, its search;
+- `activity`: what was done with the person — visits, referrals, outcomes, topics;
+- `data`: coordination's data work — pending imports, nominative exports, merges.
+"""
+
+from .activity import NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
+from .beneficiary import (
+    NAME_FIELDS,
+    SEARCH_LIMIT,
+    SEARCH_MIN_LENGTH,
+    Beneficiary,
+    RefSequence,
+    next_ref,
+    next_refs,
+    no_contact_since,
+)
+from .data import BeneficiaryMerge, DistinctPair, ImportUpload, NominativeExport
+
+__all__ = [
+    "NAME_FIELDS",
+    "NOTES_MAX_LENGTH",
+    "SEARCH_LIMIT",
+    "SEARCH_MIN_LENGTH",
+    "Beneficiary",
+    "BeneficiaryMerge",
+    "DistinctPair",
+    "ImportUpload",
+    "NominativeExport",
+    "Outcome",
+    "RefSequence",
+    "Referral",
+    "Topic",
+    "Visit",
+    "next_ref",
+    "next_refs",
+    "no_contact_since",
+]
