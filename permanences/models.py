@@ -120,10 +120,6 @@ class WeeklySlotQuerySet(models.QuerySet):
             valid_from__lte=end,
         )
 
-    def valid_on(self, day):
-        """Slots of active venues that open on this date."""
-        return self.valid_during(day, day).filter(weekday=day.weekday())
-
     def for_listing(self):
         return self.select_related("venue__quarter").prefetch_related("counsellors")
 
@@ -187,9 +183,6 @@ class WeeklySlot(TimestampedModel):
 class PermanenceQuerySet(models.QuerySet):
     def held(self):
         return self.filter(status=PermanenceStatus.HELD)
-
-    def in_year(self, year: int):
-        return self.filter(date__year=year)
 
     def on(self, day):
         return self.filter(date=day)

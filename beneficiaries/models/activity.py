@@ -44,9 +44,6 @@ class VisitQuerySet(models.QuerySet):
             obj.fill_derived_fields()
         return super().bulk_create(objs, *args, **kwargs)
 
-    def in_year(self, year: int):
-        return self.filter(date__year=year)
-
     def for_timeline(self):
         """Where, by whom, about what: what a list of visits shows."""
         return self.select_related("permanence__venue", "counsellor").prefetch_related("topics", "referrals")
@@ -237,11 +234,6 @@ class Referral(AuditedModel):
         return self.beneficiary.ref
 
 
-class OutcomeQuerySet(models.QuerySet):
-    def starting_in(self, year: int):
-        return self.filter(start_date__year=year)
-
-
 class Outcome(AuditedModel):
     beneficiary = models.ForeignKey(
         "Beneficiary", verbose_name="personne", on_delete=models.PROTECT, related_name="outcomes"
@@ -258,8 +250,6 @@ class Outcome(AuditedModel):
         blank=True,
         help_text="Avec, si utile, l'intitulé du poste ou de la formation.",
     )
-
-    objects = OutcomeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "sortie"

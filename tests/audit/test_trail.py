@@ -111,18 +111,24 @@ def test_purge_removes_only_entries_older_than_12_months(monkeypatch):
     AuditEntry.objects.filter(file_ref=old.ref)._raw_delete("default")  # set up: re-create dated entries
 
     entry = audit_record(action=AuditAction.VIEW, obj=old)
-    AuditEntry.objects.filter(pk=entry.pk).values("at")  # exists
+    recent = audit_record(action=AuditAction.VIEW, obj=old)
 
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE audit_auditentry SET at = %s WHERE id = %s",
             [cutoff - datetime.timedelta(days=1), entry.pk],
         )
-    kept = AuditEntry.objects.count() - 1
+        # Within the 12 months, by an hour: kept.
+        cursor.execute(
+            "UPDATE audit_auditentry SET at = %s WHERE id = %s",
+            [cutoff + datetime.timedelta(hours=1), recent.pk],
+        )
+    kept = set(AuditEntry.objects.exclude(pk=entry.pk).values_list("pk", flat=True))
+    assert recent.pk in kept and AuditEntry.objects.filter(pk=entry.pk).exists()
     out = io.StringIO()
     call_command("purge_audit", stdout=out)
     assert "1 entrée(s)" in out.getvalue()
-    assert AuditEntry.objects.count() == kept
+    assert set(AuditEntry.objects.values_list("pk", flat=True)) == kept
 
 
 def test_coordination_sees_the_trail_of_one_file_others_do_not(client, coordinator, counsellor, city):

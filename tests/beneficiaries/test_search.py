@@ -66,7 +66,15 @@ def test_hostile_or_too_short_queries_find_nothing_and_never_fail(client, counse
     client.force_login(counsellor)
     response = client.get(reverse("beneficiaries:search"), {"q": hostile})
     assert response.status_code == 200
-    assert "&lt;script&gt;" in response.content.decode() or "<script>" not in hostile
+    assert response.context["results"] == []
+
+
+def test_what_was_typed_is_shown_escaped(client, counsellor, people):
+    client.force_login(counsellor)
+    typed = "<script>alert(1)</script>"
+    html = client.get(reverse("beneficiaries:search"), {"q": typed}).content.decode()
+    assert "Aucune personne ne correspond à « &lt;script&gt;alert(1)&lt;/script&gt; »" in html
+    assert typed not in html
 
 
 def test_search_page_shows_what_tells_homonyms_apart(client, counsellor, people, venue):

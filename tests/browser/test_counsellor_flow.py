@@ -29,7 +29,11 @@ def demo(django_user_model):
     call_command("seed_demo", password=DEMO_PASSWORD, stdout=io.StringIO())
     counsellor = django_user_model.objects.get(username="conseillere")
     today = timezone.localdate()
-    if not WeeklySlot.objects.valid_on(today).filter(counsellors=counsellor).exists():
+    if (
+        not WeeklySlot.objects.valid_during(today, today)
+        .filter(weekday=today.weekday(), counsellors=counsellor)
+        .exists()
+    ):
         slot = WeeklySlot.objects.create(
             venue=Venue.objects.first(),
             weekday=today.weekday(),
