@@ -9,7 +9,7 @@ MANAGE := DEBUG=1 $(PYTHON) manage.py
 MANAGE_CHECK := DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-bilan
+.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-import bench-bilan
 
 help:
 	@echo "make run   - installe, crée la base de démonstration SQLite et sert http://127.0.0.1:8000"
@@ -47,11 +47,17 @@ sysdeps-test:
 test: $(VENV)/.installed sysdeps-test lint
 	@scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks: each on a throwaway PostgreSQL, figures printed (see docs/BENCHMARKS.md).
+# Benchmarks: each on a throwaway PostgreSQL, figures printed (see docs/BENCHMARKS.md), with the
+# test settings: they install the bench app, which production never does. Options go through
+# BENCH_ARGS, e.g. make bench-bilan BENCH_ARGS="--persons 300 --visits 2000 --years 3 --runs 1 --json".
+BENCH = @scripts/with-postgres.sh sh -c '$(MANAGE_CHECK) migrate -v 0 && $(MANAGE_CHECK) $(1) $(BENCH_ARGS)'
+
 bench-search: $(VENV)/.installed sysdeps-test
-	@scripts/with-postgres.sh sh -c 'DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py migrate -v0 && DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py bench_search'
+	$(call BENCH,bench_search)
+
+bench-import: $(VENV)/.installed sysdeps-test
+	$(call BENCH,bench_import)
 
 # The bilan's benchmark: a million visits, a few minutes.
 bench-bilan: $(VENV)/.installed
-	@SECRET_KEY=benchmark-only scripts/with-postgres.sh sh -c \
-	  '$(PYTHON) manage.py migrate -v 0 && $(PYTHON) manage.py bench_bilan $(BENCH_ARGS)'
+	$(call BENCH,bench_bilan)

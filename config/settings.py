@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "reporting",
     # Fictitious demonstration data (the seed_demo command).
     "demo",
+    # Not "bench" (the benchmarks): config/test_settings.py adds it, production never has it.
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,6 @@
-"""Settings of the test suite: the production settings (DEBUG off), over plain
-HTTP, with a fast password hasher and static files served without a manifest.
+"""Settings of the test suite and the benchmarks: the production settings
+(DEBUG off), over plain HTTP, with a fast password hasher, static files served
+without a manifest, and the `bench` app.
 
 Only test-run defaults are set here; everything else is config.settings.
 """
@@ -12,7 +13,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
 
 from .settings import *  # noqa: F403
-from .settings import STORAGES
+from .settings import INSTALLED_APPS, STORAGES
+
+# The benchmarks' commands, which the suite runs on tiny sizes (never installed in production).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

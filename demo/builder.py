@@ -1,71 +1,37 @@
 """Build the demonstration database: a fictitious year 2020 whose bilan is
-exactly Montreuil's published one, and other years up to today.
-
-2020 (city press release): 201 persons, 125 women and 76 men, 348 individual
-appointments, 34 persons with an outcome starting in 2020: 8 CDI, 8 CDD,
-12 contrats aidés ou d'apprentissage, 18 formations (46 outcomes: 12 persons
-have two). The other years are random but plausible. Everything is drawn from
-one seeded random generator: two runs on the same day build the same data.
+exactly Montreuil's published one (demo/reference.py), and other years up to
+today. The other years are random but plausible. Everything is drawn from one
+seeded random generator: two runs on the same day build the same data.
 """
 
 import datetime
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from allauth.mfa.utils import decrypt
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from beneficiaries.enums import (
-    OutcomeKind,
-    Partner,
-    QualificationLevel,
-    ReferralStatus,
-    Sex,
-    TriState,
-    VisitKind,
-    WorkingTime,
-)
+from beneficiaries.enums import Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit, next_refs
-from beneficiaries.normalise import normalise
-from core.accounts import requires_two_factor
-from core.enums import Role
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.services import permanences_plan
 from reporting.services import bilan_publish
 
 from . import names
+from .outcomes import OutcomeDrafter
+from .people import Person, draft_person
+from .reference import (
+    FIRST_YEAR,
+    REFERENCE_APPOINTMENTS,
+    REFERENCE_MEN,
+    REFERENCE_WOMEN,
+    REFERENCE_YEAR,
+)
 
 User = get_user_model()
 
-FIRST_YEAR = 2019
-REFERENCE_YEAR = 2020
-# The published figures of the reference year.
-REFERENCE_WOMEN = 125
-REFERENCE_MEN = 76
-REFERENCE_APPOINTMENTS = 348
-# 12 persons with two outcomes, then 22 with one: 8 CDI, 8 CDD,
-# 7 contrats aidés + 5 alternances = 12, 18 formations.
-REFERENCE_OUTCOME_PAIRS = (
-    [(OutcomeKind.FORMATION, OutcomeKind.CDD)] * 4
-    + [(OutcomeKind.FORMATION, OutcomeKind.CDI)] * 3
-    + [(OutcomeKind.FORMATION, OutcomeKind.CONTRAT_AIDE)] * 3
-    + [(OutcomeKind.FORMATION, OutcomeKind.ALTERNANCE)] * 2
-)
-REFERENCE_OUTCOME_SINGLES = (
-    [OutcomeKind.FORMATION] * 6
-    + [OutcomeKind.CDD] * 4
-    + [OutcomeKind.CDI] * 5
-    + [OutcomeKind.CONTRAT_AIDE] * 4
-    + [OutcomeKind.ALTERNANCE] * 3
-)
 # First lockdown: the drop-ins were closed.
 LOCKDOWN = (datetime.date(2020, 3, 17), datetime.date(2020, 5, 10))
 LOCKDOWN_REASON = "Confinement (crise sanitaire)"
@@ -75,72 +41,9 @@ OTHER_CANCEL_REASONS = (
     "Grève des transports",
 )
 
-DEMO_ACCOUNTS = (
-    # username, first name, last name, role (None: the installation's admin)
-    ("conseillere", "Camille", "Démo-Conseillère", Role.CONSEILLER),
-    ("coordination", "Inès", "Démo-Coordination", Role.COORDINATION),
-    ("ville", "Paul", "Démo-Ville", Role.VILLE),
-    ("admin", "Alex", "Démo-Admin", None),
-)
-
 
 class DemoAlreadyLoaded(Exception):
     pass
-
-
-@dataclass
-class Person:
-    """A person being generated, before the bulk insert."""
-
-    row: Beneficiary
-    home_venue: Venue
-    year: int
-    visit_dates: list[datetime.date] = field(default_factory=list)
-
-
-@dataclass
-class SecondFactor:
-    """What the demo prints for an account that must use two-factor authentication."""
-
-    username: str
-    secret: str
-    recovery_codes: list[str]
-
-
-def ensure_second_factor(user) -> SecondFactor | None:
-    """Coordination and admin log in with a TOTP code: give the demo accounts an
-    authenticator (and recovery codes) whose secret is printed with the logins."""
-    if not requires_two_factor(user):
-        return None
-    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if totp is None:
-        totp = TOTP.activate(user, generate_totp_secret()).instance
-    codes = Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).first()
-    recovery = RecoveryCodes(codes) if codes else RecoveryCodes.activate(user)
-    return SecondFactor(user.username, decrypt(totp.data["secret"]), recovery.get_unused_codes())
-
-
-def ensure_accounts(password: str) -> list[User]:
-    """Create the four demo accounts, or set their password when it differs."""
-    users = []
-    for username, first_name, last_name, role in DEMO_ACCOUNTS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first_name,
-                "last_name": last_name,
-                "email": f"{username}@example.org",
-                "is_staff": role is None,
-                "is_superuser": role is None,
-            },
-        )
-        if created or not user.check_password(password):
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        if role is not None:
-            user.groups.add(Group.objects.get(name=role))
-        users.append(user)
-    return users
 
 
 class DemoBuilder:
@@ -192,45 +95,16 @@ class DemoBuilder:
     # --- persons ------------------------------------------------------------
 
     def new_person(self, *, year: int, sex: str) -> Person:
-        rng = self.rng
-        first_names = names.FEMALE_FIRST_NAMES if sex == Sex.FEMALE else names.MALE_FIRST_NAMES
-        if sex == Sex.NOT_STATED:
-            first_names = names.FEMALE_FIRST_NAMES + names.MALE_FIRST_NAMES
-        first_name = rng.choice(first_names)
-        last_name = rng.choice(names.FAMILY_NAMES)
-        home_venue = rng.choice(self.venues)
-        roll = rng.random()
-        if roll < 0.75:
-            quarter = home_venue.quarter
-        elif roll < 0.9:
-            quarter = rng.choice(self.quarters)
-        else:
-            quarter = None
-        birth_date = None
-        if rng.random() > 0.04:
-            age = rng.choices([rng.randint(18, 25), rng.randint(26, 49), rng.randint(50, 64)], [2, 6, 2])[0]
-            birth_date = datetime.date(year - age, rng.randint(1, 12), rng.randint(1, 28))
         self.sequence += 1
-        # An address Django's e-mail validator accepts: ASCII, no spaces.
-        slug = ".".join(normalise(name).replace(" ", "") for name in (first_name, last_name))
-        row = Beneficiary(
-            last_name=last_name,
-            first_name=first_name,
+        person = draft_person(
+            self.rng,
+            year=year,
             sex=sex,
-            birth_date=birth_date,
-            phone=f"06 39 98 {self.sequence // 100 % 100:02d} {self.sequence % 100:02d}"
-            if rng.random() < 0.85
-            else "",
-            email=f"{slug}@example.org" if rng.random() < 0.4 else "",
-            quarter=quarter,
-            france_travail=rng.choices([TriState.YES, TriState.NO, TriState.UNKNOWN], [6, 2, 2])[0],
-            rsa=rng.choices([TriState.YES, TriState.NO, TriState.UNKNOWN], [3, 5, 2])[0],
-            rqth=rng.choices([TriState.YES, TriState.NO, TriState.UNKNOWN], [1, 12, 7])[0],
-            qualification_level=rng.choice(["", *QualificationLevel.values]),
-            created_by=self.counsellor,
-            updated_by=self.counsellor,
+            number=self.sequence,
+            venues=self.venues,
+            quarters=self.quarters,
+            author=self.counsellor,
         )
-        person = Person(row=row, home_venue=home_venue, year=year)
         self.people.append(person)
         return person
 
@@ -417,81 +291,6 @@ class DemoBuilder:
             updated_by=visit.counsellor,
         )
 
-    # --- outcomes -----------------------------------------------------------
-
-    def outcome(self, person: Person, kind: str, start: datetime.date) -> Outcome:
-        rng = self.rng
-        months = {
-            OutcomeKind.CDD: (3, 12),
-            OutcomeKind.INTERIM: (1, 6),
-            OutcomeKind.CONTRAT_AIDE: (6, 12),
-            OutcomeKind.ALTERNANCE: (12, 24),
-            OutcomeKind.FORMATION: (1, 9),
-        }.get(kind)
-        end = None
-        # A few CDD without a known end: the data-quality panel lists them.
-        if months and not (kind == OutcomeKind.CDD and rng.random() < 0.15):
-            end = start + datetime.timedelta(days=30 * rng.randint(*months))
-        employer = rng.choice(names.EMPLOYERS)
-        if kind == OutcomeKind.FORMATION:
-            employer = "Organisme de formation (exemple)"
-        return Outcome(
-            beneficiary=person.row,
-            kind=kind,
-            start_date=start,
-            end_date=end,
-            working_time=(
-                ""
-                if kind == OutcomeKind.FORMATION
-                else rng.choice([WorkingTime.FULL_TIME, WorkingTime.PART_TIME, WorkingTime.UNKNOWN])
-            ),
-            employer=employer,
-            created_by=self.counsellor,
-            updated_by=self.counsellor,
-        )
-
-    def start_after(self, person: Person, year: int, *, after: datetime.date | None = None) -> datetime.date:
-        """An outcome start in `year`, after the person's first visit of the year."""
-        first = min(d for d in person.visit_dates if d.year == year)
-        earliest = max(first, after or first) + datetime.timedelta(days=7)
-        latest = min(datetime.date(year, 12, 31), self.today + datetime.timedelta(days=30))
-        if earliest > latest:
-            earliest = latest
-        return earliest + datetime.timedelta(days=self.rng.randint(0, (latest - earliest).days))
-
     def save_outcomes(self) -> None:
-        outcomes = []
-        for year, persons in self.year_persons.items():
-            # Early enough in the year for an outcome to follow within it.
-            eligible = [
-                p
-                for p in persons
-                if min(d for d in p.visit_dates if d.year == year) <= datetime.date(year, 10, 31)
-            ]
-            self.rng.shuffle(eligible)
-            if year == REFERENCE_YEAR:
-                needed = len(REFERENCE_OUTCOME_PAIRS) + len(REFERENCE_OUTCOME_SINGLES)
-                if len(eligible) < needed:
-                    raise RuntimeError("Too few persons seen early enough in the reference year.")
-                for person, (first_kind, second_kind) in zip(eligible, REFERENCE_OUTCOME_PAIRS, strict=False):
-                    first = self.outcome(person, first_kind, self.start_after(person, year))
-                    second_start = self.start_after(person, year, after=first.end_date or first.start_date)
-                    outcomes += [first, self.outcome(person, second_kind, second_start)]
-                rest = eligible[len(REFERENCE_OUTCOME_PAIRS) :]
-                for person, kind in zip(rest, REFERENCE_OUTCOME_SINGLES, strict=False):
-                    outcomes.append(self.outcome(person, kind, self.start_after(person, year)))
-                continue
-            for person in eligible[: len(eligible) * 15 // 100]:
-                kind = self.rng.choices(OutcomeKind.values, [8, 10, 6, 5, 4, 12, 2])[0]
-                outcomes.append(self.outcome(person, kind, self.start_after(person, year)))
-        # Not counted in 2020: a person last seen in 2019 who found a job in 2020.
-        only_before = [
-            p
-            for p in self.year_persons.get(FIRST_YEAR, [])
-            if all(d.year == FIRST_YEAR for d in p.visit_dates)
-        ]
-        if only_before:
-            outcomes.append(
-                self.outcome(only_before[0], OutcomeKind.CDI, datetime.date(REFERENCE_YEAR, 2, 3))
-            )
-        Outcome.objects.bulk_create(outcomes)
+        drafter = OutcomeDrafter(rng=self.rng, today=self.today, author=self.counsellor)
+        Outcome.objects.bulk_create(drafter.for_years(self.year_persons))

@@ -1,5 +1,5 @@
 """Every URL the project resolves, requested by every role with every method of
-its row in config/access.py: allowed, refused (403/404), or sent to log in."""
+its row in tests/access.py: allowed, refused (403/404), or sent to log in."""
 
 import datetime
 import re
@@ -13,9 +13,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.models import ImportUpload, Outcome, Referral
-from config import access
 from permanences.enums import PermanenceStatus
 
+from . import access
 from .conftest import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db

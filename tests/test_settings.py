@@ -1,9 +1,12 @@
-"""Production settings: `check --deploy` is clean, and a missing SECRET_KEY stops."""
+"""Production settings: `check --deploy` is clean, a missing SECRET_KEY stops,
+and the benchmarks are installed by the test settings only."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,17 +18,21 @@ PRODUCTION = {
 }
 
 
-def manage(*args, env):
+def python(*args, env):
     # Only what production would set: none of the test run's variables.
     clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def manage(*args, env):
+    return python("manage.py", *args, env=env)
 
 
 def test_check_deploy_has_no_warning():
@@ -38,3 +45,19 @@ def test_secret_key_is_required_when_debug_is_off():
     result = manage("check", env={**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY doit être défini" in result.stderr
+
+
+def test_production_does_not_install_the_benchmarks():
+    result = python(
+        "-c",
+        "import django; from django.conf import settings; django.setup(); print(*settings.INSTALLED_APPS)",
+        env=PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    installed = result.stdout.split()
+    assert "reporting" in installed and "demo" in installed
+    assert "bench" not in installed
+
+
+def test_the_test_settings_install_the_benchmarks():
+    assert apps.is_installed("bench")

@@ -3,7 +3,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_
 from allauth.mfa.utils import decrypt
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.builder import DEMO_ACCOUNTS
+from demo.accounts import DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from demo.builder import DEMO_ACCOUNTS, DemoAlreadyLoaded, DemoBuilder, ensure_accounts, ensure_second_factor
+from demo.accounts import DEMO_ACCOUNTS, ensure_accounts, ensure_second_factor
+from demo.builder import DemoAlreadyLoaded, DemoBuilder
 from permanences.territory import seed_territory
 
 

@@ -1,17 +1,15 @@
 """A synthetic multi-year dataset on PostgreSQL, and the timing of the bilan on it.
 
-Used by the `bench_bilan` command only (never by the application). Rows are
-made by the database itself with `INSERT … SELECT generate_series`, a handful
-of statements whatever the size.
+Rows are made by the database itself with `INSERT … SELECT generate_series`,
+a handful of statements whatever the size.
 """
 
 import datetime
-import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus
@@ -19,8 +17,11 @@ from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, V
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 from permanences.territory import seed_territory
+from reporting.bilan import compute_bilan
+from reporting.models import Attendance
 
-from .models import Attendance
+from .db import BenchmarkError, check_database, execute, fetch_one
+from .timing import interleaved
 
 # Multiplier of the visit rank that spreads a session's visits over distinct
 # persons (a prime: k * STRIDE mod window is one-to-one for k < window).
@@ -28,6 +29,20 @@ STRIDE = 7919
 # VACUUM passes, a second apart, until every page of the generated tables is all visible.
 VACUUM_ATTEMPTS = 30
 SESSION_TIMES = (("09:30", "12:30"), ("14:00", "17:00"))
+# The figure the bilan's time must stay under, as a multiple of the reference query's.
+TARGET_RATIO = 3
+
+# Attendance is written by the database as visits are (reporting/models.py).
+GENERATED = (
+    Attendance,
+    Referral,
+    Outcome,
+    Visit.topics.through,
+    Visit,
+    Beneficiary,
+    Permanence.counsellors.through,
+    Permanence,
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,14 @@ class Size:
     last_year: int
 
 
-class BenchmarkRefused(Exception):
-    pass
+def default_size(*, persons: int, visits: int, years: int) -> Size:
+    last_year = timezone.localdate().year - 1
+    return Size(persons=persons, visits=visits, first_year=last_year - years + 1, last_year=last_year)
+
+
+def check_empty() -> None:
+    """Refuse a database that holds case files or sessions: the clean-up empties their tables."""
+    check_database(empty=(Beneficiary, Permanence), holding="dossiers ou des permanences")
 
 
 def _insert_select(model: type[models.Model], values: dict, source: str, params=()) -> int:
@@ -69,7 +90,7 @@ def _insert_select(model: type[models.Model], values: dict, source: str, params=
             expressions.append("%s")
             constants.append(field.get_db_prep_save(default, connection))
         else:
-            raise BenchmarkRefused(f"Pas de valeur pour le champ {model.__name__}.{field.name}.")
+            raise BenchmarkError(f"Pas de valeur pour le champ {model.__name__}.{field.name}.")
     # Table and column names come from the models, expressions from this module: no input.
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
@@ -80,52 +101,30 @@ def _insert_select(model: type[models.Model], values: dict, source: str, params=
         return cursor.rowcount
 
 
-def _execute(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _one(sql: str, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-# Attendance is written by the database as visits are (reporting/models.py).
-GENERATED = (
-    Attendance,
-    Referral,
-    Outcome,
-    Visit.topics.through,
-    Visit,
-    Beneficiary,
-    Permanence.counsellors.through,
-    Permanence,
-)
-
-
-def check_empty() -> None:
-    if connection.vendor != "postgresql":
-        raise BenchmarkRefused("Le banc d'essai ne tourne que sur PostgreSQL (voir docs/BENCHMARKS.md).")
-    if Beneficiary.objects.exists() or Permanence.objects.exists():
-        raise BenchmarkRefused(
-            "La base contient déjà des dossiers ou des permanences : lancez le banc d'essai sur une base "
-            "vide (voir docs/BENCHMARKS.md). Rien n'a été modifié."
-        )
-
-
 def generate(size: Size) -> dict[str, int]:
     """Fill an empty database; returns the number of rows made per table."""
     if not Quarter.objects.exists():
         seed_territory()
-    venues = list(Venue.objects.order_by("pk").values_list("pk", flat=True))
-    quarters = list(Quarter.objects.order_by("pk").values_list("pk", flat=True))
-    start = datetime.date(size.first_year, 1, 1)
-    end = datetime.date(size.last_year, 12, 31)
-    counts = {}
+    counts = {"permanences": _insert_sessions(size), "persons": _insert_persons(size)}
+    counts["visits"] = _insert_visits(size)
+    counts["outcomes"] = _insert_outcomes()
+    counts["referrals"] = _insert_referrals()
+    return counts
 
-    # Sessions: every weekday, morning and afternoon, at every venue; one in 40 cancelled.
-    counts["permanences"] = _insert_select(
+
+def _ranked(table: str, select: str, params=()) -> None:
+    """A temporary table (dropped at commit) of the rows of `select`, whose
+    `rank` column numbers them from 0 and is indexed: the visits pick from it."""
+    # Table names and queries come from this module: no input.
+    execute(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS {select}", params)
+    execute(f"CREATE UNIQUE INDEX ON {table} (rank)")
+
+
+def _insert_sessions(size: Size) -> int:
+    """Every weekday, morning and afternoon, at every venue; one in 40 cancelled.
+    The held ones are then numbered in a temporary table, by date."""
+    venues = list(Venue.objects.order_by("pk").values_list("pk", flat=True))
+    count = _insert_select(
         Permanence,
         {
             "venue_id": "v.venue_id",
@@ -142,20 +141,28 @@ def generate(size: Size) -> dict[str, int]:
         " WHERE extract(isodow FROM day) < 6) AS d"
         " CROSS JOIN unnest(%s::bigint[]) AS v(venue_id)"
         " CROSS JOIN unnest(%s::time[], %s::time[]) AS t(start_time, end_time)",
-        [start, end, venues, [a for a, _ in SESSION_TIMES], [b for _, b in SESSION_TIMES]],
+        [
+            datetime.date(size.first_year, 1, 1),
+            datetime.date(size.last_year, 12, 31),
+            venues,
+            [a for a, _ in SESSION_TIMES],
+            [b for _, b in SESSION_TIMES],
+        ],
     )
-    _execute(
-        "CREATE TEMP TABLE bench_session ON COMMIT DROP AS "
+    _ranked(
+        "bench_session",
         "SELECT id, date, (row_number() OVER (ORDER BY date, id) - 1)::int AS rank "
         "FROM permanences_permanence WHERE status = %s",
         [PermanenceStatus.HELD],
     )
-    _execute("CREATE UNIQUE INDEX ON bench_session (rank)")
-    [sessions] = _one("SELECT count(*) FROM bench_session")
+    return count
 
-    # Persons: 60 % women, 38 % men, 2 % not stated; 5 % without birth date;
-    # one in ten outside the listed quarters.
-    counts["personnes"] = _insert_select(
+
+def _insert_persons(size: Size) -> int:
+    """60 % women, 38 % men, 2 % not stated; 5 % without birth date; one in ten
+    outside the listed quarters. Then numbered in a temporary table."""
+    quarters = list(Quarter.objects.order_by("pk").values_list("pk", flat=True))
+    count = _insert_select(
         Beneficiary,
         {
             "ref": "'B-' || lpad(i::text, 7, '0')",
@@ -176,30 +183,28 @@ def generate(size: Size) -> dict[str, int]:
         "generate_series(0, %s - 1) AS i",
         [size.persons],
     )
-    _execute(
-        "CREATE TEMP TABLE bench_person ON COMMIT DROP AS "
-        "SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS idx FROM beneficiaries_beneficiary"
+    _ranked(
+        "bench_person",
+        "SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS rank FROM beneficiaries_beneficiary",
     )
-    _execute("CREATE UNIQUE INDEX ON bench_person (idx)")
+    return count
 
-    # Visits: visit i is at session i mod S; its person is drawn from a window
-    # of persons that slides with time, so that each person comes back over
-    # about two years and the pairs (person, session) are distinct.
+
+def _insert_visits(size: Size) -> int:
+    """Visit i is at session i mod S; its person is drawn from a window of
+    persons that slides with time, so that each person comes back over about
+    two years and the pairs (person, session) are distinct."""
+    [sessions] = fetch_one("SELECT count(*) FROM bench_session")
     years = size.last_year - size.first_year + 1
     window = min(size.persons, max(2 * size.persons // years, size.visits // sessions + 1))
     if window % STRIDE == 0:
         window -= 1
-    counts["rendez-vous"] = _insert_select(
+    return _insert_select(
         Visit,
-        {
-            "date": "s.date",
-            "kind": "'suivi'",
-            "beneficiary_id": "p.id",
-            "permanence_id": "s.id",
-        },
+        {"date": "s.date", "kind": "'suivi'", "beneficiary_id": "p.id", "permanence_id": "s.id"},
         "generate_series(0, %s - 1) AS i"
         " JOIN bench_session s ON s.rank = mod(i, %s)"
-        " JOIN bench_person p ON p.idx = %s + (mod(i, %s)::bigint * (%s - %s) / %s)"
+        " JOIN bench_person p ON p.rank = %s + (mod(i, %s)::bigint * (%s - %s) / %s)"
         " - mod((i / %s)::bigint * %s + mod(i, %s)::bigint * 104729, %s)",
         [
             size.visits,
@@ -216,9 +221,11 @@ def generate(size: Size) -> dict[str, int]:
         ],
     )
 
-    # Outcomes: one visit in 60 is followed by an outcome a few weeks later.
+
+def _insert_outcomes() -> int:
+    """One visit in 60 is followed by an outcome a few weeks later."""
     kinds = OutcomeKind.values
-    counts["sorties"] = _insert_select(
+    return _insert_select(
         Outcome,
         {
             "beneficiary_id": "v.beneficiary_id",
@@ -229,7 +236,9 @@ def generate(size: Size) -> dict[str, int]:
         "beneficiaries_visit v WHERE mod(v.id, 60) = 0",
     )
 
-    # Referrals: one visit in three.
+
+def _insert_referrals() -> int:
+    """One visit in three; half of them taken up."""
     partners = Partner.values
     statuses = [
         ReferralStatus.PROPOSED,
@@ -237,7 +246,7 @@ def generate(size: Size) -> dict[str, int]:
         ReferralStatus.DONE,
         ReferralStatus.NOT_TAKEN_UP,
     ]
-    counts["orientations"] = _insert_select(
+    return _insert_select(
         Referral,
         {
             "beneficiary_id": "v.beneficiary_id",
@@ -249,7 +258,6 @@ def generate(size: Size) -> dict[str, int]:
         },
         "beneficiaries_visit v WHERE mod(v.id, 3) = 0",
     )
-    return counts
 
 
 def vacuum_analyze() -> None:
@@ -286,39 +294,39 @@ def clean_up() -> None:
     if connection.in_atomic_block:
         # Inside a transaction (a test), the deferred foreign-key checks of
         # the inserts must run before TRUNCATE may.
-        _execute("SET CONSTRAINTS ALL IMMEDIATE")
-    _execute(f"TRUNCATE {tables}")
+        execute("SET CONSTRAINTS ALL IMMEDIATE")
+    execute(f"TRUNCATE {tables}")
 
 
 def baseline_query(year: int) -> tuple[int, int]:
     """The single hand-written query the bilan is compared with."""
-    return _one(
+    return fetch_one(
         "SELECT count(*), count(DISTINCT beneficiary_id) FROM beneficiaries_visit"
         " WHERE date >= %s AND date < %s",
         [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)],
     )
 
 
-@dataclass(frozen=True)
-class Timing:
-    median: float
-    best: float
-
-
-def interleaved(functions: dict[str, Callable[[], object]], *, runs: int) -> dict[str, Timing]:
-    """Wall-clock times of each function, called in turn `runs` times after a
-    warm-up call: on a shared machine, a slow moment then weighs on all alike."""
-    times: dict[str, list[float]] = {name: [] for name in functions}
-    for function in functions.values():
-        function()
-    for _ in range(runs):
-        for name, function in functions.items():
-            started = time.perf_counter()
-            function()
-            times[name].append(time.perf_counter() - started)
-    return {name: Timing(median=statistics.median(t), best=min(t)) for name, t in times.items()}
-
-
-def default_size(*, persons: int, visits: int, years: int) -> Size:
-    last_year = timezone.localdate().year - 1
-    return Size(persons=persons, visits=visits, first_year=last_year - years + 1, last_year=last_year)
+def measure(year: int, *, runs: int) -> dict:
+    """The bilan of `year` against the reference query, once they are shown to
+    count the same visits and persons: their timings, ratio and query count."""
+    visits, persons = baseline_query(year)
+    with CaptureQueriesContext(connection) as queries:
+        bilan = compute_bilan(year)
+    if (bilan.appointments, bilan.persons) != (visits, persons):
+        raise BenchmarkError("Le bilan et la requête de référence ne comptent pas la même chose.")
+    timings = interleaved(
+        {"bilan": lambda: compute_bilan(year), "reference": lambda: baseline_query(year)}, runs=runs
+    )
+    return {
+        "year": year,
+        "year_visits": visits,
+        "year_persons": persons,
+        "postgresql": connection.pg_version // 10000,
+        "runs": runs,
+        "bilan_queries": len(queries),
+        "bilan": timings["bilan"].figures(),
+        "reference": timings["reference"].figures(),
+        "ratio": timings["bilan"].median / timings["reference"].median,
+        "target_ratio": TARGET_RATIO,
+    }
