@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from beneficiaries.enums import OutcomeKind
 
-from .bilan import AGE_BANDS, OUTCOME_GROUPS, Bilan, percent
+from .figures import AGE_BANDS, OUTCOME_GROUPS, Bilan, percent
 
 # Statistical confidentiality: in cross-tabulations shown to the city, a
 # count from 1 to 4 is not shown (zero is: it discloses nobody).

@@ -23,7 +23,8 @@ from beneficiaries.quality import (
     visit_without_topic,
 )
 
-from .bilan import percent, year_bounds
+from .figures import percent
+from .scope import year_bounds
 
 
 @dataclass(frozen=True)
