@@ -1,11 +1,20 @@
-"""What a bilan is made of: its figures (`Bilan`, every key of docs/BILAN.md)
-and the rows of its breakdowns.
+"""What a bilan is made of: its figures, declared once, and their JSON.
+
+`Bilan` lists every figure of docs/BILAN.md in the order of its JSON. The
+JSON (`as_dict`, what the `bilan` command prints and a publication freezes)
+and its reading back (`from_dict`) are derived from that declaration: a new
+figure is one more field, with the default an older publication that lacks
+it reads as. A figure computed from the others (a share, a total) is a
+`derived` field: in the JSON at its place, recomputed when read back.
 
 The dataclasses below `Bilan` are what each query of reporting/queries.py
 returns, before `compute_bilan` puts them together.
 """
 
-from dataclasses import asdict, dataclass, field
+import functools
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import MISSING, Field, asdict, dataclass, field, fields, is_dataclass
 
 from beneficiaries.enums import AgeBand, OutcomeKind
 
@@ -115,51 +124,64 @@ class PersonsAndOutcomes:
 # --- the bilan ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+def counts_of(keys: Iterable[str]) -> Field:
+    """A count for each of `keys`, every one listed (zeros included) when read back."""
+    keys = tuple(keys)
+    return field(default_factory=lambda: dict.fromkeys(keys, 0), metadata={"keys": keys})
+
+
+def derived(compute: Callable[["Bilan"], object]) -> Field:
+    """A figure computed from the others: written in the JSON, recomputed when read back."""
+    return field(init=False, metadata={"derived": compute})
+
+
+def _outcomes_grouped(bilan: "Bilan") -> dict[str, int]:
+    return {
+        key: sum(bilan.outcomes.get(kind.value, 0) for kind in kinds)
+        for key, (_, kinds) in OUTCOME_GROUPS.items()
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
 class Bilan:
+    """The figures of docs/BILAN.md, in the order of the JSON.
+
+    A default is what a publication made before that figure existed reads as.
+    """
+
+    # (The noqa RUF009 below: `counts_of` and `derived` return a dataclasses.field.)
     year: int
-    permanences_held: int
-    persons: int
-    new_persons: int
-    women: int
-    men: int
-    sex_unknown: int
-    appointments: int
-    persons_with_outcome: int
-    outcomes: dict[str, int] = field(default_factory=dict)
     scope: dict = field(default_factory=lambda: {"venue": None, "quarter": None})
-    age_bands: dict[str, int] = field(default_factory=dict)
-    priority_quarter_residents: int = 0
+    permanences_held: int = 0
+    persons: int = 0
+    new_persons: int = 0
+    women: int = 0
+    men: int = 0
+    sex_unknown: int = 0
+    women_pct: int = derived(lambda bilan: percent(bilan.women, bilan.persons))
+    men_pct: int = derived(lambda bilan: percent(bilan.men, bilan.persons))
+    appointments: int = 0
+    persons_with_outcome: int = 0
+    outcomes: dict[str, int] = counts_of(OutcomeKind.values)  # noqa: RUF009
+    outcomes_total: int = derived(lambda bilan: sum(bilan.outcomes.values()))
+    outcomes_grouped: dict[str, int] = derived(_outcomes_grouped)  # noqa: RUF009
     employment: PersonsAndOutcomes = field(default_factory=PersonsAndOutcomes)
     training: PersonsAndOutcomes = field(default_factory=PersonsAndOutcomes)
     durable_employment: PersonsAndOutcomes = field(default_factory=PersonsAndOutcomes)
+    age_bands: dict[str, int] = counts_of(AGE_BANDS)  # noqa: RUF009
+    priority_quarter_residents: int = 0
+    priority_quarter_residents_pct: int = derived(
+        lambda bilan: percent(bilan.priority_quarter_residents, bilan.persons)
+    )
     by_quarter: list[QuarterRow] = field(default_factory=list)
     by_venue: list[VenueRow] = field(default_factory=list)
     by_month: list[MonthRow] = field(default_factory=list)
     referrals: list[ReferralRow] = field(default_factory=list)
 
-    @property
-    def women_pct(self) -> int:
-        return percent(self.women, self.persons)
-
-    @property
-    def men_pct(self) -> int:
-        return percent(self.men, self.persons)
-
-    @property
-    def priority_quarter_residents_pct(self) -> int:
-        return percent(self.priority_quarter_residents, self.persons)
-
-    @property
-    def outcomes_total(self) -> int:
-        return sum(self.outcomes.values())
-
-    @property
-    def outcomes_grouped(self) -> dict[str, int]:
-        return {
-            key: sum(self.outcomes.get(kind.value, 0) for kind in kinds)
-            for key, (_, kinds) in OUTCOME_GROUPS.items()
-        }
+    def __post_init__(self):
+        for figure in fields(self):
+            if "derived" in figure.metadata:
+                object.__setattr__(self, figure.name, figure.metadata["derived"](self))
 
     @property
     def scope_label(self) -> str:
@@ -171,72 +193,54 @@ class Bilan:
         return "tous les lieux d'accueil"
 
     def as_dict(self) -> dict:
-        """The figures as plain JSON-ready values (the `bilan` command's JSON,
-        and what a publication freezes). Every key is described in docs/BILAN.md."""
-        data = asdict(self)
-        return {
-            "year": data["year"],
-            "scope": data["scope"],
-            "permanences_held": self.permanences_held,
-            "persons": self.persons,
-            "new_persons": self.new_persons,
-            "women": self.women,
-            "men": self.men,
-            "sex_unknown": self.sex_unknown,
-            "women_pct": self.women_pct,
-            "men_pct": self.men_pct,
-            "appointments": self.appointments,
-            "persons_with_outcome": self.persons_with_outcome,
-            "outcomes": data["outcomes"],
-            "outcomes_total": self.outcomes_total,
-            "outcomes_grouped": self.outcomes_grouped,
-            "employment": data["employment"],
-            "training": data["training"],
-            "durable_employment": data["durable_employment"],
-            "age_bands": data["age_bands"],
-            "priority_quarter_residents": self.priority_quarter_residents,
-            "priority_quarter_residents_pct": self.priority_quarter_residents_pct,
-            "by_quarter": data["by_quarter"],
-            "by_venue": data["by_venue"],
-            "by_month": data["by_month"],
-            "referrals": data["referrals"],
-        }
+        """The figures as plain JSON-ready values, every field in its order (the
+        `bilan` command's JSON, and what a publication freezes). Every key is
+        described in docs/BILAN.md."""
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Bilan":
         """Rebuild a bilan from `as_dict()` (a publication's frozen figures).
 
         Keys a publication lacks (one made before a figure existed) read as
-        zero or empty, so that an old publication still displays.
+        the field's default, zero or empty, so that an old publication still
+        displays; derived figures are recomputed.
         """
-        headline = {
-            name: data.get(name, 0)
-            for name in (
-                "permanences_held",
-                "persons",
-                "new_persons",
-                "women",
-                "men",
-                "sex_unknown",
-                "appointments",
-                "persons_with_outcome",
-                "priority_quarter_residents",
-            )
-        }
-        return cls(
-            year=data["year"],
-            **headline,
-            outcomes={kind.value: data.get("outcomes", {}).get(kind.value, 0) for kind in OutcomeKind},
-            scope=data.get("scope") or {"venue": None, "quarter": None},
-            age_bands={key: data.get("age_bands", {}).get(key, 0) for key in AGE_BANDS},
-            employment=PersonsAndOutcomes(**data.get("employment", {})),
-            training=PersonsAndOutcomes(**data.get("training", {})),
-            durable_employment=PersonsAndOutcomes(**data.get("durable_employment", {})),
-            by_quarter=[QuarterRow(**row) for row in data.get("by_quarter", [])],
-            by_venue=[VenueRow(**row) for row in data.get("by_venue", [])],
-            by_month=[MonthRow(**row) for row in data.get("by_month", [])],
-            referrals=[ReferralRow(**row) for row in data.get("referrals", [])],
-        )
+        return _read(cls, data)
+
+
+@functools.cache
+def _types(cls: type) -> dict[str, object]:
+    return typing.get_type_hints(cls)
+
+
+def _read(cls: type, data: dict):
+    """An instance of the dataclass `cls` from its `asdict()`.
+
+    Each field given to the constructor is read by its type: a dataclass from
+    its dict, a list of dataclasses from a list of dicts, a `counts_of` field
+    with every one of its keys. A key that is missing, or empty, leaves the
+    field to its default; keys that are no argument of the constructor
+    (derived figures, or a figure since removed) are ignored.
+    """
+    values = {}
+    for figure in fields(cls):
+        if not figure.init or (_has_default(figure) and not data.get(figure.name)):
+            continue
+        value = data[figure.name]
+        kind = _types(cls)[figure.name]
+        if is_dataclass(kind):
+            value = _read(kind, value)
+        elif typing.get_origin(kind) is list and is_dataclass(row := typing.get_args(kind)[0]):
+            value = [_read(row, item) for item in value]
+        elif "keys" in figure.metadata:
+            value = {key: value.get(key, 0) for key in figure.metadata["keys"]}
+        values[figure.name] = value
+    return cls(**values)
+
+
+def _has_default(figure: Field) -> bool:
+    return figure.default is not MISSING or figure.default_factory is not MISSING
 
 
 # --- what each query returns (reporting/queries.py) --------------------------------
