@@ -43,7 +43,7 @@ from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
 from beneficiaries.models import Outcome, Referral
 from permanences.models import Permanence, Quarter, Venue
 
-from .db import BitOr, compiled, count_each, fetch_union
+from .db import compiled, count_each, fetch_union, venue_masks, venues_in
 from .figures import (
     AGE_BANDS,
     MONTHS,
@@ -65,38 +65,16 @@ DURABLE_IF_SIX_MONTHS_KINDS = (OutcomeKind.CDD, OutcomeKind.INTERIM)
 NOT_STATED_QUARTER = "Hors quartiers listés ou non renseigné"
 
 
-def _months_days(expression):
-    """A date as (year * 12 + month) * 100 + day: a difference >= 600 is six months or more."""
-    return (ExtractYear(expression) * 12 + ExtractMonth(expression)) * 100 + ExtractDay(expression)
+# --- persons and their visits ------------------------------------------------------
 
 
-# Venues are ORed into integers, this many bits to one (int4 everywhere).
-VENUES_PER_MASK = 30
+def _visit_rows(scope: Scope) -> list[tuple]:
+    """The rows of visit_figures' query: (part, sex, quarter or venue, age
+    band, first year, persons, visits, then one count per month).
 
-
-def _venue_masks(venues: list[Venue], path: str) -> list[tuple[BitOr, dict[int, int]]]:
-    """One BitOr per chunk of venues, with each venue's bit: the set of venues
-    where a group's rows took place."""
-    masks = []
-    for start in range(0, len(venues), VENUES_PER_MASK):
-        chunk = venues[start : start + VENUES_PER_MASK]
-        bits = {venue.pk: 1 << index for index, venue in enumerate(chunk)}
-        expression = Case(
-            *(When(**{path: pk}, then=Value(bit)) for pk, bit in bits.items()), default=Value(0)
-        )
-        masks.append((BitOr(expression), bits))
-    return masks
-
-
-def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter]) -> VisitFigures:
-    """Everything counted from the persons seen in the scope, in one query.
-
-    Its first part groups the persons (one attendance row each) by sex,
-    quarter, age band at their first visit in the scope and whether the year
-    is their first in the service: how many, their visits, and how many came
-    in each month. Its second part counts, for each venue and sex, the
-    persons who came there and their visits. Python adds up these few
-    hundred rows at most.
+    A person's months are a bitmask, as in `Attendance.months` (bit m set:
+    they came in month m), so the persons of a group who came in month m
+    are those whose `p_months & (1 << m)` is not zero.
     """
     persons = scope.persons()
     persons_sql, persons_params = compiled(persons)
@@ -105,7 +83,7 @@ def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter])
         scope.attendance().values("venue", "sex").annotate(n=Count("*"), v=Sum("visits")).order_by()
     )
     no_months = ", ".join("0" for _ in MONTHS)
-    rows = fetch_union(
+    return fetch_union(
         persons.db,
         [
             (
@@ -120,43 +98,51 @@ def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter])
         ],
     )
 
-    def sex_split() -> dict[str, int]:
-        return {"persons": 0, "women": 0, "men": 0, "sex_unknown": 0, "appointments": 0}
 
-    def add(split: dict[str, int], sex: str, persons: int, appointments: int) -> None:
-        split["persons"] += persons
-        split[{Sex.FEMALE: "women", Sex.MALE: "men"}.get(sex, "sex_unknown")] += persons
-        split["appointments"] += appointments
+def _sex_split() -> dict[str, int]:
+    return {"persons": 0, "women": 0, "men": 0, "sex_unknown": 0, "appointments": 0}
 
-    total, by_quarter = sex_split(), {quarter.pk: sex_split() for quarter in quarters}
-    by_quarter[None] = sex_split()
-    by_venue = {venue.pk: sex_split() for venue in venues}
+
+def _add(split: dict[str, int], sex: str, persons: int, appointments: int) -> None:
+    split["persons"] += persons
+    split[{Sex.FEMALE: "women", Sex.MALE: "men"}.get(sex, "sex_unknown")] += persons
+    split["appointments"] += appointments
+
+
+def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter]) -> VisitFigures:
+    """Everything counted from the persons seen in the scope, in one query.
+
+    Its first part groups the persons (one attendance row each) by sex,
+    quarter, age band at their first visit in the scope and whether the year
+    is their first in the service: how many, their visits, and how many came
+    in each month. Its second part counts, for each venue and sex, the
+    persons who came there and their visits. Python adds up these few
+    hundred rows at most.
+    """
+    total, by_quarter = _sex_split(), {quarter.pk: _sex_split() for quarter in quarters}
+    by_quarter[None] = _sex_split()
+    by_venue = {venue.pk: _sex_split() for venue in venues}
     age_bands = dict.fromkeys(AGE_BANDS, 0)
     by_month = dict.fromkeys(MONTHS, 0)
     new_persons = 0
-    for part, sex, place, age, first_year, n, visits, *per_month in rows:
+    for part, sex, place, age, first_year, n, visits, *per_month in _visit_rows(scope):
         n, visits = int(n), int(visits or 0)
         if part == 1:
-            add(by_venue.setdefault(place, sex_split()), sex, n, visits)
+            _add(by_venue.setdefault(place, _sex_split()), sex, n, visits)
             continue
-        add(total, sex, n, visits)
-        add(by_quarter.setdefault(place, sex_split()), sex, n, visits)
+        _add(total, sex, n, visits)
+        _add(by_quarter.setdefault(place, _sex_split()), sex, n, visits)
         age_bands[age] += n
         new_persons += n if first_year else 0
         for month, count in zip(MONTHS, per_month, strict=True):
             by_month[month] += int(count)
 
     def quarter_row(quarter_id, name, is_priority) -> QuarterRow:
-        split = by_quarter[quarter_id]
-        return QuarterRow(quarter_id=quarter_id, name=name, is_priority=is_priority, **split)
+        return QuarterRow(quarter_id=quarter_id, name=name, is_priority=is_priority, **by_quarter[quarter_id])
 
     return VisitFigures(
-        persons=total["persons"],
+        **total,
         new_persons=new_persons,
-        women=total["women"],
-        men=total["men"],
-        sex_unknown=total["sex_unknown"],
-        appointments=total["appointments"],
         age_bands=age_bands,
         priority_quarter_residents=sum(
             by_quarter[quarter.pk]["persons"] for quarter in quarters if quarter.is_priority
@@ -168,6 +154,9 @@ def visit_figures(scope: Scope, *, venues: list[Venue], quarters: list[Quarter])
         by_venue=by_venue,
         by_month=by_month,
     )
+
+
+# --- sessions --------------------------------------------------------------------
 
 
 def session_figures(scope: Scope) -> SessionFigures:
@@ -216,18 +205,22 @@ def session_figures(scope: Scope) -> SessionFigures:
     )
 
 
-def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
-    """Outcomes starting in the year of the persons counted, in one query.
+# --- outcomes --------------------------------------------------------------------
 
-    Inner query: one row per outcome starting in the year: its person and
-    kind, whether it is durable employment, and the set of venues of the
-    scope where its person was seen in the year (a lookup in their attendance
-    rows for each, where a join would read the year's attendance whole).
-    Outcomes are not tied to a venue: a person seen at two venues brings their
-    outcomes to both, as their person counts once at each. The outer query
-    keeps the outcomes of the persons seen in the scope (a venue in their
-    set) and groups them by kind and set of venues (a few rows per kind, that
-    Python spreads over the venues), and counts their distinct persons.
+
+def _months_days(expression):
+    """A date as (year * 12 + month) * 100 + day: a difference >= 600 is six months or more."""
+    return (ExtractYear(expression) * 12 + ExtractMonth(expression)) * 100 + ExtractDay(expression)
+
+
+def _outcomes_of_the_year(scope: Scope, masks: list) -> tuple:
+    """The inner query of outcome_figures, and the names of its mask columns.
+
+    One row per outcome starting in the year: its person and kind, whether
+    it is durable employment, and the set of venues of the scope where its
+    person was seen in the year (`masks`, from `venue_masks`, over their
+    attendance rows, looked up for each outcome, where a join would read the
+    year's attendance whole; NULL when they were not seen in the scope).
     """
     start, end = scope.bounds
     six_months = _months_days(
@@ -237,8 +230,7 @@ def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
         kind__in=DURABLE_IF_SIX_MONTHS_KINDS, end_date__isnull=False, p_span__gte=600
     )
     seen = scope.attendance().filter(beneficiary=OuterRef("beneficiary")).order_by().values("beneficiary")
-    venue_masks = _venue_masks(venues, "venue")
-    masks = [f"p_venues{index}" for index in range(len(venue_masks))]
+    columns = [f"p_venues{index}" for index in range(len(masks))]
     outcomes = (
         Outcome.objects.filter(start_date__gte=start, start_date__lt=end)
         .alias(p_span=ExpressionWrapper(six_months, output_field=IntegerField()))
@@ -246,40 +238,58 @@ def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
             p_durable=Case(When(durable, then=Value(1)), default=Value(0)),
             **{
                 name: Subquery(seen.annotate(mask=mask).values("mask"))
-                for name, (mask, _) in zip(masks, venue_masks, strict=True)
+                for name, (mask, _) in zip(columns, masks, strict=True)
             },
         )
-        .values("p_durable", *masks, p_person=F("beneficiary"), p_kind=F("kind"))
+        .values("p_durable", *columns, p_person=F("beneficiary"), p_kind=F("kind"))
         .order_by()
     )
+    return outcomes, columns
 
+
+def _distinct_persons_if(kinds) -> tuple[str, list[str]]:
+    placeholders = ", ".join(["%s"] * len(kinds))
+    return f"COUNT(DISTINCT CASE WHEN p_kind IN ({placeholders}) THEN p_person END)", [
+        str(kind) for kind in kinds
+    ]
+
+
+def _outcome_rows(outcomes, columns: list[str]) -> list[tuple]:
+    """Keep the outcomes of the persons seen in the scope (a venue in their
+    set). Part 0: outcomes by kind and set of venues (a few rows per kind);
+    part 1: the distinct persons, once."""
     inner_sql, inner_params = compiled(outcomes)
-    seen_there = " OR ".join(f"{mask} <> 0" for mask in masks) or "1 = 0"
-
-    def person_if(kinds) -> tuple[str, list[str]]:
-        return f"COUNT(DISTINCT CASE WHEN p_kind IN ({', '.join(['%s'] * len(kinds))}) THEN p_person END)", [
-            str(kind) for kind in kinds
-        ]
-
-    employment, employment_params = person_if(EMPLOYMENT_KINDS)
-    training, training_params = person_if(TRAINING_KINDS)
-    mask_list = ", ".join(masks)
-    no_masks = ", ".join("NULL" for _ in masks)
-    # Part 0: outcomes by kind and set of venues (a few rows per kind);
-    # part 1: the distinct persons, once.
+    seen_there = " OR ".join(f"{column} <> 0" for column in columns) or "1 = 0"
+    employment, employment_params = _distinct_persons_if(EMPLOYMENT_KINDS)
+    training, training_params = _distinct_persons_if(TRAINING_KINDS)
+    column_list = ", ".join(columns)
+    no_columns = ", ".join("NULL" for _ in columns)
     sql = (
         f"WITH grouped AS MATERIALIZED ({inner_sql}) "  # noqa: S608
-        f"SELECT 0, p_kind, COUNT(*), SUM(p_durable), 0, 0, 0, 0{', ' if masks else ''}{mask_list} "
-        f"FROM grouped WHERE {seen_there} GROUP BY p_kind{', ' if masks else ''}{mask_list} "
+        f"SELECT 0, p_kind, COUNT(*), SUM(p_durable), 0, 0, 0, 0{', ' if columns else ''}{column_list} "
+        f"FROM grouped WHERE {seen_there} GROUP BY p_kind{', ' if columns else ''}{column_list} "
         "UNION ALL "
         "SELECT 1, NULL, 0, 0, COUNT(DISTINCT p_person), "
         "COUNT(DISTINCT CASE WHEN p_durable = 1 THEN p_person END), "
-        f"{employment}, {training}{', ' if masks else ''}{no_masks} "
+        f"{employment}, {training}{', ' if columns else ''}{no_columns} "
         f"FROM grouped WHERE {seen_there}"
     )
     with connections[outcomes.db].cursor() as cursor:
         cursor.execute(sql, [*inner_params, *employment_params, *training_params])
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
+    """Outcomes starting in the year of the persons counted, in one query.
+
+    Outcomes are not tied to a venue: a person seen at two venues brings
+    their outcomes to both, as their person counts once at each. The query
+    groups the outcomes of the persons seen in the scope by kind and set of
+    venues (`_outcomes_of_the_year`, `_outcome_rows`), which Python spreads
+    over the venues, and counts their distinct persons.
+    """
+    masks = venue_masks(venues, "venue")
+    rows = _outcome_rows(*_outcomes_of_the_year(scope, masks))
     by_kind = dict.fromkeys(OutcomeKind.values, 0)
     by_venue = {venue.pk: dict.fromkeys(OutcomeKind.values, 0) for venue in venues}
     durable_outcomes = 0
@@ -290,10 +300,8 @@ def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
             continue
         by_kind[kind] += int(count)
         durable_outcomes += int(durable_count or 0)
-        for mask, (_, bits) in zip(persons_and_masks[4:], venue_masks, strict=True):
-            for pk, bit in bits.items():
-                if int(mask or 0) & bit:
-                    by_venue[pk][kind] += int(count)
+        for pk in venues_in(persons_and_masks[4:], masks):
+            by_venue[pk][kind] += int(count)
     return OutcomeFigures(
         persons_with_outcome=persons,
         by_kind=by_kind,
@@ -306,6 +314,9 @@ def outcome_figures(scope: Scope, *, venues: list[Venue]) -> OutcomeFigures:
         durable_employment=PersonsAndOutcomes(persons=durable_persons, outcomes=durable_outcomes),
         by_venue=by_venue,
     )
+
+
+# --- referrals --------------------------------------------------------------------
 
 
 def referral_figures(scope: Scope) -> list[ReferralRow]:

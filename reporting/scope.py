@@ -77,7 +77,16 @@ class Scope:
     def persons(self):
         """One row per person seen in the scope in the year: their sex, quarter,
         birth date, first year in the service and age band, their visits in the
-        scope, the first of them and the months they came in (p_* columns)."""
+        scope, the first of them and the months they came in (p_* columns).
+
+        `p_months` is a set of months in one integer, as `Attendance.months`:
+        bit m (1 to 12) is set when the person came in month m. All venues or
+        one venue: one attendance row per person, read as it is. The venues
+        of a quarter: a person may have a row at several of them, and their
+        months are the union of those rows' — the OR of their masks, written
+        portably as the sum, over the twelve months, of the largest
+        `months & (1 << m)` of the rows: that bit if any row has it, else 0.
+        """
         columns = {
             "p_sex": F("sex"),
             "p_quarter": F("quarter"),
@@ -97,8 +106,8 @@ class Scope:
                 p_months=F("months"),
                 p_age=F("age_band"),
             )
-        # A quarter's venues: each person's rows there, taken together (the
-        # months ORed bit by bit, portably), aged on the first of their visits there.
+        # A quarter's venues: each person's rows there taken together, aged
+        # on the first of their visits there.
         return (
             self.attendance()
             .values("beneficiary", **columns)
