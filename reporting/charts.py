@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .bilan import AGE_BANDS, Bilan
+from .figures import AGE_BANDS, Bilan
 from .presentation import OUTCOME_SHORT_LABELS, number
 
 BAR_COLOUR = "#0a4fa8"  # the navigation's blue: 7.5:1 on white

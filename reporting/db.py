@@ -7,6 +7,7 @@ that the whole bilan stays a constant number of statements.
 """
 
 import datetime
+from collections.abc import Iterator
 
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
@@ -125,3 +126,39 @@ def fetch_union(using: str, parts: list[tuple[str, list]]) -> list[tuple]:
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# A set of venues is one integer, a bit per venue (the venue at index i of a
+# chunk of venues is bit 1 << i). Thirty venues to an integer, so that every
+# bit and the OR of all of them stay within a signed 32-bit integer on every
+# database; a scope with more venues gets one integer per chunk of thirty.
+VENUES_PER_MASK = 30
+
+
+def venue_masks(venues: list, path: str) -> list[tuple[BitOr, dict[int, int]]]:
+    """Aggregates that tell at which of `venues` a group's rows took place.
+
+    One per chunk of VENUES_PER_MASK venues: the BitOr, over the group's
+    rows, of `CASE WHEN <path> = <venue> THEN <its bit> … ELSE 0 END` — the
+    OR of the bits of the venues the rows are at — with each venue's bit
+    (pk -> bit), to read the result back (`venues_in`). Over a person's
+    attendance rows in the scope (one per venue), it is the set of the
+    scope's venues where they were seen in the year.
+    """
+    masks = []
+    for start in range(0, len(venues), VENUES_PER_MASK):
+        chunk = venues[start : start + VENUES_PER_MASK]
+        bits = {venue.pk: 1 << index for index, venue in enumerate(chunk)}
+        expression = models.Case(
+            *(models.When(**{path: pk}, then=models.Value(bit)) for pk, bit in bits.items()),
+            default=models.Value(0),
+        )
+        masks.append((BitOr(expression), bits))
+    return masks
+
+
+def venues_in(row_masks: list, masks: list[tuple[BitOr, dict[int, int]]]) -> Iterator[int]:
+    """The venues whose bit is set in a row's values of `masks` (from
+    `venue_masks`, in its order; NULL when the group had no row)."""
+    for mask, (_, bits) in zip(row_masks, masks, strict=True):
+        yield from (pk for pk, bit in bits.items() if int(mask or 0) & bit)

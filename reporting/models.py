@@ -98,7 +98,11 @@ class Attendance(models.Model):
     )
     visits = models.PositiveIntegerField("rendez-vous")
     first_visit = models.DateField("premier rendez-vous de l'année")
-    # Bit m (1 to 12) is set when the person came in month m.
+    # The months the person came in, one bit each: bit m (1 to 12) is set when
+    # they came in month m (January and March: 2 + 8 = 10; bit 0 is unused).
+    # The triggers OR `1 << month` over the row's visits; the bilan tests
+    # `months & (1 << m)` (reporting/queries.py) and ORs the rows of a
+    # person at several venues (reporting/scope.py).
     months = models.PositiveIntegerField("mois de venue")
     first_year = models.BooleanField("première année dans le service")
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices)

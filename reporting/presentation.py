@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from beneficiaries.enums import OutcomeKind
 
-from .bilan import AGE_BANDS, OUTCOME_GROUPS, Bilan, percent
+from .figures import AGE_BANDS, OUTCOME_GROUPS, Bilan, percent
 
 # Statistical confidentiality: in cross-tabulations shown to the city, a
 # count from 1 to 4 is not shown (zero is: it discloses nobody).
@@ -152,6 +152,19 @@ def key_figures(bilan: Bilan) -> list[tuple[str, object]]:
 def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
     """Every table of the bilan, in reading order; `masked` for the city."""
     b = _Builder(masked=masked)
+    for add_tables in (
+        _key_figures_table,
+        _outcome_tables,
+        _person_tables,
+        _venue_tables,
+        _month_table,
+        _referral_table,
+    ):
+        add_tables(b, bilan)
+    return b.tables
+
+
+def _key_figures_table(b: _Builder, bilan: Bilan) -> None:
     b.add(
         "chiffres-cles",
         "Chiffres clés",
@@ -159,6 +172,9 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
         ["Indicateur", str(bilan.year)],
         [list(r) for r in key_figures(bilan)],
     )
+
+
+def _outcome_tables(b: _Builder, bilan: Bilan) -> None:
     b.add(
         "sorties",
         "Sorties en emploi ou en formation, par type",
@@ -193,6 +209,9 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
             ],
         ],
     )
+
+
+def _person_tables(b: _Builder, bilan: Bilan) -> None:
     b.add(
         "ages",
         "Âge à la première venue de l'année",
@@ -222,6 +241,9 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
         total_row=True,
         text_columns={1},
     )
+
+
+def _venue_tables(b: _Builder, bilan: Bilan) -> None:
     b.add(
         "lieux",
         "Activité par lieu d'accueil",
@@ -269,6 +291,9 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
         crosstab=set(range(1, len(OutcomeKind) + 1)),
         note="Les sorties d'une personne reçue dans deux lieux comptent dans chacun.",
     )
+
+
+def _month_table(b: _Builder, bilan: Bilan) -> None:
     b.add(
         "mois",
         "Activité par mois",
@@ -279,6 +304,9 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
         note="Une personne reçue plusieurs mois compte dans chacun de ces mois et une fois dans l'année.",
         total_row=True,
     )
+
+
+def _referral_table(b: _Builder, bilan: Bilan) -> None:
     b.add(
         "orientations",
         "Orientations vers les partenaires et leur suite",
@@ -298,7 +326,6 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
         note=f"Orientations proposées en {bilan.year}.",
         total_row=True,
     )
-    return b.tables
 
 
 def change(current: int, previous: int) -> str:

@@ -23,7 +23,8 @@ from beneficiaries.quality import (
     visit_without_topic,
 )
 
-from .bilan import percent, year_bounds
+from .figures import percent
+from .scope import year_bounds
 
 
 @dataclass(frozen=True)
@@ -63,92 +64,94 @@ def _list_url(check: QualityCheck, period: Period | None) -> str:
     return reverse("beneficiaries:list") + "?" + urlencode(query)
 
 
-def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
+# The checks on the persons seen in the year. The first three are shares of
+# them; the others count things of the year (visits, CDD, referrals), with
+# the persons they concern.
+PERSON_CHECKS = (
+    QualityCheck.SEX_NOT_STATED,
+    QualityCheck.BIRTH_DATE_UNKNOWN,
+    QualityCheck.QUARTER_NOT_STATED,
+    QualityCheck.VISIT_WITHOUT_TOPIC,
+    QualityCheck.CDD_WITHOUT_END,
+    QualityCheck.REFERRAL_WITHOUT_RESULT,
+)
+IDLE_CHECKS = (QualityCheck.IDLE, QualityCheck.IDLE_SOON)
+
+
+def _year_counts(year: int, *, period: Period, today: datetime.date) -> tuple[dict[str, int], ...]:
+    """Four queries: the persons seen in the year, and those each check
+    concerns; the year's visits, the CDD starting in the year and the
+    referrals proposed in it of those persons, each with the ones lacking a
+    topic, an end or a result."""
     start, end = year_bounds(year)
-    period = Period(start=start, end=end - datetime.timedelta(days=1))
     seen = Beneficiary.objects.filter(
         Exists(Visit.objects.filter(beneficiary=OuterRef("pk"), date__gte=start, date__lt=end))
     )
-    person_checks = [
-        QualityCheck.SEX_NOT_STATED,
-        QualityCheck.BIRTH_DATE_UNKNOWN,
-        QualityCheck.QUARTER_NOT_STATED,
-        QualityCheck.VISIT_WITHOUT_TOPIC,
-        QualityCheck.CDD_WITHOUT_END,
-        QualityCheck.REFERRAL_WITHOUT_RESULT,
-    ]
-    persons = seen.aggregate(
-        total=Count("pk"),
-        **{
-            check.value: Count("pk", filter=person_condition(check, today=today, period=period))
-            for check in person_checks
-        },
-    )
-    visits = Visit.objects.filter(date__gte=start, date__lt=end).aggregate(
-        total=Count("pk"), without_topic=Count("pk", filter=visit_without_topic())
-    )
     seen_ids = seen.values("pk")
-    cdd = Outcome.objects.filter(
-        kind=OutcomeKind.CDD, start_date__gte=start, start_date__lt=end, beneficiary__in=seen_ids
-    ).aggregate(total=Count("pk"), without_end=Count("pk", filter=cdd_without_end()))
-    referrals = Referral.objects.filter(
-        proposed_on__gte=start, proposed_on__lt=end, beneficiary__in=seen_ids
-    ).aggregate(total=Count("pk"), without_result=Count("pk", filter=referral_without_result(today)))
-    idle = Beneficiary.objects.aggregate(
-        **{
-            check.value: Count("pk", filter=person_condition(check, today=today))
-            for check in (QualityCheck.IDLE, QualityCheck.IDLE_SOON)
-        }
+    return (
+        seen.aggregate(
+            total=Count("pk"),
+            **{
+                check.value: Count("pk", filter=person_condition(check, today=today, period=period))
+                for check in PERSON_CHECKS
+            },
+        ),
+        Visit.objects.filter(date__gte=start, date__lt=end).aggregate(
+            total=Count("pk"), without_topic=Count("pk", filter=visit_without_topic())
+        ),
+        Outcome.objects.filter(
+            kind=OutcomeKind.CDD, start_date__gte=start, start_date__lt=end, beneficiary__in=seen_ids
+        ).aggregate(total=Count("pk"), without_end=Count("pk", filter=cdd_without_end())),
+        Referral.objects.filter(
+            proposed_on__gte=start, proposed_on__lt=end, beneficiary__in=seen_ids
+        ).aggregate(total=Count("pk"), without_result=Count("pk", filter=referral_without_result(today))),
     )
 
-    def line(check, count, out_of, unit, persons, *, dated=True):
-        return QualityLine(check, count, out_of, unit, persons, _list_url(check, period if dated else None))
 
-    total = persons["total"]
+def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
+    """The panel of `year`: a line per check of its activity, then the files due for anonymisation."""
+    start, end = year_bounds(year)
+    period = Period(start=start, end=end - datetime.timedelta(days=1))
+    persons, visits, cdd, referrals = _year_counts(year, period=period, today=today)
+    idle = Beneficiary.objects.aggregate(
+        **{check.value: Count("pk", filter=person_condition(check, today=today)) for check in IDLE_CHECKS}
+    )
+    # (check, things concerned, out of, unit), the persons concerned beside.
+    of_the_year = [
+        *(
+            (check, persons[check.value], persons["total"], ("personne", "personnes"))
+            for check in PERSON_CHECKS[:3]
+        ),
+        (
+            QualityCheck.VISIT_WITHOUT_TOPIC,
+            visits["without_topic"],
+            visits["total"],
+            ("rendez-vous", "rendez-vous"),
+        ),
+        (QualityCheck.CDD_WITHOUT_END, cdd["without_end"], cdd["total"], ("CDD", "CDD")),
+        (
+            QualityCheck.REFERRAL_WITHOUT_RESULT,
+            referrals["without_result"],
+            referrals["total"],
+            ("orientation", "orientations"),
+        ),
+    ]
     return QualityPanel(
         year=year,
-        persons=total,
+        persons=persons["total"],
         lines=[
-            line(check, persons[check.value], total, ("personne", "personnes"), persons[check.value])
-            for check in person_checks[:3]
+            QualityLine(check, count, out_of, unit, persons[check.value], _list_url(check, period))
+            for check, count, out_of, unit in of_the_year
         ]
         + [
-            line(
-                QualityCheck.VISIT_WITHOUT_TOPIC,
-                visits["without_topic"],
-                visits["total"],
-                ("rendez-vous", "rendez-vous"),
-                persons[QualityCheck.VISIT_WITHOUT_TOPIC],
-            ),
-            line(
-                QualityCheck.CDD_WITHOUT_END,
-                cdd["without_end"],
-                cdd["total"],
-                ("CDD", "CDD"),
-                persons[QualityCheck.CDD_WITHOUT_END],
-            ),
-            line(
-                QualityCheck.REFERRAL_WITHOUT_RESULT,
-                referrals["without_result"],
-                referrals["total"],
-                ("orientation", "orientations"),
-                persons[QualityCheck.REFERRAL_WITHOUT_RESULT],
-            ),
-            line(
-                QualityCheck.IDLE,
-                idle[QualityCheck.IDLE],
+            QualityLine(
+                check,
+                idle[check.value],
                 None,
                 ("dossier", "dossiers"),
-                idle[QualityCheck.IDLE],
-                dated=False,
-            ),
-            line(
-                QualityCheck.IDLE_SOON,
-                idle[QualityCheck.IDLE_SOON],
-                None,
-                ("dossier", "dossiers"),
-                idle[QualityCheck.IDLE_SOON],
-                dated=False,
-            ),
+                idle[check.value],
+                _list_url(check, None),
+            )
+            for check in IDLE_CHECKS
         ],
     )

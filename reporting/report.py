@@ -23,8 +23,9 @@ from django.utils import timezone
 from permanences.models import Quarter, Venue
 
 from . import perms
-from .bilan import Bilan, compute_bilan
+from .bilan import compute_bilan
 from .charts import Chart, bilan_charts
+from .figures import Bilan
 from .models import PublishedBilan
 from .presentation import Difference, Table, bilan_tables, comparison_table, differences, headline
 

@@ -15,6 +15,11 @@ once), and a row lock on each person rewritten, so that two transactions
 writing visits of the same person take turns. SQLite (the demo): row-level
 triggers doing the same for one person at a time.
 
+A row's `months` is a set of months in one integer: the OR of `1 << month`
+over its visits, so that bit m (1 to 12) is set when one of them is in month
+m (`bit_or` on PostgreSQL; on SQLite, which has none, the sum of the distinct
+powers of two, the same number).
+
 Frozen SQL: a later change to the model gets its own migration.
 """
 

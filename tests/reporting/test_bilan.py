@@ -8,7 +8,8 @@ from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
 from beneficiaries.models import Outcome, Referral
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue
-from reporting.bilan import Bilan, compute_bilan, percent
+from reporting.bilan import compute_bilan
+from reporting.figures import Bilan, percent
 
 from ..conftest import make_permanence, make_person, make_visit
 

@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from core.spreadsheets import csv_bytes
 from permanences.models import Quarter, Venue
-from reporting.bilan import FIRST_YEAR, Bilan, compute_bilan
+from reporting.bilan import FIRST_YEAR, compute_bilan
+from reporting.figures import Bilan
 from reporting.presentation import Table, bilan_tables, headline
 
 
