@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.responses import render_form
 from core.submissions import new_token, submit_once
 from permanences.models import Permanence
 
@@ -27,11 +27,6 @@ EXPORTS = {
     "xlsx": (bilan_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": (bilan_csv, "text/csv; charset=utf-8"),
 }
-
-
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def available_years() -> list[int]:
@@ -64,7 +59,7 @@ def query_string(choice: dict, **changes) -> str:
 
 @require_GET
 def dashboard(request):
-    require(perms.can_view_dashboards(request.user))
+    perms.require_dashboards(request)
     choice, errors, years = bilan_choice(request)
     report = build_report(user=request.user, **choice)
     other = Source.LIVE if report.is_published else Source.PUBLISHED
@@ -86,7 +81,7 @@ def dashboard(request):
 
 @require_GET
 def export(request, fmt: str):
-    require(perms.can_view_dashboards(request.user))
+    perms.require_dashboards(request)
     if fmt not in EXPORTS:
         raise Http404("Format d'export inconnu.")
     choice, _, _ = bilan_choice(request)
@@ -100,7 +95,7 @@ def export(request, fmt: str):
 @require_http_methods(["GET", "POST"])
 def publish(request):
     """Freeze a finished year's figures as presented to the council."""
-    require(perms.can_publish(request.user))
+    perms.require_publish(request)
     choice, _, _ = bilan_choice(request)
     form = PublishForm(request.POST or None, initial={"year": choice["year"], "token": new_token()})
     if request.method == "POST" and form.is_valid():
@@ -119,24 +114,20 @@ def publish(request):
         return redirect(target)
     year = form.cleaned_data["year"] if form.is_bound and "year" in form.cleaned_data else choice["year"]
     bilan = compute_bilan(year)
-    return render(
-        request,
-        "reporting/publish.html",
-        {
-            "form": form,
-            "year": year,
-            "year_is_over": year < timezone.localdate().year,
-            "headline": headline(bilan),
-            "bilan": bilan,
-            "publications": PublishedBilan.objects.filter(year=year).select_related("published_by"),
-        },
-        status=400 if form.errors else 200,
-    )
+    context = {
+        "form": form,
+        "year": year,
+        "year_is_over": year < timezone.localdate().year,
+        "headline": headline(bilan),
+        "bilan": bilan,
+        "publications": PublishedBilan.objects.filter(year=year).select_related("published_by"),
+    }
+    return render_form(request, "reporting/publish.html", context, form)
 
 
 @require_GET
 def quality(request):
-    require(perms.can_view_data_quality(request.user))
+    perms.require_data_quality(request)
     choice, errors, years = bilan_choice(request)
     return render(
         request,

@@ -40,13 +40,24 @@ def test_coordination_publishes_the_full_figures(client, coordinator, dataset):
     assert {"by_venue", "by_quarter", "by_month", "referrals", "age_bands"} <= set(publication.figures)
 
 
-def test_later_corrections_never_change_a_publication(client, coordinator, dataset):
+def test_later_corrections_never_change_a_publication(client, coordinator, city, dataset):
     client.force_login(coordinator)
     client.post(PUBLISH, {"year": YEAR, "token": uuid.uuid4()})
-    frozen = PublishedBilan.objects.get().figures
+    published = compute_bilan(YEAR)
+    # A visit of the year recorded after the publication: the live figures change.
     make_visit(make_person("Tardif"), dataset["persons"][0].visits.order_by("date")[1].permanence)
-    assert PublishedBilan.objects.get().figures == frozen
-    assert compute_bilan(YEAR).persons == frozen["persons"] + 1
+    assert compute_bilan(YEAR).persons == published.persons + 1
+
+    client.force_login(city)
+    report = client.get(reverse("reporting:dashboard"), {"year": YEAR}).context["report"]
+    assert report.is_published
+    assert report.bilan.as_dict() == published.as_dict()
+    assert report.live.persons == published.persons + 1
+    assert any(
+        d.published == published.persons and d.live == published.persons + 1 for d in report.differences
+    )
+    csv = client.get(reverse("reporting:export", args=["csv"]), {"year": YEAR}).content.decode("utf-8-sig")
+    assert f"Personnes accompagnées;{published.persons}" in csv
 
 
 def test_a_double_click_publishes_once(client, coordinator, dataset):
