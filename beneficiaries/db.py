@@ -1,6 +1,13 @@
-"""Database expressions the models' constraints use."""
+"""Below the ORM: database expressions the models' constraints use, and the bulk
+inserts of the importer (COPY on PostgreSQL)."""
 
-from django.db import models
+import enum
+from collections.abc import Iterable
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
+
+BATCH_SIZE = 2000
 
 
 class DatabaseTomorrow(models.Func):
@@ -20,3 +27,73 @@ class DatabaseTomorrow(models.Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return "date(CURRENT_DATE, '+1 day')", []
+
+
+def insert_rows(model, objs: list) -> None:
+    """Insert new rows and set their primary keys.
+
+    On PostgreSQL through COPY, many times faster than bulk_create for 100,000
+    visits: each row's derived fields are filled by the same
+    `fill_derived_fields` as the QuerySets' bulk_create, and the database
+    checks every constraint as for an INSERT. Elsewhere (the SQLite demo),
+    bulk_create itself.
+    """
+    if not objs:
+        return
+    if not copy_available():
+        model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    stamped = [
+        f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    now = timezone.now()
+    for obj in objs:
+        if hasattr(obj, "fill_derived_fields"):
+            obj.fill_derived_fields()
+        for name in stamped:
+            setattr(obj, name, now)
+    names = [f.attname for f in fields]
+    rows = ([_plain(getattr(obj, name)) for name in names] for obj in objs)
+    pks = copy_rows(model, [f.column for f in fields], rows, count=len(objs))
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+
+
+def insert_links(through, rows: list[tuple[int, int]]) -> None:
+    """Rows of a many-to-many table (its two foreign keys, in field order)."""
+    if not rows:
+        return
+    left, right = (f for f in through._meta.concrete_fields if not f.primary_key)
+    if not copy_available():
+        through.objects.bulk_create(
+            [through(**{left.attname: a, right.attname: b}) for a, b in rows], batch_size=BATCH_SIZE
+        )
+        return
+    copy_rows(through, [left.column, right.column], rows, count=len(rows))
+
+
+def copy_available() -> bool:
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def copy_rows(model, columns: list[str], rows: Iterable, *, count: int) -> list[int]:
+    """COPY `count` rows into the model's table with new primary keys from its sequence."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    table, pk = model._meta.db_table, model._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+        )
+        pks = [value for (value,) in cursor.fetchall()]
+        names = ", ".join(quote(column) for column in [pk, *columns])
+        with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for value, row in zip(pks, rows, strict=True):
+                copy.write_row([value, *row])
+    return pks

@@ -10,7 +10,7 @@ from core.enums import Role
 from permanences.models import Permanence, Quarter, Venue
 
 from .enums import QualityCheck, TriState
-from .forms import DATE_INPUT_FORMATS
+from .forms import FrenchDateField
 from .models import Beneficiary, Outcome, Visit
 from .quality import Period, person_condition
 
@@ -18,14 +18,13 @@ DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aa
 TRI_STATE_CHOICES = [(TriState.YES, "Oui"), (TriState.NO, "Non"), ("inconnu", "Non renseigné")]
 
 
-def _date_filter(label: str, lookup: str, field: str = "date"):
-    return django_filters.DateFilter(
-        field_name=field,
-        lookup_expr=lookup,
-        label=label,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=DATE_WIDGET,
-    )
+class DateFilter(django_filters.DateFilter):
+    """A date typed jj/mm/aaaa or aaaa-mm-jj, read as the forms read it."""
+
+    field_class = FrenchDateField
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=DATE_WIDGET, **kwargs)
 
 
 class OrderingFilter(django_filters.OrderingFilter):
@@ -63,12 +62,8 @@ class PersonFilter(django_filters.FilterSet):
     france_travail = TriStateFilter(label="Inscrite à France Travail")
     rsa = TriStateFilter(label="Bénéficiaire du RSA")
     rqth = TriStateFilter(label="RQTH")
-    seen_from = django_filters.DateFilter(
-        label="Reçue à partir du", method="filter_seen", input_formats=DATE_INPUT_FORMATS, widget=DATE_WIDGET
-    )
-    seen_until = django_filters.DateFilter(
-        label="Reçue jusqu'au", method="filter_seen", input_formats=DATE_INPUT_FORMATS, widget=DATE_WIDGET
-    )
+    seen_from = DateFilter(label="Reçue à partir du", method="filter_seen")
+    seen_until = DateFilter(label="Reçue jusqu'au", method="filter_seen")
     has_outcome = django_filters.BooleanFilter(
         label="A une sortie",
         method="filter_has_outcome",
@@ -148,8 +143,8 @@ class VisitFilter(django_filters.FilterSet):
         .distinct(),
         empty_label="Tous",
     )
-    date_from = _date_filter("Du", "gte")
-    date_until = _date_filter("Au", "lte")
+    date_from = DateFilter(label="Du", field_name="date", lookup_expr="gte")
+    date_until = DateFilter(label="Au", field_name="date", lookup_expr="lte")
     order = OrderingFilter(
         label="Trier par",
         fields=(

@@ -3,21 +3,27 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from core.dates import parse_date
 from core.submissions import TokenField
 from permanences.models import Quarter
 
+from .bounds import (
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    NOTES_MAX_LENGTH,
+    YEAR_AHEAD,
+    birth_date_problem,
+    outcome_end_problem,
+    outcome_start_problem,
+)
 from .enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
-from .models import NOTES_MAX_LENGTH, Beneficiary, Outcome, Topic, Visit
-
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-EARLIEST_OUTCOME = datetime.date(2000, 1, 1)
+from .models import Beneficiary, Outcome, Topic, Visit
 
 
 class FrenchDateField(forms.DateField):
-    """A date typed jj/mm/aaaa (the ISO form is accepted too)."""
+    """A date typed jj/mm/aaaa (the ISO form is accepted too), read by `core.dates.parse_date`."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
         kwargs.setdefault(
             "widget",
             forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric"}),
@@ -26,6 +32,18 @@ class FrenchDateField(forms.DateField):
             "error_messages", {"invalid": "Date invalide : saisissez-la sous la forme jj/mm/aaaa."}
         )
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class BeneficiaryForm(forms.ModelForm):
@@ -90,12 +108,8 @@ class BeneficiaryForm(forms.ModelForm):
         birth_date = self.cleaned_data["birth_date"]
         if birth_date is None:
             return None
-        today = timezone.localdate()
-        if birth_date > today:
-            raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
-        age = (today - birth_date).days // 365
-        if age < 14 or age > 100:
-            raise forms.ValidationError("Date de naissance invraisemblable : vérifiez l'année.")
+        if problem := birth_date_problem(birth_date, timezone.localdate()):
+            raise forms.ValidationError(problem)
         return birth_date
 
     def save_data(self) -> dict:
@@ -137,11 +151,11 @@ class VisitForm(forms.ModelForm):
     duration_minutes = forms.IntegerField(
         label="Durée (minutes)",
         required=False,
-        min_value=1,
-        max_value=600,
+        min_value=MIN_DURATION_MINUTES,
+        max_value=MAX_DURATION_MINUTES,
         error_messages={
-            "min_value": "La durée doit être d'au moins 1 minute.",
-            "max_value": "La durée ne peut pas dépasser 600 minutes.",
+            "min_value": f"La durée doit être d'au moins {MIN_DURATION_MINUTES} minute.",
+            "max_value": f"La durée ne peut pas dépasser {MAX_DURATION_MINUTES} minutes.",
         },
     )
     next_step_due = FrenchDateField(label="Échéance", required=False)
@@ -153,7 +167,7 @@ class VisitForm(forms.ModelForm):
     def clean_next_step_due(self):
         due = self.cleaned_data["next_step_due"]
         today = timezone.localdate()
-        if due and not today <= due <= today + datetime.timedelta(days=366):
+        if due and not today <= due <= today + YEAR_AHEAD:
             raise forms.ValidationError("L'échéance doit être comprise entre aujourd'hui et dans un an.")
         return due
 
@@ -206,16 +220,10 @@ class OutcomeForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         kind, start, end = data.get("kind"), data.get("start_date"), data.get("end_date")
-        today = timezone.localdate()
-        if start and not EARLIEST_OUTCOME <= start <= today + datetime.timedelta(days=366):
-            self.add_error("start_date", "Date de début invraisemblable : entre 2000 et dans un an au plus.")
-        if start and end:
-            if end < start:
-                self.add_error(
-                    "end_date", "La date de fin doit être égale ou postérieure à la date de début."
-                )
-            elif end > start + datetime.timedelta(days=10 * 366):
-                self.add_error("end_date", "Date de fin invraisemblable : plus de dix ans après le début.")
+        if start and (problem := outcome_start_problem(start, timezone.localdate())):
+            self.add_error("start_date", problem)
+        if start and end and (problem := outcome_end_problem(start, end)):
+            self.add_error("end_date", problem)
         if kind in OutcomeKind.expecting_end_date() and start and not end and not data.get("end_unknown"):
             self.needs_end_confirmation = True
             self.add_error(

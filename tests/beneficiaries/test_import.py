@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from beneficiaries import imports
+from beneficiaries import db
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from core.spreadsheets import read_sheet
@@ -554,7 +554,7 @@ def test_a_person_not_stated_is_exported_with_an_empty_sex(venue, today):
 
 def test_the_portable_path_without_copy_writes_the_same(territory, monkeypatch):
     """SQLite (the demo) writes with bulk_create: the same rows, derived fields included."""
-    monkeypatch.setattr(imports, "copy_available", lambda: False)
+    monkeypatch.setattr(db, "copy_available", lambda: False)
     plan = run_import(**full_set())
     assert plan.ok
     elodie = Beneficiary.objects.get(ref="A-1")

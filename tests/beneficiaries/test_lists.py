@@ -79,6 +79,12 @@ def test_the_visit_list_filters_by_venue_counsellor_period_and_permanence(logged
     assert visits(date_from="31/02/2021") == ["Cyr", "Béa", "Ada"]  # invalid date: said, not applied
 
 
+def test_list_dates_are_read_as_the_forms_read_them(logged, cast):
+    assert listed(logged, seen_from="2021-01-01", seen_until=" 30/06/2021 ") == ["Béa"]
+    response = logged.get(reverse("beneficiaries:visits"), {"date_from": "31/02/2021"})
+    assert "Date invalide : saisissez-la sous la forme jj/mm/aaaa." in response.content.decode()
+
+
 def test_lists_are_paginated(logged, venue):
     for n in range(30):
         make_person(f"Nom{n:02d}", "Prénom")

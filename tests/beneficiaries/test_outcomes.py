@@ -62,7 +62,7 @@ def test_the_end_date_is_asked_for_then_may_be_left_unknown(logged, person, kind
         ({"kind": "stage"}, "Type de sortie inconnu"),
         ({"kind": "cdd", "end_date": "01/03/2020"}, "égale ou postérieure"),
         ({"start_date": "31/02/2020"}, "Date invalide"),
-        ({"start_date": "01/01/1990"}, "invraisemblable"),
+        ({"start_date": "31/12/1989"}, "invraisemblable (31/12/1989) : avant 1990"),
         ({"start_date": "01/01/2099"}, "invraisemblable"),
         ({"kind": "cdd", "end_date": "01/01/2040"}, "plus de dix ans"),
         ({"working_time": "mi-temps"}, "Sélectionnez un choix valide"),

@@ -1,0 +1,41 @@
+"""One date parser for the forms, the search box and the importer."""
+
+import datetime
+
+import pytest
+
+from core.dates import ImpossibleDate, parse_date
+
+D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("04/03/1990", D(1990, 3, 4)),
+        ("4/3/1990", D(1990, 3, 4)),
+        ("1990-03-04", D(1990, 3, 4)),
+        ("1990-3-4", D(1990, 3, 4)),
+        ("  04/03/1990 ", D(1990, 3, 4)),
+        ("\t1990-03-04\n", D(1990, 3, 4)),
+        ("29/02/2024", D(2024, 2, 29)),
+    ],
+)
+def test_it_reads_french_and_iso_dates(text, day):
+    assert parse_date(text) == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "demain", "1990/03/04", "04-03-1990", "04/03/90", "04.03.1990", "04/03/1990 12:00", "٠٤/٠٣/١٩٩٠"],
+)
+def test_it_refuses_other_writings(text):
+    with pytest.raises(ValueError) as error:
+        parse_date(text)
+    assert not isinstance(error.value, ImpossibleDate)
+
+
+@pytest.mark.parametrize("text", ["31/02/2024", "29/02/2023", "2024-13-01", "00/01/2024"])
+def test_an_impossible_day_is_a_value_error_of_its_own(text):
+    with pytest.raises(ImpossibleDate):
+        parse_date(text)
