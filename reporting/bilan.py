@@ -7,14 +7,16 @@ the queries of reporting/queries.py count in the activity of a `Scope`
 bilan est calculé ».
 """
 
+from beneficiaries.bounds import EARLIEST_ACTIVITY
 from permanences.models import Quarter, Venue
 
 from .figures import MONTHS, Bilan, MonthRow, VenueRow
 from .queries import outcome_figures, referral_figures, session_figures, visit_figures
 from .scope import Scope
 
-# The earliest year a bilan may be asked for (as PublishedBilan's constraint).
-FIRST_YEAR = 2000
+# The earliest year a bilan may be asked for (as PublishedBilan's constraint):
+# that of the earliest activity a file may hold.
+FIRST_YEAR = EARLIEST_ACTIVITY.year
 
 
 def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | None = None) -> Bilan:

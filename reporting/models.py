@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from beneficiaries.bounds import EARLIEST_ACTIVITY
 from beneficiaries.enums import AgeBand, Sex
 from beneficiaries.models import Beneficiary
 from permanences.models import Quarter, Venue
@@ -50,7 +51,7 @@ class PublishedBilan(models.Model):
         indexes = [models.Index(fields=["year", "-published_at"], name="published_bilan_year_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(year__gte=2000, year__lte=2100),
+                condition=Q(year__gte=EARLIEST_ACTIVITY.year, year__lte=2100),
                 name="published_bilan_year_plausible",
                 violation_error_message="Année invraisemblable.",
             ),

@@ -13,7 +13,7 @@ from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
-from .conftest import make_permanence, make_person, make_visit
+from .factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -210,4 +210,7 @@ def test_outcome_checks(person):
 
 
 def test_published_bilan_year_is_plausible(db):
-    assert_refused(PublishedBilan(year=1999, figures={}), "Année invraisemblable.")
+    # The earliest year of a bilan is that of the earliest activity (beneficiaries/bounds.py).
+    assert_refused(PublishedBilan(year=1989, figures={}), "Année invraisemblable.")
+    assert_refused(PublishedBilan(year=2101, figures={}), "Année invraisemblable.")
+    PublishedBilan.objects.create(year=1990, figures={})

@@ -14,10 +14,9 @@ from django.utils import timezone
 from core.models import AuditedModel
 from permanences.models import Permanence
 
+from ..bounds import EARLIEST_ACTIVITY, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, NOTES_MAX_LENGTH
 from ..db import DatabaseTomorrow
 from ..enums import OutcomeKind, Partner, ReferralStatus, VisitKind, WorkingTime
-
-NOTES_MAX_LENGTH = 2000
 
 
 class Topic(models.Model):
@@ -109,7 +108,7 @@ class Visit(AuditedModel):
             ),
             models.CheckConstraint(
                 condition=Q(duration_minutes__isnull=True)
-                | Q(duration_minutes__gte=1, duration_minutes__lte=600),
+                | Q(duration_minutes__gte=MIN_DURATION_MINUTES, duration_minutes__lte=MAX_DURATION_MINUTES),
                 name="visit_duration_plausible",
                 violation_error_message="La durée doit être comprise entre 1 et 600 minutes.",
             ),
@@ -273,7 +272,7 @@ class Outcome(AuditedModel):
                 violation_error_message="Temps de travail inconnu.",
             ),
             models.CheckConstraint(
-                condition=Q(start_date__gte=datetime.date(1990, 1, 1)),
+                condition=Q(start_date__gte=EARLIEST_ACTIVITY),
                 name="outcome_start_plausible",
                 violation_error_message="Date de début invraisemblable.",
             ),

@@ -9,9 +9,11 @@ from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Su
 from django.db.models.functions import Replace
 from django.utils import timezone
 
+from core.dates import parse_date
 from core.models import AuditedModel
 from permanences.models import Quarter
 
+from ..bounds import EARLIEST_BIRTH
 from ..enums import QualificationLevel, ReferralStatus, Sex, TriState
 from ..normalise import looks_like_phone, normalise, normalise_phone, phone_digits, search_key
 from .activity import Referral, Visit
@@ -60,17 +62,12 @@ def next_ref(year: int | None = None) -> str:
 
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 20
-_DATE_TYPED = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _REF_TYPED = re.compile(r"^\d{4}-\d{5,}$")
 
 
 def _typed_date(text: str) -> datetime.date | None:
-    match = _DATE_TYPED.match(text)
-    if not match:
-        return None
-    day, month, year = (int(part) for part in match.groups())
     try:
-        return datetime.date(year, month, day)
+        return parse_date(text)
     except ValueError:
         return None
 
@@ -89,7 +86,7 @@ class BeneficiaryQuerySet(models.QuerySet):
     def search(self, text: str):
         """Persons matching what a counsellor typed, best matches first.
 
-        A birth date typed dd/mm/yyyy, a file reference, a phone number (any
+        A birth date typed dd/mm/yyyy (or yyyy-mm-dd), a file reference, a phone number (any
         spacing, +33 accepted) or names in any order, case and accents; on
         PostgreSQL, names also match with a typo (pg_trgm word similarity).
         Anonymised files are never found.
@@ -298,7 +295,7 @@ class Beneficiary(AuditedModel):
                 violation_error_message="La référence du dossier est obligatoire.",
             ),
             models.CheckConstraint(
-                condition=Q(birth_date__isnull=True) | Q(birth_date__gte=datetime.date(1900, 1, 1)),
+                condition=Q(birth_date__isnull=True) | Q(birth_date__gte=EARLIEST_BIRTH),
                 name="beneficiary_birth_date_plausible",
                 violation_error_message="Date de naissance invraisemblable.",
             ),
