@@ -1,30 +1,25 @@
-"""Shared fixtures: a fixed cast of users, one per role, and small factories."""
+"""Shared fixtures: a fixed cast of users, one per role, a quarter and a venue.
 
-import datetime
+The rows themselves are built by tests/factories.py."""
+
 import importlib
 import io
 import os
-import time
 from pathlib import Path
 
 import pytest
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP
 from django.apps import apps as django_apps
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from beneficiaries.enums import Sex
-from beneficiaries.models import Beneficiary, Visit
 from core.enums import Role
-from permanences.enums import PermanenceStatus
-from permanences.models import Permanence, Quarter, Venue
+from permanences.models import Quarter, Venue
+
+from .factories import DEMO_PASSWORD, make_user
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
@@ -33,29 +28,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-# The TOTP secret of the test users whose role requires two-factor authentication.
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
-    """The code an authenticator app shows now (or `offset` periods later)."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
-
-
-def make_user(django_user_model, username, role=None, **extra):
-    user = django_user_model.objects.create_user(
-        username=username, password=PASSWORD, first_name=username.capitalize(), **extra
-    )
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    if role == Role.COORDINATION or user.is_staff:
-        TOTP.activate(user, TOTP_SECRET)
-        RecoveryCodes.activate(user)
-    return user
 
 
 @pytest.fixture
@@ -85,6 +57,13 @@ def outsider(django_user_model):
 
 
 @pytest.fixture
+def logged(client, counsellor):
+    """The test client, logged in as the counsellor."""
+    client.force_login(counsellor)
+    return client
+
+
+@pytest.fixture
 def artefacts():
     ARTEFACTS.mkdir(exist_ok=True)
     return ARTEFACTS
@@ -101,28 +80,6 @@ def quarter(db):
 @pytest.fixture
 def venue(quarter):
     return Venue.objects.create(name="Centre social Grand Air", quarter=quarter)
-
-
-def make_permanence(venue, date, *, status=PermanenceStatus.HELD, start="09:30", end="12:30"):
-    return Permanence.objects.create(
-        venue=venue,
-        date=date,
-        start_time=datetime.time.fromisoformat(start),
-        end_time=datetime.time.fromisoformat(end),
-        status=status,
-        cancel_reason="Fermé" if status == PermanenceStatus.CANCELLED else "",
-    )
-
-
-def make_person(last_name="Martin", first_name="Élodie", *, sex=Sex.FEMALE, **extra):
-    return Beneficiary.objects.create(last_name=last_name, first_name=first_name, sex=sex, **extra)
-
-
-def make_visit(person, permanence, **extra):
-    return Visit.objects.create(beneficiary=person, permanence=permanence, **extra)
-
-
-DEMO_PASSWORD = "demo-password-for-tests"
 
 
 @pytest.fixture(scope="module")

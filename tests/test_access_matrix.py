@@ -16,7 +16,7 @@ from beneficiaries.models import ImportUpload, Outcome, Referral
 from permanences.enums import PermanenceStatus
 
 from . import access
-from .conftest import make_permanence, make_person, make_visit
+from .factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, R
 from permanences.models import PUBLIC_INFO_PK, Permanence, PublicInfo, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
-from .conftest import make_permanence, make_person, make_visit
+from .factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from audit.enums import AuditAction
 from audit.models import AuditEntry
 from core.accounts import LAST_SEEN, LOGIN_AT
 
-from .conftest import PASSWORD, TOTP_SECRET, make_user, totp_code
+from .factories import PASSWORD, TOTP_SECRET, make_user, totp_code
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from beneficiaries.filters import PersonFilter, VisitFilter
 from beneficiaries.models import Beneficiary
 from core.spreadsheets import read_sheet
 
-from .conftest import PASSWORD, make_permanence, make_person, make_visit
+from .factories import PASSWORD, make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent

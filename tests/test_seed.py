@@ -17,7 +17,7 @@ from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.territory import TERRITORY
 from reporting.models import PublishedBilan
 
-from .conftest import DEMO_PASSWORD
+from .factories import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_seed_demo_accounts_log_in_with_the_given_password(demo):
 
 
 def test_demo_coordination_and_admin_log_in_with_their_printed_second_factor(demo):
-    from tests.conftest import totp_code
+    from tests.factories import totp_code
 
     for username in ("coordination", "admin"):
         client = Client()

@@ -16,7 +16,7 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from beneficiaries.models import Beneficiary
 
-from ..conftest import PASSWORD, make_permanence, make_person
+from ..factories import PASSWORD, make_permanence, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from beneficiaries.models import Beneficiary
 from permanences.models import Permanence
 
-from ..conftest import make_person
+from ..factories import make_person
 from .conftest import bench_json
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.models import Outcome, Referral, Topic
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from beneficiaries.models import (
 )
 from core.enums import Role
 
-from ..conftest import make_permanence, make_person, make_user, make_visit
+from ..factories import make_permanence, make_person, make_user, make_visit
 from .files import PERSON_HEADER, VISIT_HEADER, csv_bytes, page_text, person, row_counts, visit
 
 pytestmark = pytest.mark.django_db

@@ -9,19 +9,13 @@ from django.urls import reverse
 from beneficiaries.models import Beneficiary
 from core.models import FormSubmission
 
-from ..conftest import make_permanence, make_person
+from ..factories import make_permanence, make_person
 
 pytestmark = pytest.mark.django_db
 
 
 def person_data(**extra):
     return {"token": str(uuid.uuid4()), "last_name": "Martin", "first_name": "Élodie", "sex": "F", **extra}
-
-
-@pytest.fixture
-def logged(client, counsellor):
-    client.force_login(counsellor)
-    return client
 
 
 def test_a_file_is_created_with_only_names_and_sex(logged, counsellor):

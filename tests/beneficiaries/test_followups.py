@@ -9,7 +9,7 @@ from beneficiaries.enums import AnonymisationReason, Partner, ReferralStatus
 from beneficiaries.models import Beneficiary, Referral, Visit
 from beneficiaries.services import beneficiary_anonymise
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)

@@ -19,7 +19,7 @@ from core.spreadsheets import read_sheet
 from permanences.enums import PermanenceStatus, Weekday
 from permanences.models import Permanence, Quarter, WeeklySlot
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 from .files import (
     OUTCOME_HEADER,
     PERSON_HEADER,

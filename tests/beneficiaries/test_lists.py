@@ -9,16 +9,10 @@ from beneficiaries.enums import OutcomeKind, TriState
 from beneficiaries.models import Outcome
 from permanences.models import Quarter, Venue
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-@pytest.fixture
-def logged(client, counsellor):
-    client.force_login(counsellor)
-    return client
 
 
 @pytest.fixture

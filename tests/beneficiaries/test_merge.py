@@ -22,7 +22,7 @@ from beneficiaries.services import BeneficiaryError
 from permanences.models import Quarter
 from reporting.bilan import compute_bilan
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 

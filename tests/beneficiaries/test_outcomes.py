@@ -7,15 +7,9 @@ from django.urls import reverse
 
 from beneficiaries.models import Outcome
 
-from ..conftest import make_person
+from ..factories import make_person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def logged(client, counsellor):
-    client.force_login(counsellor)
-    return client
 
 
 @pytest.fixture

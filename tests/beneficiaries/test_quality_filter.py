@@ -8,7 +8,7 @@ from django.urls import reverse
 from beneficiaries.enums import OutcomeKind, QualityCheck, Sex
 from beneficiaries.models import Outcome
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from beneficiaries.services import beneficiary_anonymise
 from reporting.bilan import compute_bilan
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from beneficiaries.models import Beneficiary
 
-from ..conftest import make_person
+from ..factories import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_search_page_shows_what_tells_homonyms_apart(client, counsellor, people,
 
 
 def test_search_results_offer_to_log_a_visit_at_the_permanence(client, counsellor, people, venue, today):
-    from ..conftest import make_permanence
+    from ..factories import make_permanence
 
     permanence = make_permanence(venue, today)
     client.force_login(counsellor)

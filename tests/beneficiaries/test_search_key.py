@@ -9,7 +9,7 @@ from beneficiaries.enums import Sex
 from beneficiaries.models import Beneficiary, RefSequence, next_ref
 from beneficiaries.normalise import normalise, search_key
 
-from ..conftest import make_person
+from ..factories import make_person
 
 pytestmark = pytest.mark.django_db
 

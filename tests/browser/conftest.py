@@ -8,7 +8,7 @@ from beneficiaries.models import Topic
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
-from ..conftest import PASSWORD, TOTP_SECRET, make_permanence, make_person, make_visit, totp_code
+from ..factories import PASSWORD, TOTP_SECRET, make_permanence, make_person, make_visit, totp_code
 from . import a11y
 
 # The live server reads the database from its own thread: the data must be

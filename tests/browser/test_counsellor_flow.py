@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from permanences.models import Venue, WeeklySlot
 
-from ..conftest import DEMO_PASSWORD
+from ..factories import DEMO_PASSWORD
 from .conftest import browser
 
 pytestmark = [pytest.mark.browser, browser]

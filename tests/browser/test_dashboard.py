@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from beneficiaries.enums import OutcomeKind, Sex
 from beneficiaries.models import Outcome
 
-from ..conftest import PASSWORD, make_permanence, make_person, make_visit
+from ..factories import PASSWORD, make_permanence, make_person, make_visit
 from .conftest import browser
 
 pytestmark = [pytest.mark.browser, browser]

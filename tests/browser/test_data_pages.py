@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from beneficiaries.models import Beneficiary, Visit
 
 from ..beneficiaries.files import PERSON_HEADER, VISIT_HEADER, csv_bytes, person, visit
-from ..conftest import PASSWORD, make_permanence, make_person, make_visit
+from ..factories import PASSWORD, make_permanence, make_person, make_visit
 from .conftest import browser
 
 pytestmark = [pytest.mark.browser, browser]

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
+from ..factories import PASSWORD
 from . import a11y
 from .conftest import browser
 

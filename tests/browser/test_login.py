@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
+from ..factories import PASSWORD
 from .conftest import browser
 
 pytestmark = [pytest.mark.browser, browser]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.backups import restore
 
-from ..conftest import DEMO_PASSWORD
+from ..factories import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 FRESH = "restored_backup_test"

@@ -8,7 +8,7 @@ from permanences.enums import PermanenceStatus, Weekday
 from permanences.models import Permanence, Venue, WeeklySlot
 from permanences.services import permanences_plan
 
-from ..conftest import make_permanence
+from ..factories import make_permanence
 
 pytestmark = pytest.mark.django_db
 

@@ -10,15 +10,9 @@ from beneficiaries.models import Visit
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, WeeklySlot
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def logged(client, counsellor):
-    client.force_login(counsellor)
-    return client
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
 from beneficiaries.models import Outcome, Referral
 from permanences.models import Quarter, Venue
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 YEAR = 2023
 D = datetime.date.fromisoformat

@@ -23,7 +23,7 @@ from permanences.models import Quarter, Venue
 from reporting.bilan import compute_bilan
 from reporting.models import Attendance
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from permanences.models import Quarter, Venue
 from reporting.bilan import compute_bilan
 from reporting.figures import Bilan, percent
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from reporting.models import PublishedBilan
 from reporting.services import bilan_publish
 
-from ..conftest import make_person, make_visit
+from ..factories import make_person, make_visit
 from .conftest import SECRET_NAMES, YEAR
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from beneficiaries.models import Beneficiary
 from permanences.models import Venue
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 from .conftest import SECRET_BIRTH_DATE, SECRET_NAMES, SECRET_PHONE, YEAR
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 from reporting.bilan import compute_bilan
 from reporting.models import PublishedBilan
 
-from ..conftest import make_person, make_visit
+from ..factories import make_person, make_visit
 from .conftest import YEAR
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from beneficiaries.enums import OutcomeKind, Partner, QualityCheck, Sex
 from beneficiaries.models import Beneficiary, Outcome, Referral, Topic
 from reporting.quality import data_quality
 
-from ..conftest import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit
 from .conftest import YEAR
 
 pytestmark = pytest.mark.django_db
