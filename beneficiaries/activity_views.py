@@ -102,13 +102,17 @@ def visit_next_step_done(request, pk: int):
 def referral_status(request, pk: int):
     referral = perms.get_referral_for_user(request, pk)
     form = ReferralStatusForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "Suite inconnue : rien n'a été modifié.")
+        return redirect(_back(request, reverse("beneficiaries:detail", args=[referral.beneficiary_id])))
+    try:
         referral_set_status(referral=referral, status=form.cleaned_data["status"], user=request.user)
+    except BeneficiaryError as error:
+        messages.error(request, str(error))
+    else:
         messages.success(
             request, f"Orientation {referral.get_partner_display()} : {referral.get_status_display()}."
         )
-    else:
-        messages.error(request, "Suite inconnue : rien n'a été modifié.")
     return redirect(_back(request, reverse("beneficiaries:detail", args=[referral.beneficiary_id])))
 
 
@@ -126,18 +130,22 @@ def outcome_form(request, pk: int, outcome_pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in OutcomeForm.Meta.fields}
         file_page = reverse("beneficiaries:detail", args=[person.pk])
-        if outcome is not None:
-            outcome_update(outcome=outcome, data=data, user=request.user)
+        try:
+            if outcome is not None:
+                outcome_update(outcome=outcome, data=data, user=request.user)
+            else:
+                submit_once(
+                    token=form.cleaned_data["token"],
+                    user=request.user,
+                    create=lambda: outcome_record(beneficiary=person, data=data, user=request.user),
+                    result_url=lambda created: file_page,
+                    fallback=file_page,
+                )
+        except BeneficiaryError as error:
+            form.add_error(None, str(error))
         else:
-            submit_once(
-                token=form.cleaned_data["token"],
-                user=request.user,
-                create=lambda: outcome_record(beneficiary=person, data=data, user=request.user),
-                result_url=lambda created: file_page,
-                fallback=file_page,
-            )
-        messages.success(request, "Sortie enregistrée.")
-        return redirect(file_page)
+            messages.success(request, "Sortie enregistrée.")
+            return redirect(file_page)
     return render_form(
         request, "beneficiaries/outcome_form.html", {"person": person, "form": form, "outcome": outcome}, form
     )

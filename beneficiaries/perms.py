@@ -4,18 +4,18 @@ Counsellors and coordination see every case file of the service (one file
 across venues); the city (`ville`) never sees a name, a file or a row about one
 person. Each view checks the role with a `require_…` helper (a 403) and reads
 the objects it acts on with a `get_…_for_user` helper, which scopes what may
-be acted on (a 404 otherwise): an anonymised file, and the visits, referrals
-and outcomes of one, can be read but never changed.
+be acted on (a 404 otherwise). An anonymised file, and the visits, referrals
+and outcomes of one, can be read but never changed: acting on one is refused
+with a French explanation (a 403), and the services refuse it too.
 """
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from core.enums import Role
-from core.roles import has_role, is_admin, require
+from core.roles import Refused, has_role, is_admin, require
 from permanences.models import Permanence
 
-from .models import Beneficiary, ImportUpload, Outcome, Referral, Visit
+from .models import ANONYMISED_READ_ONLY, Beneficiary, ImportUpload, Outcome, Referral, Visit
 
 
 def can_view_files(user) -> bool:
@@ -63,21 +63,30 @@ def get_beneficiary_for_user(request, pk: int, *, edit: bool = False, manage: bo
     else:
         require_view_files(request)
     person = get_object_or_404(Beneficiary.objects.select_related("quarter"), pk=pk)
-    if edit and person.anonymised_at is not None:
-        raise Http404("Dossier anonymisé")
+    if edit:
+        refuse_if_anonymised(person)
     return person
+
+
+def refuse_if_anonymised(person: Beneficiary) -> None:
+    if person.anonymised_at is not None:
+        raise Refused(ANONYMISED_READ_ONLY)
 
 
 def get_visit_for_user(request, pk: int) -> Visit:
     """A visit to act on (next step done): its file must still name a person."""
     require_edit_files(request)
-    return get_object_or_404(Visit.objects.filter(beneficiary__anonymised_at__isnull=True), pk=pk)
+    visit = get_object_or_404(Visit.objects.select_related("beneficiary"), pk=pk)
+    refuse_if_anonymised(visit.beneficiary)
+    return visit
 
 
 def get_referral_for_user(request, pk: int) -> Referral:
     """A referral to record the result of: its file must still name a person."""
     require_edit_files(request)
-    return get_object_or_404(Referral.objects.filter(beneficiary__anonymised_at__isnull=True), pk=pk)
+    referral = get_object_or_404(Referral.objects.select_related("beneficiary"), pk=pk)
+    refuse_if_anonymised(referral.beneficiary)
+    return referral
 
 
 def get_outcome_for_user(request, person: Beneficiary, pk: int) -> Outcome:

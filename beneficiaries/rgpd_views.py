@@ -14,6 +14,7 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from core.pdf import render_pdf
 from core.responses import render_form
+from permanences.models import PublicInfo
 
 from . import perms
 from .forms import AnonymiseForm
@@ -81,5 +82,9 @@ def register(request):
     return render(
         request,
         "beneficiaries/register.html",
-        {"retention_days": settings.RETENTION_DAYS, "audit_days": settings.AUDIT_RETENTION_DAYS},
+        {
+            "info": PublicInfo.objects.current(),
+            "retention_days": settings.RETENTION_DAYS,
+            "audit_days": settings.AUDIT_RETENTION_DAYS,
+        },
     )

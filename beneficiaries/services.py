@@ -15,6 +15,7 @@ from permanences.models import Permanence
 from .ages import generalised_birth_date
 from .enums import AnonymisationReason, ReferralStatus, TriState, VisitKind
 from .models import (
+    ANONYMISED_READ_ONLY,
     Beneficiary,
     Outcome,
     Referral,
@@ -26,6 +27,15 @@ from .normalise import normalise_phone, search_key
 
 class BeneficiaryError(Exception):
     """A write refused for a reason the user can act on."""
+
+
+def _identified_file(beneficiary_id: int) -> Beneficiary:
+    """The file, locked until the transaction ends (an anonymisation waits for
+    it), refused if it was anonymised: nothing is ever written to such a file."""
+    person = Beneficiary.objects.select_for_update().get(pk=beneficiary_id)
+    if person.anonymised_at is not None:
+        raise BeneficiaryError(ANONYMISED_READ_ONLY)
+    return person
 
 
 class EditConflict(BeneficiaryError):
@@ -67,20 +77,26 @@ def beneficiary_update(*, beneficiary_id: int, expected_version: int, data: dict
         "version": F("version") + 1,
     }
     # The base manager's update(): the key is computed above, once.
-    updated = Beneficiary._base_manager.filter(pk=beneficiary_id, version=expected_version).update(**values)
+    updated = Beneficiary._base_manager.filter(
+        pk=beneficiary_id, version=expected_version, anonymised_at__isnull=True
+    ).update(**values)
     current = Beneficiary.objects.select_related("quarter").get(pk=beneficiary_id)
     if not updated:
+        if current.anonymised_at is not None:
+            raise BeneficiaryError(ANONYMISED_READ_ONLY)
         raise EditConflict(current)
     return current
 
 
 def beneficiary_notice_given(*, beneficiary: Beneficiary, user) -> None:
-    Beneficiary._base_manager.filter(pk=beneficiary.pk).update(
+    updated = Beneficiary._base_manager.filter(pk=beneficiary.pk, anonymised_at__isnull=True).update(
         notice_given_on=timezone.localdate(),
         updated_by=user,
         updated_at=timezone.now(),
         version=F("version") + 1,
     )
+    if not updated:
+        raise BeneficiaryError(ANONYMISED_READ_ONLY)
 
 
 @transaction.atomic
@@ -101,6 +117,7 @@ def visit_record(
     Holding the visit marks a planned session as held and adds the counsellor
     to it. The person's first visit ever is a "premier accueil".
     """
+    _identified_file(beneficiary.pk)
     permanence = _permanence_open_for_visits(permanence)
     existing = Visit.objects.filter(beneficiary=beneficiary, permanence=permanence).first()
     if existing is not None:
@@ -159,10 +176,12 @@ def _permanence_held_by(permanence: Permanence, counsellor) -> None:
     permanence.counsellors.add(counsellor)
 
 
+@transaction.atomic
 def referral_set_status(*, referral: Referral, status: str, user) -> Referral:
     """Record what came of a referral (done, or not taken up), checked today."""
     if status not in (ReferralStatus.DONE, ReferralStatus.NOT_TAKEN_UP):
         raise BeneficiaryError("Suite inconnue.")
+    _identified_file(referral.beneficiary_id)
     referral.status = status
     referral.checked_on = max(timezone.localdate(), referral.proposed_on)
     referral.updated_by = user
@@ -170,20 +189,26 @@ def referral_set_status(*, referral: Referral, status: str, user) -> Referral:
     return referral
 
 
+@transaction.atomic
 def next_step_done(*, visit: Visit, user) -> Visit:
     if not visit.next_step:
         raise BeneficiaryError("Ce rendez-vous n'a pas de prochaine étape.")
+    _identified_file(visit.beneficiary_id)
     visit.next_step_done_on = timezone.localdate()
     visit.updated_by = user
     visit.save(update_fields=["next_step_done_on", "updated_by", "updated_at"])
     return visit
 
 
+@transaction.atomic
 def outcome_record(*, beneficiary: Beneficiary, data: dict, user) -> Outcome:
+    _identified_file(beneficiary.pk)
     return Outcome.objects.create(beneficiary=beneficiary, **data, created_by=user, updated_by=user)
 
 
+@transaction.atomic
 def outcome_update(*, outcome: Outcome, data: dict, user) -> Outcome:
+    _identified_file(outcome.beneficiary_id)
     for name, value in data.items():
         setattr(outcome, name, value)
     outcome.updated_by = user

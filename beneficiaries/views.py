@@ -5,6 +5,7 @@ pages in `data_views.py`."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -15,13 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.responses import render_form
 from core.submissions import check_not_submitted, new_token, submit_once
 from permanences.enums import PermanenceStatus
-from permanences.models import Permanence
+from permanences.models import Permanence, PublicInfo
 
 from . import perms
 from .filters import PersonFilter, VisitFilter
 from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm
 from .models import SEARCH_LIMIT, Beneficiary, Referral, Visit
 from .services import (
+    BeneficiaryError,
     EditConflict,
     beneficiary_create,
     beneficiary_notice_given,
@@ -178,25 +180,31 @@ def edit(request, pk: int):
                 user=request.user,
             )
         except EditConflict as conflict:
-            fresh = BeneficiaryEditForm(
-                instance=conflict.current, initial={"version": conflict.current.version}
-            )
+            current = conflict.current
+            fresh = BeneficiaryEditForm(instance=current, initial={"version": current.version})
             return render(
                 request,
                 "beneficiaries/conflict.html",
-                {"person": conflict.current, "changes": _changes(form, conflict.current), "form": fresh},
+                {"person": current, "changes": _changes(form, current), "form": fresh},
                 status=409,
             )
-        messages.success(request, "Dossier enregistré.")
-        return redirect("beneficiaries:detail", person.pk)
+        except BeneficiaryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Dossier enregistré.")
+            return redirect("beneficiaries:detail", person.pk)
     return render_form(request, "beneficiaries/edit.html", {"person": person, "form": form}, form)
 
 
 @require_POST
 def notice_given(request, pk: int):
     person = perms.get_beneficiary_for_user(request, pk, edit=True)
-    beneficiary_notice_given(beneficiary=person, user=request.user)
-    messages.success(request, "Remise de la notice d'information enregistrée.")
+    try:
+        beneficiary_notice_given(beneficiary=person, user=request.user)
+    except BeneficiaryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Remise de la notice d'information enregistrée.")
     return redirect("beneficiaries:detail", person.pk)
 
 
@@ -204,7 +212,8 @@ def notice_given(request, pk: int):
 def notice(request):
     """The information notice, to print and hand over."""
     perms.require_view_files(request)
-    return render(request, "beneficiaries/notice.html")
+    context = {"info": PublicInfo.objects.current(), "retention_days": settings.RETENTION_DAYS}
+    return render(request, "beneficiaries/notice.html", context)
 
 
 # --- follow-up and lists ----------------------------------------------------

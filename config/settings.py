@@ -165,8 +165,9 @@ MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Permanences emploi")
 # A code of the previous or next 30-second period is accepted too (RFC 6238's
 # advice): a slow phone or a code typed at the turn of a period still works.
 MFA_TOTP_TOLERANCE = 1
-# Roles that must have a TOTP authenticator (staff admins must too).
-MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "coordination")
+# Roles that must have a TOTP authenticator (staff admins must too): those who
+# see case files, RQTH status (health-related data) included.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "conseiller,coordination")
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))

@@ -37,3 +37,5 @@ urlpatterns = [
     path("bilans/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "core.views.permission_denied"

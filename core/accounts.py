@@ -52,10 +52,19 @@ class MFAAdapter(DefaultMFAAdapter):
 
 
 def requires_two_factor(user) -> bool:
-    """Coordination (MFA_REQUIRED_ROLES) and staff admins must log in with a TOTP code."""
+    """The roles of MFA_REQUIRED_ROLES (counsellors and coordination by default) and
+    staff admins must log in with a TOTP code."""
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_staff or any(role.value in settings.MFA_REQUIRED_ROLES for role in roles_of(user))
+
+
+def two_factor_rule() -> str:
+    """Who must use two-factor authentication, in French, from the settings in force."""
+    labels = {"conseiller": "les conseillers", "coordination": "la coordination", "ville": "la ville"}
+    who = [labels.get(role, f"le rôle {role}") for role in settings.MFA_REQUIRED_ROLES]
+    who.append("l'administration")
+    return ", ".join(who[:-1]) + " et " + who[-1] if len(who) > 1 else who[0]
 
 
 def has_totp(user) -> bool:

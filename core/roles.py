@@ -29,6 +29,10 @@ def is_admin(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.is_active and user.is_staff
 
 
+class Refused(PermissionDenied):
+    """A 403 that tells the user why, in French (the message is shown on the page)."""
+
+
 def require(allowed: bool) -> None:
     """A 403 unless `allowed`: what each app's `require_…` helpers raise."""
     if not allowed:

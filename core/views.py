@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from core.enums import Role
-from core.roles import is_admin, roles_of
+from core.roles import Refused, is_admin, roles_of
 
 
 @require_GET
@@ -30,6 +30,13 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+def permission_denied(request, exception=None):
+    """The 403 page: the French reason of a `Refused`, else the general words
+    (the message of any other refusal may be technical, and stays unsaid)."""
+    message = str(exception) if isinstance(exception, Refused) else ""
+    return render(request, "403.html", {"message": message}, status=403)
 
 
 @login_not_required

@@ -78,9 +78,20 @@ class PermanenceAdmin(AuditedAdmin):
 
 @admin.register(PublicInfo)
 class PublicInfoAdmin(AuditedAdmin):
-    """The texts of the public schedule and posters: one row, never deleted."""
+    """The texts of the public schedule and posters, and of the register of
+    processing and the information notice: one row, never deleted."""
 
     list_display = ("__str__", "organiser", "updated_at")
+    fieldsets = (
+        (
+            "Page publique, affiches et agendas",
+            {"fields": ("organiser", "introduction", "services", "what_to_bring", "partners", "contact")},
+        ),
+        (
+            "Registre des traitements et notice d'information (RGPD)",
+            {"fields": ("controller", "dpo_contact", "other_recipients")},
+        ),
+    )
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not PublicInfo.objects.exists()

@@ -335,6 +335,27 @@ class PublicInfo(TimestampedModel):
         blank=True,
         help_text="Coordonnées publiques de l'association (jamais celles d'une personne accompagnée).",
     )
+    # The register of processing and the information notice (RGPD) show these.
+    controller = models.CharField(
+        "responsable du traitement",
+        max_length=255,
+        blank=True,
+        help_text="Registre des traitements et notice d'information : nom et adresse de l'organisme "
+        "responsable des dossiers (en général l'association qui tient les permanences).",
+    )
+    dpo_contact = models.CharField(
+        "contact du délégué à la protection des données",
+        max_length=255,
+        blank=True,
+        help_text="Registre des traitements et notice d'information : adresse postale ou courriel "
+        "auquel les personnes exercent leurs droits.",
+    )
+    other_recipients = models.TextField(
+        "autres destinataires",
+        blank=True,
+        help_text="Registre des traitements : destinataires des données en plus des utilisateurs de "
+        "l'application (ex. un hébergeur), un par ligne.",
+    )
 
     objects = PublicInfoQuerySet.as_manager()
 
@@ -371,3 +392,7 @@ class PublicInfo(TimestampedModel):
     @property
     def partner_list(self) -> list[str]:
         return self._lines(self.partners)
+
+    @property
+    def other_recipient_list(self) -> list[str]:
+        return self._lines(self.other_recipients)

@@ -76,11 +76,11 @@ ACCESS: dict[str, Rule] = {
     "mfa_authenticate": Rule(LOGGED_IN, GET_POST),
     "mfa_reauthenticate": Rule(LOGGED_IN, GET_POST),
     "mfa_activate_totp": Rule(LOGGED_IN, GET_POST),
-    # Only for an account that has an authenticator (the test's coordination and admin).
-    "mfa_deactivate_totp": Rule(COORDINATION_ONLY | ADMINS, GET_POST, denied=NOT_FOUND),
-    "mfa_view_recovery_codes": Rule(COORDINATION_ONLY | ADMINS, denied=NOT_FOUND),
+    # Only for an account that has an authenticator (the test's counsellor, coordination and admin).
+    "mfa_deactivate_totp": Rule(WORKERS | ADMINS, GET_POST, denied=NOT_FOUND),
+    "mfa_view_recovery_codes": Rule(WORKERS | ADMINS, denied=NOT_FOUND),
     "mfa_generate_recovery_codes": Rule(LOGGED_IN, GET_POST),
-    "mfa_download_recovery_codes": Rule(COORDINATION_ONLY | ADMINS, denied=NOT_FOUND),
+    "mfa_download_recovery_codes": Rule(WORKERS | ADMINS, denied=NOT_FOUND),
     # The public schedule of the drop-ins: no login, nothing personal.
     "public:schedule": Rule(EVERYONE),
     "public:feed": Rule(EVERYONE),

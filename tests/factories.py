@@ -37,7 +37,7 @@ def make_user(django_user_model, username, role=None, **extra):
     )
     if role is not None:
         user.groups.add(Group.objects.get(name=role))
-    if role == Role.COORDINATION or user.is_staff:
+    if role in (Role.CONSEILLER, Role.COORDINATION) or user.is_staff:
         TOTP.activate(user, TOTP_SECRET)
         RecoveryCodes.activate(user)
     return user

@@ -1,5 +1,5 @@
 """Authentication: throttled password guessing that reveals no account, two-factor
-authentication required for coordination and admins, sessions that end on time."""
+authentication required for counsellors, coordination and admins, sessions that end on time."""
 
 import time
 
@@ -61,8 +61,27 @@ def test_coordination_logs_in_with_a_totp_code(client, coordinator):
     assert client.get(reverse("beneficiaries:list")).status_code == 200
 
 
-def test_counsellors_may_log_in_without_second_factor(client, counsellor):
-    assert post_login(client, "alice", PASSWORD).url == reverse("home")
+def test_counsellors_log_in_with_a_totp_code_and_the_city_without(client, counsellor, city):
+    assert post_login(client, "alice", PASSWORD).url == reverse("mfa_authenticate")
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code()}).url == reverse("home")
+    assert Client().post(reverse("login"), {"login": "charlie", "password": PASSWORD}).url == reverse("home")
+
+
+def test_a_counsellor_without_authenticator_sets_one_up_before_reaching_any_file(client, django_user_model):
+    user = make_user(django_user_model, "new-counsellor", "conseiller")
+    Authenticator.objects.filter(user=user).delete()
+    assert post_login(client, "new-counsellor", PASSWORD).url == reverse("home")
+    for page in (
+        "permanences:today",
+        "beneficiaries:list",
+        "beneficiaries:search",
+        "beneficiaries:followups",
+    ):
+        response = client.get(reverse(page))
+        assert response.status_code == 302 and response.url == reverse("mfa_activate_totp"), page
+    secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
+    client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert client.get(reverse("beneficiaries:list")).status_code == 200
 
 
 def test_a_coordinator_without_authenticator_must_set_one_up(client, django_user_model):

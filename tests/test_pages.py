@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from .factories import totp_code
+
 pytestmark = pytest.mark.django_db
 
 
@@ -53,7 +55,8 @@ def test_a_user_without_role_is_told_so(client, outsider):
 
 def test_login_then_logout(client, counsellor):
     response = client.post(reverse("login"), {"login": "alice", "password": "correct-horse-battery-staple"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("mfa_authenticate")
+    assert client.post(response.url, {"code": totp_code()}).status_code == 302
     assert client.get(reverse("permanences:today")).status_code == 200
     assert client.get(reverse("logout")).status_code == 200  # a confirmation page: logout is a POST
     assert client.post(reverse("logout")).status_code == 302

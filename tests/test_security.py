@@ -17,7 +17,7 @@ from beneficiaries.filters import PersonFilter, VisitFilter
 from beneficiaries.models import Beneficiary
 from core.spreadsheets import read_sheet
 
-from .factories import PASSWORD, make_permanence, make_person, make_visit
+from .factories import PASSWORD, make_permanence, make_person, make_visit, totp_code
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,8 @@ def test_login_never_redirects_to_another_site(client, counsellor):
     response = client.post(
         reverse("login") + "?next=https://evil.example/", {"login": "alice", "password": PASSWORD}
     )
+    assert response.status_code == 302 and response.url == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
     assert response.url == reverse("home")
     response = client.get(reverse("login") + "?next=//evil.example/")
@@ -108,6 +110,7 @@ def test_security_headers_on_the_login_page_and_a_logged_in_page(client, counsel
     assert_security_headers(client.get(reverse("login")), logged_in=False)
     response = client.post(reverse("login"), {"login": "alice", "password": PASSWORD})
     assert response.cookies["sessionid"]["httponly"] and response.cookies["sessionid"]["samesite"] == "Lax"
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert_security_headers(client.get(reverse("beneficiaries:list")), logged_in=True)
 
 

@@ -17,7 +17,7 @@ from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.territory import TERRITORY
 from reporting.models import PublishedBilan
 
-from .factories import DEMO_PASSWORD
+from .factories import DEMO_PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -152,24 +152,31 @@ def logs_in(username, password) -> str:
 
 
 def test_seed_demo_accounts_log_in_with_the_given_password(demo):
-    assert logs_in("conseillere", DEMO_PASSWORD) == reverse("home")
+    # Counsellors see the files: a second factor follows the password.
+    assert logs_in("conseillere", DEMO_PASSWORD) == reverse("mfa_authenticate")
     assert logs_in("ville", DEMO_PASSWORD) == reverse("home")
     assert "conseillere" in demo and DEMO_PASSWORD in demo
 
 
-def test_demo_coordination_and_admin_log_in_with_their_printed_second_factor(demo):
-    from tests.factories import totp_code
-
-    for username in ("coordination", "admin"):
+def test_demo_accounts_that_see_files_log_in_with_their_printed_second_factor(demo):
+    for username in ("conseillere", "coordination", "admin"):
         client = Client()
         step = client.post(reverse("login"), {"login": username, "password": DEMO_PASSWORD})
         assert step.url == reverse("mfa_authenticate")
         secret = re.search(rf"{username}\s+clé TOTP : (\w+)", demo).group(1)
         response = client.post(step.url, {"code": totp_code(secret)})
         assert response.status_code == 302 and response.url == reverse("home"), username
-    code = io.StringIO()
-    call_command("demo_totp", "coordination", stdout=code)
-    assert re.fullmatch(r"\d{6}\n", code.getvalue())
+
+
+def test_demo_totp_prints_the_code_of_the_moment_of_each_account_that_needs_one(demo):
+    for username in ("conseillere", "coordination", "admin"):
+        code = io.StringIO()
+        call_command("demo_totp", username, stdout=code)
+        assert re.fullmatch(r"\d{6}\n", code.getvalue())
+        # The code of the moment opens the account.
+        client = Client()
+        step = client.post(reverse("login"), {"login": username, "password": DEMO_PASSWORD})
+        assert client.post(step.url, {"code": code.getvalue().strip()}).url == reverse("home")
 
 
 def test_seed_demo_generates_and_prints_a_password_once(monkeypatch):
@@ -183,7 +190,7 @@ def test_seed_demo_generates_and_prints_a_password_once(monkeypatch):
 def test_seed_demo_reads_the_password_from_the_environment(monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "from-the-environment-42")
     run("seed_demo")
-    assert logs_in("conseillere", "from-the-environment-42") == reverse("home")
+    assert logs_in("ville", "from-the-environment-42") == reverse("home")
 
 
 def test_seed_demo_refuses_a_weak_password():

@@ -7,6 +7,7 @@
 
 from .activity import NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
 from .beneficiary import (
+    ANONYMISED_READ_ONLY,
     NAME_FIELDS,
     SEARCH_LIMIT,
     SEARCH_MIN_LENGTH,
@@ -19,6 +20,7 @@ from .beneficiary import (
 from .data import BeneficiaryMerge, DistinctPair, ImportUpload, NominativeExport
 
 __all__ = [
+    "ANONYMISED_READ_ONLY",
     "NAME_FIELDS",
     "NOTES_MAX_LENGTH",
     "SEARCH_LIMIT",

@@ -146,7 +146,8 @@ PINNED = {
     "beneficiaries:create": 4,
     # + the file, the audit entry of this read, the quarters of the form
     "beneficiaries:edit": 6,
-    "beneficiaries:notice": 3,
+    # + the public texts (who is responsible, the DPO's contact)
+    "beneficiaries:notice": 4,
     # + the file, its read, the session, an existing visit, whether a first
     #   visit, the topics of the form
     "beneficiaries:visit_create": 9,

@@ -5,9 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from beneficiaries.enums import AnonymisationReason, Partner, ReferralStatus
+from beneficiaries.enums import Partner, ReferralStatus
 from beneficiaries.models import Beneficiary, Referral, Visit
-from beneficiaries.services import beneficiary_anonymise
 
 from ..factories import make_permanence, make_person, make_visit
 
@@ -101,19 +100,3 @@ def test_one_click_marks_a_next_step_done(client, counsellor, venue, today):
     client.post(reverse("beneficiaries:next_step_done", args=[visit.pk]))
     visit.refresh_from_db()
     assert visit.next_step_done_on == today
-
-
-def test_one_click_actions_never_change_an_anonymised_file(client, counsellor, venue, today):
-    person = make_person()
-    visit = make_visit(person, make_permanence(venue, today - 10 * DAY), next_step="CV", next_step_due=today)
-    waiting = referral(person, today - 20 * DAY)
-    beneficiary_anonymise(beneficiary=person, reason=AnonymisationReason.ERASURE_REQUEST)
-    # Anonymisation empties the next step: give it one back, as a stale row would have.
-    Visit.objects.filter(pk=visit.pk).update(next_step="CV")
-    client.force_login(counsellor)
-    assert client.post(reverse("beneficiaries:next_step_done", args=[visit.pk])).status_code == 404
-    response = client.post(reverse("beneficiaries:referral_status", args=[waiting.pk]), {"status": "done"})
-    assert response.status_code == 404
-    visit.refresh_from_db()
-    waiting.refresh_from_db()
-    assert visit.next_step_done_on is None and waiting.status == ReferralStatus.PROPOSED

@@ -16,6 +16,7 @@ from beneficiaries.ages import age_band, generalised_birth_date
 from beneficiaries.enums import OutcomeKind, Partner
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from beneficiaries.services import beneficiary_anonymise
+from permanences.models import PublicInfo
 from reporting.bilan import compute_bilan
 
 from ..factories import make_permanence, make_person, make_visit
@@ -98,7 +99,8 @@ def test_anonymisation_on_request_leaves_no_identity_and_every_bilan_unchanged(c
     ).exists()
     # An anonymised file is found by no search and can no longer be edited.
     assert not Beneficiary.objects.search("anonyme").exists()
-    assert client.get(reverse("beneficiaries:edit", args=[file.pk])).status_code == 404
+    refused = client.get(reverse("beneficiaries:edit", args=[file.pk]))
+    assert refused.status_code == 403 and "Ce dossier est anonymisé" in refused.content.decode()
     assert (
         "Dossier anonymisé le" in client.get(reverse("beneficiaries:detail", args=[file.pk])).content.decode()
     )
@@ -172,6 +174,36 @@ def test_the_register_page_states_purposes_recipients_and_retention(client, coor
     html = client.get(reverse("beneficiaries:register")).content.decode()
     for expected in ("Finalités", "Destinataires", "Durées de conservation", "730 jours", "365 jours"):
         assert expected in html
+
+
+def test_the_register_and_the_notice_say_what_the_admin_and_the_settings_say(client, coordinator, settings):
+    client.force_login(coordinator)
+    html = client.get(reverse("beneficiaries:register")).content.decode()
+    assert html.count("À compléter dans l'administration") == 2
+    assert "double authentification pour les conseillers, la coordination et l&#x27;administration" in html
+    assert "anonymisés 2 ans (730 jours) après" in html and "Journal d'audit : 1 an (365 jours)" in html
+
+    info = PublicInfo.objects.current()
+    info.controller = "Association Aurore, 1 rue de l'Exemple, 93100 Montreuil"
+    info.dpo_contact = "dpo@aurore.example.org"
+    info.other_recipients = "Hébergeur : Exemple SAS (France)"
+    info.save()
+    settings.RETENTION_DAYS, settings.AUDIT_RETENTION_DAYS = 365, 90
+    settings.MFA_REQUIRED_ROLES = ["coordination"]
+    html = client.get(reverse("beneficiaries:register")).content.decode()
+    assert "À compléter" not in html
+    for expected in (
+        "Association Aurore, 1 rue de l&#x27;Exemple",
+        "dpo@aurore.example.org",
+        " ; Hébergeur : Exemple SAS (France).",
+        "anonymisés 1 an (365 jours)",
+        "Journal d'audit : 90 jours (commande",
+        "double authentification pour la coordination et l&#x27;administration",
+    ):
+        assert expected in html, expected
+    notice = client.get(reverse("beneficiaries:notice")).content.decode()
+    assert "Association Aurore, 1 rue de l&#x27;Exemple, 93100 Montreuil, qui tient la permanence" in notice
+    assert "(dpo@aurore.example.org)" in notice and "rendu anonyme 1 an (365 jours) après" in notice
 
 
 def test_the_quality_panel_lists_files_due_and_soon_due_but_never_anonymised_ones(file, today):

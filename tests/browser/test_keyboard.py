@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..factories import PASSWORD
+from ..factories import PASSWORD, totp_code
 from . import a11y
 from .conftest import browser
 
@@ -20,6 +20,7 @@ def test_a_counsellor_logs_in_and_opens_the_menu_with_the_keyboard_only(page, li
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    type_second_factor(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ma permanence")
 
     # On a phone the menu is folded: skip link, brand, then the menu button.
@@ -66,6 +67,14 @@ def test_login_errors_are_tied_to_their_fields_and_announced(browser, live_serve
         page.context.close()
 
 
+def type_second_factor(page):
+    """The code step that follows the password of a counsellor, by keyboard."""
+    page.wait_for_url(re.compile("/2fa/authenticate/"))
+    press_tab_until(page, page.locator("input[name=code]"))
+    page.keyboard.type(totp_code())
+    page.keyboard.press("Enter")
+
+
 def press_tab_until(page, locator, *, limit=80):
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -83,6 +92,7 @@ def test_a_visit_is_logged_with_the_keyboard_only(page, live_server, counsellor,
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    type_second_factor(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ma permanence")
 
     press_tab_until(page, page.get_by_role("link", name="Accueillir à Centre social Grand Air").last)

@@ -9,7 +9,8 @@ from demo.accounts import DEMO_ACCOUNTS
 class Command(BaseCommand):
     help = (
         "Affiche le code de double authentification du moment d'un compte de démonstration "
-        "(coordination, admin), pour qui n'a pas d'application d'authentification sous la main."
+        "(conseillere, coordination, admin), pour qui n'a pas d'application d'authentification "
+        "sous la main."
     )
 
     def add_arguments(self, parser):

@@ -54,9 +54,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Mot de passe : {password}")
         self.stdout.write(
-            "\nDouble authentification (obligatoire pour la coordination et l'administration) : "
-            "saisissez la clé dans une application d'authentification (FreeOTP, Aegis…), "
-            "ou affichez le code du moment avec « .venv/bin/python manage.py demo_totp coordination », "
+            "\nDouble authentification (obligatoire pour les comptes qui voient les dossiers et "
+            "pour l'administration) : saisissez la clé dans une application d'authentification "
+            "(FreeOTP, Aegis…), ou affichez le code du moment avec "
+            "« .venv/bin/python manage.py demo_totp conseillere » (ou coordination, admin), "
             "ou utilisez un code de secours (une fois chacun)."
         )
         for factor in second_factors:

@@ -1,0 +1,114 @@
+"""An anonymised file is read-only: every form and one-click action on it, and
+every service that writes to it, is refused with a French message; nothing is saved."""
+
+import datetime
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from beneficiaries.enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus
+from beneficiaries.models import ANONYMISED_READ_ONLY, Beneficiary, Outcome, Referral, Visit
+from beneficiaries.services import (
+    BeneficiaryError,
+    beneficiary_anonymise,
+    beneficiary_notice_given,
+    beneficiary_update,
+    next_step_done,
+    outcome_record,
+    outcome_update,
+    referral_set_status,
+    visit_record,
+)
+
+from ..factories import make_permanence, make_person, make_visit
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def anonymised(venue, today):
+    """An anonymised file with a visit (next step given back, as a stale row would
+    have it), a referral awaiting its result and an outcome; and today's session."""
+    person = make_person(birth_date=datetime.date(1990, 5, 17))
+    visit = make_visit(person, make_permanence(venue, today - 10 * DAY))
+    referral = Referral.objects.create(
+        beneficiary=person, visit=visit, partner=Partner.PLIE, proposed_on=today - 10 * DAY
+    )
+    outcome = Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=today - DAY)
+    beneficiary_anonymise(beneficiary=person, reason=AnonymisationReason.ERASURE_REQUEST)
+    Visit.objects.filter(pk=visit.pk).update(next_step="Relancer", next_step_due=today)
+    return {
+        "person": Beneficiary.objects.get(pk=person.pk),
+        "visit": Visit.objects.get(pk=visit.pk),
+        "referral": referral,
+        "outcome": outcome,
+        "today": make_permanence(venue, today, start="14:00", end="17:00"),
+    }
+
+
+def snapshot(person):
+    return (
+        list(Beneficiary.objects.filter(pk=person.pk).values()),
+        list(Visit.objects.filter(beneficiary=person).values()),
+        list(Referral.objects.filter(beneficiary=person).values()),
+        list(Outcome.objects.filter(beneficiary=person).values()),
+    )
+
+
+def test_every_form_and_one_click_action_is_refused_and_saves_nothing(client, counsellor, anonymised):
+    person, today = anonymised["person"], anonymised["today"]
+    visit, referral = anonymised["visit"], anonymised["referral"]
+    outcome = {"kind": OutcomeKind.CDD, "start_date": "01/02/2026", "end_unknown": "on"}
+    token = {"token": uuid.uuid4()}
+    requests = [
+        ("get", reverse("beneficiaries:edit", args=[person.pk]), {}),
+        ("post", reverse("beneficiaries:edit", args=[person.pk]), {"last_name": "X", "first_name": "Y"}),
+        ("post", reverse("beneficiaries:notice_given", args=[person.pk]), {}),
+        ("get", reverse("beneficiaries:visit_create", args=[person.pk, today.pk]), {}),
+        ("post", reverse("beneficiaries:visit_create", args=[person.pk, today.pk]), token),
+        ("post", reverse("beneficiaries:next_step_done", args=[visit.pk]), {}),
+        ("post", reverse("beneficiaries:referral_status", args=[referral.pk]), {"status": "done"}),
+        ("get", reverse("beneficiaries:outcome_create", args=[person.pk]), {}),
+        ("post", reverse("beneficiaries:outcome_create", args=[person.pk]), {**outcome, **token}),
+        ("post", reverse("beneficiaries:outcome_edit", args=[person.pk, anonymised["outcome"].pk]), outcome),
+    ]
+    before = snapshot(person)
+    client.force_login(counsellor)
+    for method, url, data in requests:
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 403, url
+        assert "Ce dossier est anonymisé" in response.content.decode(), url
+    assert snapshot(person) == before
+
+
+def test_every_service_refuses_to_write_to_an_anonymised_file(counsellor, anonymised):
+    person, visit = anonymised["person"], anonymised["visit"]
+    before = snapshot(person)
+    writes = [
+        lambda: beneficiary_update(
+            beneficiary_id=person.pk,
+            expected_version=person.version,
+            data={"last_name": "Nom", "first_name": "Prénom"},
+            user=counsellor,
+        ),
+        lambda: beneficiary_notice_given(beneficiary=person, user=counsellor),
+        lambda: visit_record(
+            beneficiary=person, permanence=anonymised["today"], counsellor=counsellor, topics=[]
+        ),
+        lambda: next_step_done(visit=visit, user=counsellor),
+        lambda: referral_set_status(
+            referral=anonymised["referral"], status=ReferralStatus.DONE, user=counsellor
+        ),
+        lambda: outcome_record(
+            beneficiary=person,
+            data={"kind": OutcomeKind.FORMATION, "start_date": datetime.date(2026, 1, 5)},
+            user=counsellor,
+        ),
+        lambda: outcome_update(outcome=anonymised["outcome"], data={"employer": "Nouveau"}, user=counsellor),
+    ]
+    for write in writes:
+        with pytest.raises(BeneficiaryError, match=ANONYMISED_READ_ONLY[:40]):
+            write()
+    assert snapshot(person) == before
