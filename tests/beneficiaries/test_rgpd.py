@@ -197,7 +197,7 @@ def test_the_register_and_the_notice_say_what_the_admin_and_the_settings_say(cli
         "dpo@aurore.example.org",
         " ; Hébergeur : Exemple SAS (France).",
         "anonymisés 1 an (365 jours)",
-        "Journal d'audit : 90 jours (commande",
+        "Journal d'audit : 90 jours, commande",
         "double authentification pour la coordination et l&#x27;administration",
     ):
         assert expected in html, expected
