@@ -1,11 +1,12 @@
 """Forms of the data pages (import, export, merge): coordination only."""
 
 from django import forms
+from django.utils.formats import date_format
 
 from core.submissions import TokenField
 
-from .enums import ExportContent
-from .imports import COLUMNS
+from .enums import ExportContent, ExportFormat
+from .imports import COLUMNS, FILE_LABELS, NEW_PERSON, REQUIRED_COLUMNS, Decisions, LikelyDuplicate
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -15,25 +16,30 @@ def _size(size: int) -> str:
 
 
 class ImportForm(forms.Form):
-    """One to three files: persons, visits, outcomes."""
+    """One to five files: persons, sessions, visits, referrals, outcomes."""
 
     token = TokenField()
     beneficiaries = forms.FileField(label="Fichier des personnes", required=False)
+    sessions = forms.FileField(label="Fichier des permanences", required=False)
     visits = forms.FileField(label="Fichier des rendez-vous", required=False)
+    referrals = forms.FileField(label="Fichier des orientations", required=False)
     outcomes = forms.FileField(label="Fichier des sorties", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for kind in COLUMNS:
             field = self.fields[kind]
-            field.help_text = f"Colonnes : {', '.join(COLUMNS[kind])}."
+            required = ", ".join(REQUIRED_COLUMNS[kind])
+            others = ", ".join(name for name in COLUMNS[kind] if name not in REQUIRED_COLUMNS[kind])
+            field.help_text = f"Colonnes obligatoires : {required} ; facultatives : {others}."
             field.widget.attrs["accept"] = ".csv,.xlsx,text/csv"
             field.error_messages["empty"] = "Ce fichier est vide."
 
     def clean(self):
         data = super().clean()
         if not any(data.get(kind) for kind in COLUMNS):
-            raise forms.ValidationError("Choisissez au moins un fichier : personnes, rendez-vous ou sorties.")
+            labels = ", ".join(FILE_LABELS.values())
+            raise forms.ValidationError(f"Choisissez au moins un fichier : {labels}.")
         for kind in COLUMNS:
             upload = data.get(kind)
             if upload and upload.size > MAX_UPLOAD_BYTES:
@@ -54,8 +60,81 @@ class ImportForm(forms.Form):
         }
 
 
+def _person(last_name: str, first_name: str, birth_date, phone: str) -> str:
+    born = f"né·e le {date_format(birth_date, 'd/m/Y')}" if birth_date else "date de naissance inconnue"
+    return f"{last_name.upper()} {first_name}, {born}{f', {phone}' if phone else ''}"
+
+
+class DuplicateDecisionsForm(forms.Form):
+    """For each row of the persons file that looks like stored files: a new person, or
+    which file it is. Nothing is chosen in advance; `create_anyway` answers « new
+    person » for every row left without a choice."""
+
+    create_anyway = forms.BooleanField(
+        label="Pour chaque ligne laissée sans choix, créer un nouveau dossier",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, rows: list[LikelyDuplicate], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            choices = [(NEW_PERSON, "Une autre personne : créer un nouveau dossier")]
+            for candidate in row.candidates:
+                who = _person(
+                    candidate.last_name, candidate.first_name, candidate.birth_date, candidate.phone
+                )
+                if candidate.last_visit:
+                    who += f", dernier rendez-vous le {date_format(candidate.last_visit, 'd/m/Y')}"
+                label = f"La même personne que le dossier {candidate.ref} : {who} ({candidate.reasons})"
+                choices.append((str(candidate.pk), label))
+            initial = None if row.decision is None else str(row.decision)
+            self.fields[self.name(row)] = forms.ChoiceField(
+                label=f"Ligne {row.line}{f' (référence {row.ref})' if row.ref else ''} : "
+                f"{_person(row.last_name, row.first_name, row.birth_date, row.phone)}",
+                choices=choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                required=False,
+                initial=initial,
+            )
+
+    @staticmethod
+    def name(row: LikelyDuplicate) -> str:
+        return f"choix-{row.line}"
+
+    def row_fields(self):
+        return [self[self.name(row)] for row in self.rows]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("create_anyway"):
+            for row in self.rows:
+                if not data.get(self.name(row)):
+                    self.add_error(
+                        self.name(row),
+                        f"Ligne {row.line} du fichier des personnes : choisissez « une autre personne » "
+                        "ou le dossier qui est le sien.",
+                    )
+        return data
+
+
+def decisions_from_post(post) -> Decisions:
+    """The decisions a preview form sent, read before the files are planned again."""
+    choices = {}
+    for key, value in post.items():
+        line = key.removeprefix("choix-")
+        if line != key and line.isdigit() and value:
+            choices[int(line)] = value
+    return Decisions(choices=choices, create_anyway=post.get("create_anyway") == "on")
+
+
 class ExportForm(forms.Form):
     content = forms.ChoiceField(choices=ExportContent.choices)
+    format = forms.ChoiceField(choices=ExportFormat.choices, required=False)
+
+    def clean_format(self) -> str:
+        return self.cleaned_data.get("format") or ExportFormat.CSV
 
 
 class MergeForm(forms.Form):

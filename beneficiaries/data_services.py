@@ -10,9 +10,9 @@ from django.utils import timezone
 from audit.enums import AuditAction
 from audit.services import audit_record
 
-from .enums import ReferralStatus, Sex, VisitKind
+from .enums import ExportFormat, ReferralStatus, Sex, VisitKind
 from .exports import ExportFile, export_file
-from .imports import ImportPlan, ImportSource, plan_import, write_plan
+from .imports import COLUMNS, Decisions, ImportPlan, ImportSource, plan_import, write_plan
 from .models import (
     NOTES_MAX_LENGTH,
     Beneficiary,
@@ -28,18 +28,26 @@ from .services import BeneficiaryError
 
 
 @transaction.atomic
-def activity_import(*, sources: dict[str, ImportSource], user, dry_run: bool = False) -> ImportPlan:
+def activity_import(
+    *,
+    sources: dict[str, ImportSource],
+    user,
+    dry_run: bool = False,
+    decisions: Decisions | None = None,
+) -> ImportPlan:
     """Check the files and, unless `dry_run`, write them: all or nothing.
 
-    The plan lists every problem; when there is one, nothing is written. One
-    import at a time (a PostgreSQL advisory lock), so that two imports of the
-    same files cannot both create the same rows.
+    The plan lists every problem; when there is one, or when a person of the
+    files looks like a stored file and `decisions` do not say who they are
+    (`plan.undecided`), nothing is written. One import at a time (a
+    PostgreSQL advisory lock), so that two imports of the same files cannot
+    both create the same rows.
     """
     if not dry_run and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('beneficiaries.activity_import'))")
-    plan = plan_import(sources, lock=not dry_run)
-    if plan.problems or dry_run:
+    plan = plan_import(sources, lock=not dry_run, decisions=decisions)
+    if not plan.ready or dry_run:
         return plan
     try:
         with transaction.atomic():
@@ -54,18 +62,26 @@ def activity_import(*, sources: dict[str, ImportSource], user, dry_run: bool = F
 
 
 class ImportRefused(BeneficiaryError):
-    """The files have problems (perhaps new ones, if the database changed since the preview)."""
+    """The files have problems (perhaps new ones, if the database changed since the
+    preview), or persons that look like stored files still wait for a decision."""
 
     def __init__(self, plan: ImportPlan):
-        super().__init__(f"{len(plan.problems)} problème(s) : rien n'a été importé.")
+        if plan.problems:
+            message = f"{len(plan.problems)} problème(s) : rien n'a été importé."
+        else:
+            message = (
+                f"{len(plan.undecided)} personne(s) ressemblent à des dossiers existants : choisissez pour "
+                "chacune « nouvelle personne » ou le dossier qui est le sien. Rien n'a été importé."
+            )
+        super().__init__(message)
         self.plan = plan
 
 
 @transaction.atomic
-def import_confirm(*, upload: ImportUpload, user) -> ImportPlan:
+def import_confirm(*, upload: ImportUpload, user, decisions: Decisions | None = None) -> ImportPlan:
     """Import the files of a previewed upload, then forget them."""
-    plan = activity_import(sources=import_upload_sources(upload), user=user)
-    if plan.problems:
+    plan = activity_import(sources=import_upload_sources(upload), user=user, decisions=decisions)
+    if not plan.ready:
         raise ImportRefused(plan)
     upload.delete()
     return plan
@@ -85,7 +101,7 @@ def import_upload_save(*, user, files: dict[str, tuple[str, bytes]]) -> ImportUp
 
 def import_upload_sources(upload: ImportUpload) -> dict[str, ImportSource]:
     sources = {}
-    for kind in ("beneficiaries", "visits", "outcomes"):
+    for kind in COLUMNS:
         data = getattr(upload, f"{kind}_data")
         if data is not None:
             sources[kind] = ImportSource(getattr(upload, f"{kind}_name"), bytes(data))
@@ -93,11 +109,11 @@ def import_upload_sources(upload: ImportUpload) -> dict[str, ImportSource]:
 
 
 @transaction.atomic
-def nominative_export(*, content: str, user) -> ExportFile:
+def nominative_export(*, content: str, user, fmt: str = ExportFormat.CSV) -> ExportFile:
     """Build a nominative export and record who took it (no personal data in the record)."""
-    file = export_file(content, today=timezone.localdate())
+    file = export_file(content, today=timezone.localdate(), fmt=fmt)
     NominativeExport.objects.create(exported_by=user, content=content, rows=file.rows)
-    audit_record(action=AuditAction.EXPORT, user=user, detail=f"{content} ({file.rows} lignes)")
+    audit_record(action=AuditAction.EXPORT, user=user, detail=f"{content}, {fmt} ({file.rows} lignes)")
     return file
 
 

@@ -14,10 +14,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.responses import render_form
 from core.submissions import new_token, submit_once
+from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue
 
 from . import perms
-from .data_forms import ComparePairForm, ExportForm, ImportForm, MergeForm
+from .data_forms import (
+    ComparePairForm,
+    DuplicateDecisionsForm,
+    ExportForm,
+    ImportForm,
+    MergeForm,
+    decisions_from_post,
+)
 from .data_services import (
     MERGE_FILLED_FIELDS,
     ImportRefused,
@@ -30,7 +38,16 @@ from .data_services import (
     pair_mark_distinct,
 )
 from .duplicates import duplicate_pairs, persons_for_pairs, with_activity
-from .enums import ExportContent, OutcomeKind, Partner, Sex, VisitKind
+from .enums import (
+    ExportContent,
+    ExportFormat,
+    OutcomeKind,
+    Partner,
+    ReferralStatus,
+    Sex,
+    VisitKind,
+    WorkingTime,
+)
 from .imports import ImportPlan
 from .models import Beneficiary, BeneficiaryMerge, ImportUpload, NominativeExport, Topic
 from .services import BeneficiaryError
@@ -46,6 +63,7 @@ def data_home(request):
         "beneficiaries/data_home.html",
         {
             "export_choices": ExportContent.choices,
+            "export_formats": ExportFormat.choices,
             "exports": NominativeExport.objects.select_related("exported_by")[:10],
             "merges": BeneficiaryMerge.objects.select_related("merged_by")[:10],
         },
@@ -80,42 +98,67 @@ def import_upload(request):
             "partners": Partner.choices,
             "outcome_kinds": OutcomeKind.choices,
             "visit_kinds": VisitKind.choices,
+            "referral_statuses": ReferralStatus.choices,
+            "session_statuses": PermanenceStatus.choices,
+            "working_times": [choice for choice in WorkingTime.choices if choice[0]],
         },
         form,
     )
 
 
-def _preview(request, upload: ImportUpload, plan: ImportPlan, *, status: int = 200):
+def _preview(request, upload: ImportUpload, plan: ImportPlan, *, status: int = 200, form=None):
+    """The preview: tallies, problems, changes, and the persons who look like stored files."""
     return render(
         request,
         "beneficiaries/import_preview.html",
-        {"upload": upload, "plan": plan, "changes": plan.changes[:100]},
+        {
+            "upload": upload,
+            "plan": plan,
+            "changes": plan.changes[:100],
+            "decisions": form or DuplicateDecisionsForm(plan.likely_duplicates),
+        },
         status=status,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk):
-    """What the files would create, update or reject; confirm or cancel."""
+    """What the files would create, update or reject; decide about likely duplicates;
+    preview again with those decisions, confirm, or cancel."""
     if request.method == "GET":
         upload = perms.get_upload_for_user(request, pk)
         plan = activity_import(sources=import_upload_sources(upload), user=request.user, dry_run=True)
         return _preview(request, upload, plan, status=200 if plan.ok else 400)
-    if request.POST.get("action") == "annuler":
+    action = request.POST.get("action")
+    if action == "annuler":
         perms.get_upload_for_user(request, pk).delete()
         messages.info(request, "Import annulé : les fichiers déposés ont été supprimés.")
         return redirect("beneficiaries:import")
+    decisions = decisions_from_post(request.POST)
+    if action == "apercu":
+        upload = perms.get_upload_for_user(request, pk)
+        plan = activity_import(
+            sources=import_upload_sources(upload), user=request.user, dry_run=True, decisions=decisions
+        )
+        form = DuplicateDecisionsForm(
+            plan.likely_duplicates, initial={"create_anyway": decisions.create_anyway}
+        )
+        return _preview(request, upload, plan, status=200 if plan.ok else 400, form=form)
     perms.require_manage_files(request)
     try:
         plan = submit_once(
             token=pk,
             user=request.user,
-            create=lambda: import_confirm(upload=perms.get_upload_for_user(request, pk), user=request.user),
+            create=lambda: import_confirm(
+                upload=perms.get_upload_for_user(request, pk), user=request.user, decisions=decisions
+            ),
             result_url=lambda plan: reverse("beneficiaries:data"),
             fallback=reverse("beneficiaries:data"),
         )
     except ImportRefused as refused:
-        return _preview(request, perms.get_upload_for_user(request, pk), refused.plan, status=400)
+        form = DuplicateDecisionsForm(refused.plan.likely_duplicates, request.POST)
+        form.is_valid()  # shows the rows still without a choice
+        return _preview(request, perms.get_upload_for_user(request, pk), refused.plan, status=400, form=form)
     except BeneficiaryError as error:
         messages.error(request, str(error))
         return redirect("beneficiaries:import_preview", pk)
@@ -139,7 +182,9 @@ def export(request):
     if not form.is_valid():
         messages.error(request, "Export inconnu : rien n'a été exporté.")
         return redirect("beneficiaries:data")
-    file = nominative_export(content=form.cleaned_data["content"], user=request.user)
+    file = nominative_export(
+        content=form.cleaned_data["content"], fmt=form.cleaned_data["format"], user=request.user
+    )
     response = HttpResponse(file.data, content_type=file.content_type)
     response["Content-Disposition"] = content_disposition_header(True, file.name)
     response["Cache-Control"] = "no-store"

@@ -87,12 +87,19 @@ class AnonymisationReason(models.TextChoices):
 
 
 class ExportContent(models.TextChoices):
-    """What a nominative export holds: one of the three import files, or all three."""
+    """What a nominative export holds: one of the import's files, or all of them."""
 
     BENEFICIARIES = "beneficiaries", "Personnes"
+    SESSIONS = "sessions", "Permanences"
     VISITS = "visits", "Rendez-vous"
+    REFERRALS = "referrals", "Orientations"
     OUTCOMES = "outcomes", "Sorties"
-    ALL = "all", "Les trois fichiers (zip)"
+    ALL = "all", "Tous les fichiers (zip)"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV (point-virgule, UTF-8)"
+    XLSX = "xlsx", "Classeur Excel (XLSX)"
 
 
 class QualityCheck(models.TextChoices):

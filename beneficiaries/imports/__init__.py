@@ -1,55 +1,57 @@
-"""Importing past activity from spreadsheets: persons, visits, outcomes.
+"""Importing activity from spreadsheets: persons, sessions, visits, referrals, outcomes.
 
 `plan_import` (planner.py) reads the files, checks every row (cells.py and
-one module per file: persons.py, visits.py, outcomes.py) and compares it with
-the database: the resulting `ImportPlan` (plan.py) lists what would be
-created, updated or left unchanged, and every problem (file, line, column,
-French message). `write_plan` (writer.py) writes a plan that has no problem,
-with bulk queries. Both run inside `services.activity_import`, one
-transaction: one invalid row and nothing is written.
+one module per file: persons.py, sessions.py, visits.py, referrals.py,
+outcomes.py), finds who each person is (matching.py) and compares every row
+with the database: the resulting `ImportPlan` (plan.py) lists what would be
+created, updated or left unchanged, the persons who look like stored files
+(each waiting for the coordinator's decision), and every problem (file,
+line, column, French message). `write_plan` (writer.py) writes a plan that
+has no problem and no pending decision, with bulk queries. Both run inside
+`data_services.activity_import`, one transaction: one invalid row and
+nothing is written.
 
-Formats (a header row with these names, in any order; extra columns ignored;
-CSV or XLSX, see `core.spreadsheets.read_sheet`; dates YYYY-MM-DD or
-DD/MM/YYYY, see `core.dates.parse_date`):
-
-- persons (`beneficiaries`): ref, last_name, first_name, sex (F, M or empty
-  for "not stated"), birth_date, quarter (a quarter name or empty), phone, email;
-- visits: ref, date, venue (a venue name), kind (premier_accueil or suivi),
-  topics (topic codes separated by |), referral (partner codes separated by |,
-  each optionally followed by :result[:date]), notes;
-- outcomes: ref, type (an outcome kind code), start_date, end_date, label.
-
-Only ref and the names (persons), ref, date and venue (visits), ref, type and
-start_date (outcomes) are required columns. A column that is absent leaves
-the stored value as it is; a column that is present is the truth, empty cells
-included — except referrals, which are added and never removed. Birth dates
-and outcome dates are bounded as in the forms, in the same words
-(`beneficiaries.bounds`); texts are as long as the model fields allow.
+The files and their columns are in formats.py, and described for users in
+docs/IMPORT.md. The nominative export (beneficiaries/exports.py) writes
+the same files, every column, so that export then import into an empty
+database gives back the same files.
 """
 
-from .plan import (
+from .formats import (
     COLUMNS,
+    EXPORT_COLUMNS,
     FILE_LABELS,
     LIST_SEPARATOR,
     OUTCOMES,
     PERSONS,
+    REFERRALS,
+    REQUIRED_COLUMNS,
+    SESSIONS,
+    TIME_FORMAT,
     VISITS,
-    ImportPlan,
-    ImportSource,
     ReferralCell,
 )
+from .plan import NEW_PERSON, Decisions, ImportPlan, ImportSource, LikelyDuplicate
 from .planner import plan_import
 from .writer import write_plan
 
 __all__ = [
     "COLUMNS",
+    "EXPORT_COLUMNS",
     "FILE_LABELS",
     "LIST_SEPARATOR",
+    "NEW_PERSON",
     "OUTCOMES",
     "PERSONS",
+    "REFERRALS",
+    "REQUIRED_COLUMNS",
+    "SESSIONS",
+    "TIME_FORMAT",
     "VISITS",
+    "Decisions",
     "ImportPlan",
     "ImportSource",
+    "LikelyDuplicate",
     "ReferralCell",
     "plan_import",
     "write_plan",

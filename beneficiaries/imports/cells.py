@@ -15,7 +15,7 @@ from core.dates import ImpossibleDate, parse_date
 from core.spreadsheets import looks_like_formula, restore
 
 from ..normalise import normalise
-from .plan import LIST_SEPARATOR
+from .formats import LIST_SEPARATOR
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Most cells: empty, or neither neutralised, nor a formula, nor holding a control character.
@@ -64,11 +64,57 @@ def parse_optional_date(raw: str | datetime.date) -> datetime.date | None:
     return parse_date_text(text) if text else None
 
 
+def past_date_parser(what: str, *, today: datetime.date) -> Callable[[Any], datetime.date | None]:
+    """A parser of an optional date that cannot be after `today`."""
+
+    def parse(raw) -> datetime.date | None:
+        day = parse_optional_date(raw)
+        if day is not None and day > today:
+            raise CellError(f"{what} dans le futur ({day:%d/%m/%Y}).")
+        return day
+
+    return parse
+
+
 def parse_required_date(raw: str | datetime.date, what: str) -> datetime.date:
     day = parse_optional_date(raw)
     if day is None:
         raise CellError(f"{what} obligatoire.")
     return day
+
+
+_TIME = re.compile(r"([0-9]{1,2})\s*[:hH]\s*([0-9]{2})?(?::([0-9]{2}))?")
+
+
+@functools.lru_cache(maxsize=2_000)
+def parse_time_text(text: str) -> datetime.time:
+    """A time written 14:30, 14h30 or 14h (an XLSX time cell reads 14:30:00)."""
+    match = _TIME.fullmatch(text)
+    hours, minutes = (int(match[1]), int(match[2] or 0)) if match else (99, 99)
+    if hours > 23 or minutes > 59 or (match and match[3] and int(match[3]) > 59):
+        raise CellError(f"Heure illisible « {text} » : écrivez-la HH:MM (14:30).")
+    return datetime.time(hours, minutes)
+
+
+def parse_optional_time(raw) -> datetime.time | None:
+    if isinstance(raw, datetime.date):
+        raise CellError(f"Heure illisible « {raw.isoformat()} » : écrivez-la HH:MM (14:30).")
+    text = parse_text(raw)
+    return parse_time_text(text) if text else None
+
+
+def choice_parser(choices: Iterable[str], what: str) -> Callable[[Any], str]:
+    """A parser of a code among `choices` (any case; "" when `choices` has it), in French words."""
+    allowed = tuple(choices)
+    shown = ", ".join(code for code in allowed if code) + (" ou vide" if "" in allowed else "")
+
+    def parse(raw) -> str:
+        text = parse_text(raw).lower()
+        if text not in allowed:
+            raise CellError(f"{what} : « {text} » n'est pas un code possible ({shown}).")
+        return text
+
+    return parse
 
 
 def check_length(text: str, max_length: int, what: str) -> str:

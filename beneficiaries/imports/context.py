@@ -1,16 +1,19 @@
-"""What the planners of the three files share: the files, the plan they fill,
-today's date, and the reading of each file's header and rows."""
+"""What the planners of the files share: the files, the plan they fill, the
+coordinator's decisions, today's date, the user accounts, and the reading of
+each file's header and rows."""
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.spreadsheets import Sheet, UnreadableFile, read_sheet
 
 from .cells import CellError, parse_text
-from .plan import COLUMNS, FILE_LABELS, REQUIRED_COLUMNS, ImportPlan, ImportSource
+from .formats import COLUMNS, FILE_LABELS, LIST_SEPARATOR, REQUIRED_COLUMNS
+from .plan import Decisions, ImportPlan, ImportSource
 
 # Rows looked up in the database per query.
 QUERY_CHUNK = 5000
@@ -31,14 +34,62 @@ def raw_ref(record: list, index: int) -> str:
 
 
 class PlanContext:
-    def __init__(self, sources: dict[str, ImportSource], *, lock: bool):
+    def __init__(self, sources: dict[str, ImportSource], *, lock: bool, decisions: Decisions | None = None):
         self.sources = sources
         # Lock the stored persons that would be updated (for a real import).
         self.lock = lock
+        self.decisions = decisions or Decisions()
         self.plan = ImportPlan(files={kind: source.name for kind, source in sources.items()})
         self.today = timezone.localdate()
         # Every ref of the persons file, valid row or not: visits may point to them.
         self.file_refs: set[str] = set()
+        # Refs of anonymised files: all of them, and those stored before this import.
+        self.anonymised_refs: set[str] = set()
+        self.stored_anonymised: set[str] = set()
+        self._users: dict[str, int] | None = None
+        self._folded: dict[str, list[int]] = {}
+
+    def user_pks(self, text: str) -> list[int]:
+        """The accounts named in a cell: login names separated by |, any case when that is unambiguous."""
+        if self._users is None:
+            self._users, self._folded = {}, {}
+            for pk, username in get_user_model().objects.values_list("pk", "username"):
+                self._users[username] = pk
+                self._folded.setdefault(username.casefold(), []).append(pk)
+        pks, unknown = [], []
+        for name in (part.strip() for part in text.split(LIST_SEPARATOR)):
+            folded = self._folded.get(name.casefold(), [])
+            pk = self._users.get(name, folded[0] if len(folded) == 1 else None)
+            if pk is not None:
+                pks.append(pk)
+            elif name:
+                unknown.append(f"« {name} »")
+        if unknown:
+            raise CellError(
+                f"Compte inconnu {', '.join(unknown)} : "
+                "indiquez l'identifiant de connexion d'un compte existant."
+            )
+        return pks
+
+    def free_text_problem(self, kind: str, line: int, ref: str, texts: dict[str, str]) -> bool:
+        """For a row of an anonymised file: a problem for each free text given
+        (`texts`: column -> text); True when there is one."""
+        found = False
+        if ref in self.anonymised_refs:
+            for column, text in texts.items():
+                if text:
+                    self.problem(kind, line, column, "Dossier anonymisé : ce texte libre doit rester vide.")
+                    found = True
+        return found
+
+    def anonymised_problem(self, kind: str, line: int, ref: str, *, new: bool) -> bool:
+        """A row that would add to (`new`) or change a file anonymised before this import:
+        a problem, and True."""
+        if ref not in self.stored_anonymised:
+            return False
+        what = "rien ne peut lui être ajouté" if new else "ses données ne peuvent pas être modifiées"
+        self.problem(kind, line, "ref", f"Le dossier « {ref} » est anonymisé : {what}.")
+        return True
 
     def problem(self, kind: str, line: int | None, column: str, message: str) -> None:
         self.plan.add_problem(kind, line, column, message)

@@ -5,10 +5,11 @@ import datetime
 from core.spreadsheets import Sheet
 
 from ..bounds import end_before_start_problem, outcome_start_problem
-from ..enums import OutcomeKind
+from ..enums import OutcomeKind, WorkingTime
 from ..models import Beneficiary, Outcome
 from .cells import (
     CellError,
+    choice_parser,
     field_length,
     optional_text_parser,
     parse_optional_date,
@@ -17,9 +18,10 @@ from .cells import (
     required_text_parser,
 )
 from .context import PlanContext, chunks
-from .plan import OUTCOMES, OutcomeRow
+from .formats import OUTCOMES
+from .plan import OutcomeRow
 
-_FIELD_LABELS = {"end_date": "date de fin", "employer": "libellé"}
+_FIELD_LABELS = {"end_date": "date de fin", "working_time": "temps de travail", "employer": "libellé"}
 _KINDS = frozenset(OutcomeKind.values)
 
 
@@ -46,6 +48,7 @@ def check_outcomes(context: PlanContext, sheet: Sheet, columns: dict[str, int]) 
         "type": parse_outcome_kind,
         "start_date": lambda raw: parse_outcome_start(raw, today=context.today),
         "end_date": parse_optional_date,
+        "working_time": choice_parser(WorkingTime.values, "Temps de travail"),
         "label": optional_text_parser(field_length(Outcome, "employer"), "Libellé"),
     }
     rows, seen = [], {}
@@ -69,6 +72,8 @@ def check_outcomes(context: PlanContext, sheet: Sheet, columns: dict[str, int]) 
         extra = {}
         if "end_date" in values:
             extra["end_date"] = end
+        if "working_time" in values:
+            extra["working_time"] = values["working_time"]
         if "label" in values:
             extra["employer"] = values["label"]
         rows.append(OutcomeRow(line, values["ref"], values["type"], start, extra))
@@ -78,24 +83,28 @@ def check_outcomes(context: PlanContext, sheet: Sheet, columns: dict[str, int]) 
 def compare_outcomes(context: PlanContext, rows: list[OutcomeRow]) -> None:
     """New outcomes, and the end date or label the file changes in stored ones."""
     plan = context.plan
-    stored: dict[tuple[int, str, datetime.date], tuple[int, datetime.date | None, str]] = {}
+    stored: dict[tuple[int, str, datetime.date], dict] = {}
     person_pks = {pk for row in rows if (pk := context.stored_pk(row.ref)) is not None}
     for chunk in chunks(person_pks):
-        for pk, person, kind, start, end, employer in (
+        for values in (
             Outcome.objects.filter(beneficiary_id__in=chunk)
             .order_by("pk")
-            .values_list("pk", "beneficiary_id", "kind", "start_date", "end_date", "employer")
+            .values("pk", "beneficiary_id", "kind", "start_date", "end_date", "working_time", "employer")
         ):
-            stored.setdefault((person, kind, start), (pk, end, employer))
+            stored.setdefault((values["beneficiary_id"], values["kind"], values["start_date"]), values)
     for row in rows:
+        if context.free_text_problem(OUTCOMES, row.line, row.ref, {"label": row.values.get("employer")}):
+            continue
         found = stored.get((context.stored_pk(row.ref), row.kind, row.start_date))
         if found is None:
-            plan.new_outcomes.append(row)
-            plan.outcomes.created += 1
+            if not context.anonymised_problem(OUTCOMES, row.line, row.ref, new=True):
+                plan.new_outcomes.append(row)
+                plan.outcomes.created += 1
             continue
-        pk, end, employer = found
-        now_stored = {"end_date": end, "employer": employer}
-        fields = {name: value for name, value in row.values.items() if value != now_stored[name]}
+        pk = found["pk"]
+        fields = {name: value for name, value in row.values.items() if value != found[name]}
+        if fields and context.anonymised_problem(OUTCOMES, row.line, row.ref, new=False):
+            continue
         if fields:
             plan.outcome_updates.append((pk, fields))
             plan.outcomes.updated += 1

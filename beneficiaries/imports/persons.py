@@ -1,4 +1,5 @@
-"""Planning the persons file: one case file per ref, created or updated."""
+"""Reading the persons file: each row's values, checked; who the rows are is
+found by `matching.py`."""
 
 import datetime
 import re
@@ -7,34 +8,39 @@ from core.spreadsheets import Sheet
 from permanences.models import Quarter
 
 from ..bounds import birth_date_problem
-from ..enums import Sex
+from ..enums import QualificationLevel, Sex, TriState
 from ..models import Beneficiary
-from ..normalise import normalise_phone
+from ..normalise import normalise_phone, search_key
+from ..services import ANONYMOUS
 from .cells import (
     CellError,
     check_length,
+    choice_parser,
     field_length,
     name_parser,
+    optional_text_parser,
     parse_optional_date,
     parse_text,
+    past_date_parser,
     required_text_parser,
 )
-from .context import PlanContext, chunks, raw_ref
-from .plan import PERSONS, PersonRow
+from .context import PlanContext, raw_ref
+from .formats import PERSONS
+from .plan import PersonRow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_LENGTH = field_length(Beneficiary, "phone")
 _EMAIL_LENGTH = field_length(Beneficiary, "email")
-
-# Labels of the person fields, for the preview of updates.
-PERSON_FIELD_LABELS = {
-    "last_name": "nom",
-    "first_name": "prénom",
-    "sex": "sexe",
-    "birth_date": "date de naissance",
-    "quarter_id": "quartier",
-    "phone": "téléphone",
-    "email": "courriel",
+_FLAGS = {"france_travail": "France Travail", "rsa": "RSA", "rqth": "RQTH"}
+# What an anonymised file no longer holds: its cells must be empty (column: field).
+_IDENTIFYING = {
+    "phone": "phone",
+    "email": "email",
+    "france_travail": "france_travail",
+    "rsa": "rsa",
+    "rqth": "rqth",
+    "qualification_level": "qualification_level",
+    "notice_given_on": "notice_given_on",
 }
 
 
@@ -75,7 +81,7 @@ def _parsers(context: PlanContext) -> dict:
         return find_quarter(name).pk if name else None
 
     return {
-        "ref": required_text_parser(field_length(Beneficiary, "ref"), "Référence"),
+        "ref": optional_text_parser(field_length(Beneficiary, "ref"), "Référence"),
         "last_name": required_text_parser(field_length(Beneficiary, "last_name"), "Nom", collapse=True),
         "first_name": required_text_parser(field_length(Beneficiary, "first_name"), "Prénom", collapse=True),
         "sex": parse_sex,
@@ -83,15 +89,20 @@ def _parsers(context: PlanContext) -> dict:
         "quarter": parse_quarter,
         "phone": parse_phone,
         "email": parse_email,
+        **{name: choice_parser(TriState.values, label) for name, label in _FLAGS.items()},
+        "qualification_level": choice_parser(["", *QualificationLevel.values], "Niveau de qualification"),
+        "notice_given_on": past_date_parser("Date de remise de la notice", today=context.today),
+        "anonymised_on": past_date_parser("Date d'anonymisation", today=context.today),
     }
 
 
 def check_persons(context: PlanContext, sheet: Sheet, columns: dict[str, int]) -> list[PersonRow]:
-    """The valid rows of the persons file; a problem for each invalid cell and repeated ref."""
-    parsers = _parsers(context)
-    rows, seen = [], {}
-    for line, record, values in context.parsed_rows(PERSONS, sheet, columns, parsers):
-        ref = raw_ref(record, columns["ref"])
+    """The valid rows of the persons file; a problem for each invalid cell, repeated ref,
+    repeated person without ref, and identifying value of an anonymised file."""
+    rows, seen, seen_persons = [], {}, {}
+    has_ref = "ref" in columns
+    for line, record, values in context.parsed_rows(PERSONS, sheet, columns, _parsers(context)):
+        ref = raw_ref(record, columns["ref"]) if has_ref else ""
         if ref in seen:
             context.problem(PERSONS, line, "ref", f"Référence « {ref} » déjà présente ligne {seen[ref]}.")
             continue
@@ -100,37 +111,46 @@ def check_persons(context: PlanContext, sheet: Sheet, columns: dict[str, int]) -
             context.file_refs.add(ref)
         if values is None:
             continue
-        values.pop("ref")
+        values.pop("ref", None)
         if "quarter" in values:
             values["quarter_id"] = values.pop("quarter")
-        rows.append(PersonRow(line, ref, values))
+        anonymised = values.get("anonymised_on") is not None
+        if anonymised and _identifying_problem(context, line, values):
+            continue
+        key = (search_key(values["last_name"], values["first_name"]), values.get("birth_date"))
+        if not ref and not anonymised and key in seen_persons:
+            context.problem(
+                PERSONS,
+                line,
+                "last_name",
+                f"Même personne (mêmes nom, prénom et date de naissance) que ligne {seen_persons[key]} : "
+                "gardez une seule ligne, ou donnez à chacune sa référence (ref).",
+            )
+            continue
+        seen_persons.setdefault(key, line)
+        rows.append(PersonRow(line, ref, values, anonymised=anonymised))
     return rows
 
 
-def compare_persons(context: PlanContext, rows: list[PersonRow]) -> None:
-    """New persons, and the fields of stored ones that the file changes."""
-    plan = context.plan
-    stored: dict[str, Beneficiary] = {}
-    for chunk in chunks(row.ref for row in rows):
-        query = Beneficiary.objects.filter(ref__in=chunk)
-        if context.lock:
-            query = query.select_for_update()
-        stored.update((person.ref, person) for person in query)
-    for row in rows:
-        person = stored.get(row.ref)
-        if person is None:
-            values = {"sex": Sex.NOT_STATED, **row.values}
-            plan.new_persons.append(Beneficiary(ref=row.ref, **values))
-            plan.persons.created += 1
-            continue
-        plan.person_pks[row.ref] = person.pk
-        changed = {name for name, value in row.values.items() if getattr(person, name) != value}
-        if not changed:
-            plan.persons.unchanged += 1
-            continue
-        for name in changed:
-            setattr(person, name, row.values[name])
-        plan.person_updates[person.pk] = (person, changed)
-        plan.persons.updated += 1
-        labels = [label for name, label in PERSON_FIELD_LABELS.items() if name in changed]
-        plan.add_change(PERSONS, row.line, row.ref, ", ".join(labels))
+def _identifying_problem(context: PlanContext, line: int, values: dict) -> bool:
+    """An anonymised file's row that still identifies its person: a problem for each cell."""
+    found = False
+    for column in ("last_name", "first_name"):
+        if values[column] != ANONYMOUS:
+            context.problem(
+                PERSONS,
+                line,
+                column,
+                f"Dossier anonymisé (anonymised_on rempli) : le nom et le prénom sont « {ANONYMOUS} ».",
+            )
+            found = True
+    for column, name in _IDENTIFYING.items():
+        if values.get(name):
+            context.problem(
+                PERSONS,
+                line,
+                column,
+                "Dossier anonymisé (anonymised_on rempli) : cette cellule doit rester vide.",
+            )
+            found = True
+    return found

@@ -1,7 +1,8 @@
-"""The import's format and its plan: what importing the files would do.
+"""The import's plan: what importing the files would do.
 
 The planner fills an `ImportPlan`; the preview page and the command show its
-tallies, changes and problems; the writer writes it when it has no problem.
+tallies, changes, likely duplicates and problems; the writer writes it when it
+has no problem and every likely duplicate has its decision.
 """
 
 import datetime
@@ -10,25 +11,13 @@ from typing import Any
 
 from permanences.models import Permanence
 
-from ..enums import ReferralStatus
 from ..models import Beneficiary
-
-PERSONS, VISITS, OUTCOMES = "beneficiaries", "visits", "outcomes"
-FILE_LABELS = {PERSONS: "personnes", VISITS: "rendez-vous", OUTCOMES: "sorties"}
-COLUMNS = {
-    PERSONS: ("ref", "last_name", "first_name", "sex", "birth_date", "quarter", "phone", "email"),
-    VISITS: ("ref", "date", "venue", "kind", "topics", "referral", "notes"),
-    OUTCOMES: ("ref", "type", "start_date", "end_date", "label"),
-}
-REQUIRED_COLUMNS = {
-    PERSONS: ("ref", "last_name", "first_name"),
-    VISITS: ("ref", "date", "venue"),
-    OUTCOMES: ("ref", "type", "start_date"),
-}
-LIST_SEPARATOR = "|"
+from .formats import COLUMNS, ReferralCell
 
 # Past this many problems the files are clearly wrong: the list stops there.
 MAX_PROBLEMS = 1000
+# The decision that a row of the persons file is a new person, not the file it looks like.
+NEW_PERSON = "nouveau"
 
 
 @dataclass(frozen=True)
@@ -41,7 +30,7 @@ class ImportSource:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # PERSONS, VISITS or OUTCOMES
+    kind: str  # a key of COLUMNS
     file: str
     line: int | None
     column: str
@@ -81,30 +70,62 @@ class TooManyProblems(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """The coordinator's answers about likely duplicates: for a line of the persons
+    file, NEW_PERSON or the pk of the file it is; `create_anyway` makes every line
+    without an answer a new person."""
+
+    choices: dict[int, str] = field(default_factory=dict)
+    create_anyway: bool = False
+
+    def of(self, line: int) -> str | None:
+        return self.choices.get(line) or (NEW_PERSON if self.create_anyway else None)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored file a row of the persons file may be, as the preview shows it."""
+
+    pk: int
+    ref: str
+    last_name: str
+    first_name: str
+    birth_date: datetime.date | None
+    phone: str
+    last_visit: datetime.date | None
+    reasons: str
+
+
+@dataclass
+class LikelyDuplicate:
+    """A row of the persons file that looks like stored files: a new person, or one of them?"""
+
+    line: int
+    ref: str
+    last_name: str
+    first_name: str
+    birth_date: datetime.date | None
+    phone: str
+    candidates: list[Candidate]
+    decision: int | str | None = None  # NEW_PERSON, a candidate's pk, or None: not decided
+
+
 @dataclass(slots=True)
 class PersonRow:
     line: int
-    ref: str
+    ref: str  # "" when the file gives none: matched by names and birth date
     values: dict[str, Any]
+    anonymised: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ReferralCell:
-    """One referral of a visit's `referral` cell: `partner`, `partner:status` or
-    `partner:status:YYYY-MM-DD` (the date its result was checked)."""
-
-    partner: str
-    status: str = ReferralStatus.PROPOSED
-    checked_on: datetime.date | None = None
-
-    def text(self) -> str:
-        if self.status == ReferralStatus.PROPOSED:
-            return self.partner
-        return (
-            f"{self.partner}:{self.status}:{self.checked_on.isoformat() if self.checked_on else ''}".rstrip(
-                ":"
-            )
-        )
+@dataclass(slots=True)
+class SessionRow:
+    line: int
+    venue_id: int
+    date: datetime.date
+    start_time: datetime.time
+    values: dict[str, Any]  # end_time, status, cancel_reason, counsellors (frozenset of ids): when given
 
 
 @dataclass(slots=True)
@@ -113,8 +134,23 @@ class VisitRow:
     ref: str
     date: datetime.date
     venue_id: int
-    values: dict[str, Any]  # kind, topics (frozenset of ids), referrals (ReferralCells), notes: when given
+    start_time: datetime.time | None
+    values: dict[str, Any]  # the other columns given, by field name (topics: frozenset of ids)
     permanence: Permanence | None = None
+
+
+@dataclass(slots=True)
+class ReferralRow:
+    line: int
+    ref: str
+    partner: str
+    proposed_on: datetime.date
+    values: dict[str, Any]  # detail, status, checked_on: when given
+    visit_date: datetime.date | None = None
+    venue_id: int | None = None
+    start_time: datetime.time | None = None
+    # The visit it was made during: a stored visit's pk, a new VisitRow, or None.
+    visit: "int | VisitRow | None" = None
 
 
 @dataclass(slots=True)
@@ -123,34 +159,40 @@ class OutcomeRow:
     ref: str
     kind: str
     start_date: datetime.date
-    values: dict[str, Any]  # end_date, employer: when given
+    values: dict[str, Any]  # end_date, working_time, employer: when given
 
 
 @dataclass
 class ImportPlan:
-    """What importing the files would do; `write_plan` does it when `problems` is empty."""
+    """What importing the files would do; `write_plan` does it when it is `ready`."""
 
     files: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
     persons: Tally = field(default_factory=Tally)
-    visits: Tally = field(default_factory=Tally)
-    outcomes: Tally = field(default_factory=Tally)
-    referrals: Tally = field(default_factory=Tally)
     permanences: Tally = field(default_factory=Tally)
+    visits: Tally = field(default_factory=Tally)
+    referrals: Tally = field(default_factory=Tally)
+    outcomes: Tally = field(default_factory=Tally)
     changes: list[Change] = field(default_factory=list)
+    likely_duplicates: list[LikelyDuplicate] = field(default_factory=list)
     # What the writer needs, filled by the planner.
     new_persons: list[Beneficiary] = field(default_factory=list, repr=False)
     person_updates: dict[int, tuple[Beneficiary, set[str]]] = field(default_factory=dict, repr=False)
     person_pks: dict[str, int] = field(default_factory=dict, repr=False)
     new_permanences: list[Permanence] = field(default_factory=list, repr=False)
+    permanence_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
     permanences_to_hold: set[int] = field(default_factory=set, repr=False)
+    # Counsellors of sessions: of new ones (the Permanence), of stored ones (pk) whose list changes.
+    counsellor_links: list[tuple[Permanence | int, frozenset[int]]] = field(default_factory=list, repr=False)
     new_visits: list[VisitRow] = field(default_factory=list, repr=False)
     visit_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
     topic_changes: dict[int, set[int]] = field(default_factory=dict, repr=False)
-    new_referrals: list[tuple[int, ReferralCell, datetime.date, str]] = field(
+    # Referrals of the visits file's `referral` cells: (visit pk or VisitRow, cell, day, ref).
+    new_referrals: list[tuple[Any, ReferralCell, datetime.date, str]] = field(
         default_factory=list, repr=False
     )
+    new_file_referrals: list[ReferralRow] = field(default_factory=list, repr=False)
     referral_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
     new_outcomes: list[OutcomeRow] = field(default_factory=list, repr=False)
     outcome_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
@@ -160,11 +202,17 @@ class ImportPlan:
         return not self.problems
 
     @property
+    def undecided(self) -> list[LikelyDuplicate]:
+        return [row for row in self.likely_duplicates if row.decision is None]
+
+    @property
+    def ready(self) -> bool:
+        """No problem, and a decision for every likely duplicate: the import can be written."""
+        return self.ok and not self.undecided
+
+    @property
     def has_changes(self) -> bool:
-        return any(
-            tally.created or tally.updated
-            for tally in (self.persons, self.visits, self.outcomes, self.referrals, self.permanences)
-        )
+        return bool(self.undecided) or any(tally.created or tally.updated for _, tally in self.summary())
 
     def summary(self) -> list[tuple[str, Tally]]:
         """The rows of the preview table, in reading order."""

@@ -1,71 +1,106 @@
 """Planning an import: read and check the files, and compare them with the database.
 
 Identities, so that importing the same files twice changes nothing: a person
-by ref; a visit by person and permanence; an outcome by ref, type and start
-date; a referral by visit and partner. A ref is looked up in the persons file
-of the same import, then in the database.
+by ref (else by normalised names and birth date, see matching.py); a session
+by venue, day and start time; a visit by person and session; a referral by
+person, visit, partner and day (paired in order); an outcome by ref, type and
+start date. A ref is looked up in the persons file of the same import, then
+in the database.
 """
 
 import itertools
 
 from ..models import Beneficiary
 from .context import PlanContext, chunks
+from .formats import COLUMNS, OUTCOMES, PERSONS, REFERRALS, SESSIONS, VISITS
+from .matching import compare_persons
 from .outcomes import check_outcomes, compare_outcomes
-from .persons import check_persons, compare_persons
-from .plan import (
-    COLUMNS,
-    OUTCOMES,
-    PERSONS,
-    VISITS,
-    ImportPlan,
-    ImportSource,
-    OutcomeRow,
-    TooManyProblems,
-    VisitRow,
-)
+from .persons import check_persons
+from .plan import Decisions, ImportPlan, ImportSource, TooManyProblems
+from .referrals import check_referrals, compare_referrals
+from .sessions import SessionIndex, check_sessions, compare_sessions
 from .visits import check_visits, compare_visits
 
+CHECKS = {
+    PERSONS: check_persons,
+    SESSIONS: check_sessions,
+    VISITS: check_visits,
+    REFERRALS: check_referrals,
+    OUTCOMES: check_outcomes,
+}
 
-def plan_import(sources: dict[str, ImportSource], *, lock: bool = False) -> ImportPlan:
+
+def plan_import(
+    sources: dict[str, ImportSource], *, lock: bool = False, decisions: Decisions | None = None
+) -> ImportPlan:
     """Read and check the files, and compare them with the database; writes nothing.
 
-    `lock` locks the stored persons that would be updated (for a real import).
+    `lock` locks the stored persons that would be updated (for a real import);
+    `decisions` say who the likely duplicates are.
     """
     unknown = set(sources) - set(COLUMNS)
     if unknown:
         raise ValueError(f"Unknown import files: {unknown}")
-    context = PlanContext(sources, lock=lock)
+    context = PlanContext(sources, lock=lock, decisions=decisions)
     try:
-        sheets = {kind: sheet for kind in sources if (sheet := context.read(kind)) is not None}
-        persons = check_persons(context, *sheets[PERSONS]) if PERSONS in sheets else []
-        visits = check_visits(context, *sheets[VISITS]) if VISITS in sheets else []
-        outcomes = check_outcomes(context, *sheets[OUTCOMES]) if OUTCOMES in sheets else []
-        compare_persons(context, persons)
-        _resolve_refs(context, visits, outcomes)
-        compare_visits(context, visits)
-        compare_outcomes(context, outcomes)
+        sheets = {kind: sheet for kind in COLUMNS if kind in sources and (sheet := context.read(kind))}
+        if REFERRALS in sources and VISITS in sheets and "referral" in sheets[VISITS][1]:
+            context.problem(
+                VISITS,
+                1,
+                "referral",
+                "Les orientations sont dans le fichier des orientations : retirez la colonne referral "
+                "du fichier des rendez-vous.",
+            )
+        rows = {kind: CHECKS[kind](context, *sheet) for kind, sheet in sheets.items()}
+        compare_persons(context, rows.get(PERSONS, []))
+        _resolve_refs(context, rows)
+        index = _session_index(context, rows)
+        compare_sessions(context, index, rows.get(SESSIONS, []))
+        compare_visits(context, index, rows.get(VISITS, []))
+        index.tally()
+        compare_referrals(context, rows.get(REFERRALS, []))
+        compare_outcomes(context, rows.get(OUTCOMES, []))
     except TooManyProblems:
         pass
     context.plan.sort_problems()
     return context.plan
 
 
-def _resolve_refs(context: PlanContext, visits: list[VisitRow], outcomes: list[OutcomeRow]) -> None:
-    """Refs of visits and outcomes: in the persons file, else in the database; a problem when unknown."""
+def _resolve_refs(context: PlanContext, rows: dict[str, list]) -> None:
+    """Refs of visits, referrals and outcomes: in the persons file, else in the
+    database; a problem when unknown."""
     person_pks = context.plan.person_pks
-    wanted = {row.ref for row in itertools.chain(visits, outcomes)} - context.file_refs
+    linked = [(kind, rows.get(kind, [])) for kind in (VISITS, REFERRALS, OUTCOMES)]
+    wanted = {row.ref for _, kind_rows in linked for row in kind_rows} - context.file_refs
     wanted -= person_pks.keys()
     for chunk in chunks(wanted):
-        person_pks.update(Beneficiary.objects.filter(ref__in=chunk).values_list("ref", "pk"))
+        for ref, pk, anonymised_at in Beneficiary.objects.filter(ref__in=chunk).values_list(
+            "ref", "pk", "anonymised_at"
+        ):
+            person_pks[ref] = pk
+            if anonymised_at is not None:
+                context.stored_anonymised.add(ref)
+                context.anonymised_refs.add(ref)
     known = context.file_refs | person_pks.keys()
     where = " ni dans le fichier des personnes" if PERSONS in context.sources else ""
-    for kind, rows in ((VISITS, visits), (OUTCOMES, outcomes)):
+    for kind, kind_rows in linked:
         kept = []
-        for row in rows:
+        for row in kind_rows:
             if row.ref in known:
                 kept.append(row)
             else:
                 context.problem(
                     kind, row.line, "ref", f"Référence inconnue « {row.ref} » : aucun dossier{where}."
                 )
-        rows[:] = kept
+        kind_rows[:] = kept
+
+
+def _session_index(context: PlanContext, rows: dict[str, list]) -> SessionIndex:
+    """The stored sessions of the venues and days the sessions and visits files name."""
+    dated = list(itertools.chain(rows.get(SESSIONS, []), rows.get(VISITS, [])))
+    days = [row.date for row in dated]
+    venues = {row.venue_id for row in dated}
+    if not days:
+        return SessionIndex(context, set(), context.today, context.today)
+    return SessionIndex(context, venues, min(days), max(days))

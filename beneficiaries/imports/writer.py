@@ -1,4 +1,4 @@
-"""Writing a plan without problems, with bulk queries (COPY on PostgreSQL, see `db.insert_rows`)."""
+"""Writing a plan that is ready, with bulk queries (COPY on PostgreSQL, see `db.insert_rows`)."""
 
 import datetime
 from collections import defaultdict
@@ -11,26 +11,28 @@ from permanences.models import Permanence
 
 from ..db import BATCH_SIZE, insert_links, insert_rows
 from ..enums import ReferralStatus
-from ..models import Beneficiary, Outcome, Referral, Visit
-from .plan import ImportPlan, ReferralCell
+from ..models import Beneficiary, Outcome, Referral, Visit, next_refs
+from .plan import ImportPlan, VisitRow
+from .visits import VISIT_FIELDS
 
 
 def write_plan(plan: ImportPlan, *, user) -> None:
-    """Write a plan without problems. Call inside a transaction (`services.activity_import`)."""
-    if plan.problems:
-        raise ValueError("A plan with problems cannot be written.")
+    """Write a ready plan. Call inside a transaction (`services.activity_import`)."""
+    if not plan.ready:
+        raise ValueError("A plan with problems or undecided rows cannot be written.")
     now = timezone.now()
     _write_persons(plan, user=user, now=now)
-    insert_rows(Permanence, plan.new_permanences)
-    if plan.permanences_to_hold:
-        Permanence.objects.filter(pk__in=plan.permanences_to_hold).update(
-            status=PermanenceStatus.HELD, updated_at=now
-        )
-    _write_visits(plan, user=user, now=now)
+    _write_sessions(plan, now=now)
+    visits = _write_visits(plan, user=user, now=now)
+    _write_referrals(plan, visits, user=user, now=now)
     _write_outcomes(plan, user=user, now=now)
 
 
 def _write_persons(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
+    unnamed = [person for person in plan.new_persons if not person.ref]
+    # Files without a ref get the next ones of this year, in one query rather than one each.
+    for person, ref in zip(unnamed, next_refs(timezone.localdate().year, len(unnamed)), strict=True):
+        person.ref = ref
     for person in plan.new_persons:
         person.created_by = person.updated_by = user
     insert_rows(Beneficiary, plan.new_persons)
@@ -46,15 +48,31 @@ def _write_persons(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
         )
 
 
-def _write_visits(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
-    """New visits with their topics and referrals, then the changes of stored ones."""
+def _write_sessions(plan: ImportPlan, *, now: datetime.datetime) -> None:
+    insert_rows(Permanence, plan.new_permanences)
+    if plan.permanences_to_hold:
+        Permanence.objects.filter(pk__in=plan.permanences_to_hold).update(
+            status=PermanenceStatus.HELD, updated_at=now
+        )
+    _update_in_bulk(Permanence, plan.permanence_updates, now=now)
+    through = Permanence.counsellors.through
+    links = [
+        (session if isinstance(session, int) else session.pk, users)
+        for session, users in plan.counsellor_links
+    ]
+    through.objects.filter(permanence_id__in=[pk for pk, _ in links]).delete()
+    insert_links(through, [(pk, user_id) for pk, users in links for user_id in sorted(users)])
+
+
+def _write_visits(plan: ImportPlan, *, user, now: datetime.datetime) -> dict[int, int]:
+    """New visits with their topics, then the changes of stored ones; the pk of each new
+    visit, by the id() of its row."""
     user_id = _user_id(user)
     visits = [
         Visit(
             **_owned(plan, row.ref, user_id),
             permanence=row.permanence,
-            kind=row.values["kind"],
-            notes=row.values.get("notes", ""),
+            **{name: row.values[name] for name in VISIT_FIELDS if name in row.values},
         )
         for row in plan.new_visits
     ]
@@ -62,15 +80,54 @@ def _write_visits(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
     pairs = list(zip(visits, plan.new_visits, strict=True))
     insert_links(
         Visit.topics.through,
-        [(visit.pk, topic_id) for visit, row in pairs for topic_id in row.values.get("topics", ())],
+        [(visit.pk, topic_id) for visit, row in pairs for topic_id in sorted(row.values.get("topics", ()))],
     )
-    referrals = [
-        (visit.pk, cell, row.date, row.ref)
-        for visit, row in pairs
+    _update_in_bulk(Visit, plan.visit_updates, user=user, now=now)
+    if plan.topic_changes:
+        through = Visit.topics.through
+        through.objects.filter(visit_id__in=plan.topic_changes).delete()
+        insert_links(
+            through,
+            [
+                (visit_id, topic_id)
+                for visit_id, topic_ids in plan.topic_changes.items()
+                for topic_id in sorted(topic_ids)
+            ],
+        )
+        Visit.objects.filter(pk__in=plan.topic_changes).update(updated_by=user, updated_at=now)
+    return {id(row): visit.pk for visit, row in pairs}
+
+
+def _write_referrals(plan: ImportPlan, visits: dict[int, int], *, user, now: datetime.datetime) -> None:
+    user_id = _user_id(user)
+    cells = [
+        (visits[id(row)], cell, row.date, row.ref)
+        for row in plan.new_visits
         for cell in row.values.get("referrals", ())
     ]
-    _update_visits(plan, user=user, now=now)
-    insert_rows(Referral, _referrals([*referrals, *plan.new_referrals], plan=plan, user_id=user_id))
+    referrals = [
+        Referral(
+            **_owned(plan, ref, user_id),
+            visit_id=visit_id,
+            partner=cell.partner,
+            proposed_on=day,
+            status=cell.status,
+            # A result without its date was checked, at the latest, on the visit's day.
+            checked_on=None if cell.status == ReferralStatus.PROPOSED else (cell.checked_on or day),
+        )
+        for visit_id, cell, day, ref in [*cells, *plan.new_referrals]
+    ]
+    referrals += [
+        Referral(
+            **_owned(plan, row.ref, user_id),
+            visit_id=visits[id(row.visit)] if isinstance(row.visit, VisitRow) else row.visit,
+            partner=row.partner,
+            proposed_on=row.proposed_on,
+            **row.values,
+        )
+        for row in plan.new_file_referrals
+    ]
+    insert_rows(Referral, referrals)
     _update_in_bulk(Referral, plan.referral_updates, user=user, now=now)
 
 
@@ -94,45 +151,15 @@ def _owned(plan: ImportPlan, ref: str, user_id: int | None) -> dict[str, Any]:
     return {"beneficiary_id": plan.person_pks[ref], "created_by_id": user_id, "updated_by_id": user_id}
 
 
-def _referrals(
-    rows: list[tuple[int, ReferralCell, datetime.date, str]], *, plan: ImportPlan, user_id: int | None
-) -> list[Referral]:
-    return [
-        Referral(
-            **_owned(plan, ref, user_id),
-            visit_id=visit_id,
-            partner=cell.partner,
-            proposed_on=day,
-            status=cell.status,
-            # A result without its date was checked, at the latest, when imported.
-            checked_on=None if cell.status == ReferralStatus.PROPOSED else (cell.checked_on or day),
-        )
-        for visit_id, cell, day, ref in rows
-    ]
-
-
-def _update_visits(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
-    _update_in_bulk(Visit, plan.visit_updates, user=user, now=now)
-    if plan.topic_changes:
-        through = Visit.topics.through
-        through.objects.filter(visit_id__in=plan.topic_changes).delete()
-        insert_links(
-            through,
-            [
-                (visit_id, topic_id)
-                for visit_id, topic_ids in plan.topic_changes.items()
-                for topic_id in topic_ids
-            ],
-        )
-        Visit.objects.filter(pk__in=plan.topic_changes).update(updated_by=user, updated_at=now)
-
-
 def _update_in_bulk(
-    model, updates: list[tuple[int, dict[str, Any]]], *, user, now: datetime.datetime
+    model, updates: list[tuple[int, dict[str, Any]]], *, now: datetime.datetime, user=None
 ) -> None:
-    """Rows that change the same fields are updated together."""
+    """Rows that change the same fields are updated together (with who and when, for case-file rows)."""
+    stamps = {"updated_at": now}
+    if any(field.name == "updated_by" for field in model._meta.fields):
+        stamps["updated_by"] = user
     groups: dict[tuple[str, ...], list] = defaultdict(list)
     for pk, fields in updates:
-        groups[tuple(sorted(fields))].append(model(pk=pk, **fields, updated_by=user, updated_at=now))
+        groups[tuple(sorted(fields))].append(model(pk=pk, **fields, **stamps))
     for names, objs in groups.items():
-        model.objects.bulk_update(objs, [*names, "updated_by", "updated_at"], batch_size=BATCH_SIZE)
+        model.objects.bulk_update(objs, [*names, *stamps], batch_size=BATCH_SIZE)

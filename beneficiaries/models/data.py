@@ -38,8 +38,12 @@ class ImportUpload(models.Model):
     created_at = models.DateTimeField("déposé le", auto_now_add=True)
     beneficiaries_name = models.CharField("fichier des personnes", max_length=255, blank=True)
     beneficiaries_data = models.BinaryField("contenu du fichier des personnes", null=True)
+    sessions_name = models.CharField("fichier des permanences", max_length=255, blank=True)
+    sessions_data = models.BinaryField("contenu du fichier des permanences", null=True)
     visits_name = models.CharField("fichier des rendez-vous", max_length=255, blank=True)
     visits_data = models.BinaryField("contenu du fichier des rendez-vous", null=True)
+    referrals_name = models.CharField("fichier des orientations", max_length=255, blank=True)
+    referrals_data = models.BinaryField("contenu du fichier des orientations", null=True)
     outcomes_name = models.CharField("fichier des sorties", max_length=255, blank=True)
     outcomes_data = models.BinaryField("contenu du fichier des sorties", null=True)
 

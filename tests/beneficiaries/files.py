@@ -10,13 +10,16 @@ import openpyxl
 from beneficiaries.data_services import activity_import
 from beneficiaries.enums import ExportContent
 from beneficiaries.exports import export_file
-from beneficiaries.imports import COLUMNS, ImportSource
+from beneficiaries.imports import EXPORT_COLUMNS, ImportSource
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from permanences.models import Permanence
 
-PERSON_HEADER = list(COLUMNS["beneficiaries"])
-VISIT_HEADER = list(COLUMNS["visits"])
-OUTCOME_HEADER = list(COLUMNS["outcomes"])
+# The first format's columns: spreadsheets written for it keep importing.
+PERSON_HEADER = ["ref", "last_name", "first_name", "sex", "birth_date", "quarter", "phone", "email"]
+VISIT_HEADER = ["ref", "date", "venue", "kind", "topics", "referral", "notes"]
+OUTCOME_HEADER = ["ref", "type", "start_date", "end_date", "label"]
+# Every column of today's format, as the export writes them.
+FULL_HEADERS = dict(EXPORT_COLUMNS)
 
 
 def csv_bytes(header, rows, *, delimiter=",", encoding="utf-8", bom=False) -> bytes:
@@ -54,19 +57,28 @@ def outcome(ref="A-1", type="cdd", start_date="2024-02-01", **extra):
     return [row.get(name, "") for name in OUTCOME_HEADER]
 
 
+def full_row(file_kind: str, /, **cells) -> list[str]:
+    """A row of today's format (FULL_HEADERS), the cells not given empty."""
+    unknown = set(cells) - set(FULL_HEADERS[file_kind])
+    assert not unknown, unknown
+    return [cells.get(name, "") for name in FULL_HEADERS[file_kind]]
+
+
 def sources(**files) -> dict[str, ImportSource]:
-    """kind=bytes, or kind=list of rows (a CSV with the full header)."""
+    """kind=bytes, or kind=list of rows: a CSV with the first format's header, or with
+    today's full header for the sessions and referrals files and for rows of `full_row`."""
     headers = {"beneficiaries": PERSON_HEADER, "visits": VISIT_HEADER, "outcomes": OUTCOME_HEADER}
     result = {}
     for kind, data in files.items():
         if isinstance(data, list):
-            data = csv_bytes(headers[kind], data)
+            full = kind not in headers or (data and len(data[0]) == len(FULL_HEADERS[kind]))
+            data = csv_bytes(FULL_HEADERS[kind] if full else headers[kind], data)
         result[kind] = ImportSource(f"{kind}.csv", data)
     return result
 
 
-def run_import(*, user=None, dry_run=False, **files):
-    return activity_import(sources=sources(**files), user=user, dry_run=dry_run)
+def run_import(*, user=None, dry_run=False, decisions=None, **files):
+    return activity_import(sources=sources(**files), user=user, dry_run=dry_run, decisions=decisions)
 
 
 def row_counts() -> dict[str, int]:
@@ -78,19 +90,21 @@ def row_counts() -> dict[str, int]:
 
 EXPORTS = {
     "beneficiaries": ExportContent.BENEFICIARIES,
+    "sessions": ExportContent.SESSIONS,
     "visits": ExportContent.VISITS,
+    "referrals": ExportContent.REFERRALS,
     "outcomes": ExportContent.OUTCOMES,
 }
 
 
-def export_all(today) -> dict[str, bytes]:
-    """The three files of a nominative export, by import kind."""
-    return {kind: export_file(content, today=today).data for kind, content in EXPORTS.items()}
+def export_all(today, fmt="csv") -> dict[str, bytes]:
+    """The five files of a nominative export, by import kind."""
+    return {kind: export_file(content, today=today, fmt=fmt).data for kind, content in EXPORTS.items()}
 
 
-def import_all(files: dict[str, bytes], *, user=None):
-    sources = {kind: ImportSource(f"{kind}.csv", data) for kind, data in files.items()}
-    return activity_import(sources=sources, user=user)
+def import_all(files: dict[str, bytes], *, user=None, fmt="csv", decisions=None):
+    sources = {kind: ImportSource(f"{kind}.{fmt}", data) for kind, data in files.items()}
+    return activity_import(sources=sources, user=user, decisions=decisions)
 
 
 def page_text(response) -> str:

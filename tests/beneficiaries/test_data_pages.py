@@ -19,6 +19,7 @@ from beneficiaries.models import (
     Visit,
 )
 from core.enums import Role
+from core.spreadsheets import read_sheet
 
 from ..factories import make_permanence, make_person, make_user, make_visit
 from .files import PERSON_HEADER, VISIT_HEADER, csv_bytes, page_text, person, row_counts, visit
@@ -231,6 +232,21 @@ def test_the_export_downloads_a_csv_and_records_it(client, coordinator, pair, to
     assert "Personnes (2 lignes)" in page_text(client.get(reverse("beneficiaries:data")))
 
 
+def test_the_export_can_be_a_workbook(client, coordinator, pair, today):
+    client.force_login(coordinator)
+    assert "Classeur Excel (XLSX)" in page_text(client.get(reverse("beneficiaries:data")))
+    response = client.post(
+        reverse("beneficiaries:export"), {"content": ExportContent.SESSIONS, "format": "xlsx"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response["Content-Disposition"] == f'attachment; filename="permanences-{today.isoformat()}.xlsx"'
+    sheet = read_sheet(response.content)
+    assert sheet.header[:4] == ["venue", "date", "start_time", "end_time"]
+    assert sheet.rows[0][1][:4] == ["Centre social Grand Air", "2024-01-08", "09:30", "12:30"]
+    assert NominativeExport.objects.get().content == ExportContent.SESSIONS
+
+
 def test_an_unknown_export_is_refused(client, coordinator):
     client.force_login(coordinator)
     response = client.post(reverse("beneficiaries:export"), {"content": "passwords"})
@@ -333,7 +349,7 @@ def test_the_data_page_lists_the_last_exports_and_merges_in_constant_queries(
         response = client.get(reverse("beneficiaries:data"))
     text = page_text(response)
     assert "Rendez-vous (12 lignes) — Bob" in text
-    assert "Les trois fichiers (zip) (12 lignes) — Alice" in text
+    assert "Tous les fichiers (zip) (12 lignes) — Alice" in text
     assert "dossier B-2 fusionné dans B-1 — Bob" in text
 
 

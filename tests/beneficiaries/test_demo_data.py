@@ -1,7 +1,8 @@
 """On the demonstration data: the round trip seed_demo -> nominative export ->
-empty database -> import gives the same bilans; the export is recorded; the
-demo's duplicate is found, and merging it changes only the bilan of the year
-where both files were counted."""
+empty database (same territory, topics and accounts) -> import -> export gives
+the same files, byte for byte, and the same bilans; the export is recorded;
+the demo's duplicate is found, and merging it changes only the bilan of the
+year where both files were counted."""
 
 import io
 import zipfile
@@ -14,6 +15,7 @@ from beneficiaries.enums import ExportContent
 from beneficiaries.models import Beneficiary, NominativeExport, Outcome, Referral, Visit
 from core.spreadsheets import read_sheet
 from demo.builder import FIRST_YEAR
+from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
 from reporting.bilan import compute_bilan
 
@@ -41,42 +43,45 @@ def demo(demo_db):
     return demo_db
 
 
-def test_export_then_import_into_an_empty_database_gives_the_same_bilans(demo, today):
+def test_export_then_import_into_an_empty_database_gives_the_same_files_and_bilans(demo, today):
     before = bilans(today)
     assert before[2020]["persons"] == 201  # the demo's reference year is there
     files = export_all(today)
-    empty_case_files()
-    assert not Visit.objects.exists()
+    slots = sorted(Permanence.objects.values_list("venue", "date", "start_time", "slot"))
+    assert Permanence.objects.exclude(status=PermanenceStatus.HELD).exists()  # planned, cancelled
+    assert Permanence.objects.held().exclude(visits__isnull=False).exists()  # held, nobody came
+    empty_case_files(permanences=True)
+    assert not Visit.objects.exists() and not Permanence.objects.exists()
     plan = import_all(files)
     assert plan.ok, plan.problems[:5]
+    assert not plan.likely_duplicates  # an empty database: nobody to look like
+    # Each session is linked again to the weekly slot that opens at its time.
+    assert sorted(Permanence.objects.values_list("venue", "date", "start_time", "slot")) == slots
     after = bilans(today)
     for year in before:
         for key in before[year]:
             assert after[year][key] == before[year][key], (year, key, after[year][key], before[year][key])
     assert after == before
-    # Lossless for what the format carries: exporting again gives the same bytes.
-    assert export_all(today) == files
+    # Lossless: exporting again gives the same bytes, file by file.
+    again = export_all(today)
+    for kind in files:
+        assert again[kind] == files[kind], kind
+    # And importing the same files again changes nothing.
+    assert not import_all(files).has_changes
 
 
-def test_without_the_sessions_only_the_held_sessions_without_visits_are_lost(demo, today):
-    before = bilans(today)
-    files = export_all(today)
+def test_the_xlsx_export_carries_the_same_rows(demo, today):
+    csv_files = export_all(today)
+    xlsx_files = export_all(today, fmt="xlsx")
+    for kind in csv_files:
+        csv_sheet, xlsx_sheet = read_sheet(csv_files[kind]), read_sheet(xlsx_files[kind])
+        assert xlsx_sheet.format == "XLSX" and xlsx_sheet.header == csv_sheet.header
+        assert [[str(cell) for cell in row] for _, row in xlsx_sheet.rows] == [
+            row for _, row in csv_sheet.rows
+        ]
     empty_case_files(permanences=True)
-    assert import_all(files).ok
-    after = bilans(today)
-
-    def without_sessions(figures):
-        """The figures, without any count of held sessions (in the total or by venue and month)."""
-        if isinstance(figures, dict):
-            return {k: without_sessions(v) for k, v in figures.items() if k != "permanences_held"}
-        if isinstance(figures, list):
-            return [without_sessions(v) for v in figures]
-        return figures
-
-    for year in before:
-        assert without_sessions(after[year]) == without_sessions(before[year])
-        sessions_with_visits = Visit.objects.filter(date__year=year).values("permanence").distinct().count()
-        assert after[year]["permanences_held"] == sessions_with_visits <= before[year]["permanences_held"]
+    assert import_all(xlsx_files, fmt="xlsx").ok
+    assert export_all(today) == csv_files
 
 
 def test_an_export_is_in_the_import_format_and_recorded(demo, coordinator, today):
@@ -84,7 +89,20 @@ def test_an_export_is_in_the_import_format_and_recorded(demo, coordinator, today
     assert file.name == f"rendez-vous-{today.isoformat()}.csv"
     assert file.data.startswith(b"\xef\xbb\xbf")
     sheet = read_sheet(file.data)
-    assert sheet.header == ["ref", "date", "venue", "kind", "topics", "referral", "notes"]
+    assert sheet.header == [
+        "ref",
+        "date",
+        "venue",
+        "start_time",
+        "kind",
+        "counsellor",
+        "duration_minutes",
+        "topics",
+        "notes",
+        "next_step",
+        "next_step_due",
+        "next_step_done_on",
+    ]
     assert file.rows == len(sheet.rows) == Visit.objects.count()
     record = NominativeExport.objects.get()
     assert (record.exported_by, record.content, record.rows) == (coordinator, ExportContent.VISITS, file.rows)
@@ -98,11 +116,16 @@ def test_an_export_is_in_the_import_format_and_recorded(demo, coordinator, today
     }
 
 
-def test_the_zip_holds_the_three_files(demo, coordinator, today):
+def test_the_zip_holds_the_five_files(demo, coordinator, today):
     file = nominative_export(content=ExportContent.ALL, user=coordinator)
     names = zipfile.ZipFile(io.BytesIO(file.data)).namelist()
-    assert names == [f"{stem}-{today.isoformat()}.csv" for stem in ("personnes", "rendez-vous", "sorties")]
-    assert file.rows == Beneficiary.objects.count() + Visit.objects.count() + Outcome.objects.count()
+    stems = ("personnes", "permanences", "rendez-vous", "orientations", "sorties")
+    assert names == [f"{stem}-{today.isoformat()}.csv" for stem in stems]
+    counts = (Beneficiary, Permanence, Visit, Referral, Outcome)
+    assert file.rows == sum(model.objects.count() for model in counts)
+    xlsx = nominative_export(content=ExportContent.ALL, user=coordinator, fmt="xlsx")
+    names = zipfile.ZipFile(io.BytesIO(xlsx.data)).namelist()
+    assert names == [f"{stem}-{today.isoformat()}.xlsx" for stem in stems]
 
 
 def test_merging_the_demo_duplicate_changes_only_the_year_it_was_counted_twice(demo, coordinator, today):

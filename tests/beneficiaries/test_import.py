@@ -163,7 +163,10 @@ def test_a_new_permanence_takes_the_weekly_slot_times_else_the_default(territory
 def test_an_empty_kind_is_deduced_from_the_persons_first_visit_ever(territory):
     existing = make_person(ref="A-1")
     make_visit(existing, make_permanence(territory, D("2023-06-05")), kind=VisitKind.FIRST)
-    run_import(visits=[visit(date="2023-01-02"), visit(date="2024-01-08")], beneficiaries=[person("A-2")])
+    run_import(
+        visits=[visit(date="2023-01-02"), visit(date="2024-01-08")],
+        beneficiaries=[person("A-2", "Diallo", "Moussa")],
+    )
     kinds = dict(Visit.objects.filter(beneficiary=existing).values_list("date", "kind"))
     assert kinds == {
         D("2023-01-02"): VisitKind.FIRST,
@@ -307,7 +310,7 @@ BAD_PERSONS = [
     (person(email="pas-un-courriel"), "email", "Courriel invalide"),
     (person(last_name=""), "last_name", "Nom obligatoire"),
     (person(first_name="x" * 101), "first_name", "Prénom trop long"),
-    (person(ref=""), "ref", "Référence obligatoire"),
+    (person(ref=""), "last_name", "Même personne (mêmes nom, prénom et date de naissance) que ligne 2"),
     (person(last_name='=HYPERLINK("http://example.org","x")'), "last_name", "Formule de tableur refusée"),
     (person(last_name="Mar\x07tin"), "last_name", "Caractère de contrôle"),
 ]

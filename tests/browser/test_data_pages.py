@@ -78,3 +78,27 @@ def test_a_coordinator_merges_a_duplicate(login, page, coordinator, venue, artef
         page.get_by_text(f"Le dossier {second.ref} a été fusionné dans le dossier {first.ref}.")
     ).to_be_visible()
     assert Beneficiary.objects.get().visits.count() == 2
+
+
+def test_a_coordinator_decides_who_a_lookalike_is(
+    login, page, live_server, coordinator, venue, tmp_path, check_page
+):
+    make_person("Martin", "Élodie", ref="2023-00001", birth_date=datetime.date(1990, 3, 4))
+    persons = tmp_path / "personnes.csv"
+    persons.write_bytes(
+        csv_bytes(PERSON_HEADER, [person("X-1", first_name="Elodie", birth_date="1991-01-01")])
+    )
+    login("bob", PASSWORD)
+    page.goto(f"{live_server.url}/personnes/donnees/import/")
+    page.get_by_label("Fichier des personnes").set_input_files(persons)
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    expect(
+        page.get_by_role("heading", name="Personnes qui ressemblent à des dossiers existants")
+    ).to_be_visible()
+    preview = page.url
+    check_page(preview.removeprefix(live_server.url), "beneficiaries-import_preview-lookalikes")
+    page.goto(preview)
+    page.get_by_label("Une autre personne : créer un nouveau dossier").check()
+    page.get_by_role("button", name="Confirmer l'import").click()
+    expect(page.get_by_text("Import terminé")).to_be_visible()
+    assert Beneficiary.objects.filter(ref="X-1").exists()

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from beneficiaries.data_services import activity_import
-from beneficiaries.imports import COLUMNS, FILE_LABELS, ImportPlan, ImportSource
+from beneficiaries.imports import COLUMNS, FILE_LABELS, NEW_PERSON, Decisions, ImportPlan, ImportSource
+from beneficiaries.models import Beneficiary
 from beneficiaries.services import BeneficiaryError
 
 
@@ -19,10 +20,20 @@ def plan_report(plan: ImportPlan) -> list[str]:
     return lines or ["Aucune ligne à importer."]
 
 
+def duplicates_report(plan: ImportPlan) -> list[str]:
+    """The persons who look like stored files and have no decision, by line and refs (no names)."""
+    file = plan.files.get("beneficiaries", "")
+    return [
+        f"{file}, ligne {row.line} : ressemble "
+        + ", ".join(f"au dossier {c.ref} ({c.reasons})" for c in row.candidates)
+        for row in plan.undecided
+    ]
+
+
 class Command(BaseCommand):
     help = (
-        "Importe des personnes, des rendez-vous et des sorties depuis des fichiers CSV ou XLSX "
-        "(tout ou rien : une seule ligne invalide et rien n'est importé)."
+        "Importe des personnes, des permanences, des rendez-vous, des orientations et des sorties "
+        "depuis des fichiers CSV ou XLSX (tout ou rien : une seule ligne invalide et rien n'est importé)."
     )
 
     def add_arguments(self, parser):
@@ -35,6 +46,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="vérifier et résumer sans rien enregistrer"
         )
+        parser.add_argument(
+            "--same-person",
+            action="append",
+            default=[],
+            metavar="LIGNE=REF",
+            help="la ligne LIGNE du fichier des personnes est le dossier REF (doublon probable ; répétable)",
+        )
+        parser.add_argument(
+            "--new-person",
+            action="append",
+            default=[],
+            type=int,
+            metavar="LIGNE",
+            help="la ligne LIGNE du fichier des personnes est une nouvelle personne (répétable)",
+        )
+        parser.add_argument(
+            "--create-anyway",
+            action="store_true",
+            help="créer un nouveau dossier pour chaque doublon probable sans autre choix",
+        )
 
     def handle(self, *args, **options):
         sources = {}
@@ -46,9 +77,13 @@ class Command(BaseCommand):
                 except OSError as error:
                     raise CommandError(f"{path} : fichier illisible ({error.strerror}).") from None
         if not sources:
-            raise CommandError("Indiquez au moins un fichier : --beneficiaries, --visits ou --outcomes.")
+            options_list = ", ".join(f"--{kind}" for kind in COLUMNS)
+            raise CommandError(f"Indiquez au moins un fichier : {options_list}.")
+        decisions = self.decisions(options)
         try:
-            plan = activity_import(sources=sources, user=None, dry_run=options["dry_run"])
+            plan = activity_import(
+                sources=sources, user=None, dry_run=options["dry_run"], decisions=decisions
+            )
         except BeneficiaryError as error:
             raise CommandError(str(error)) from None
         for line in plan_report(plan):
@@ -58,7 +93,27 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             more = " (liste arrêtée : corrigez ces problèmes puis relancez)" if plan.truncated else ""
             raise CommandError(f"{len(plan.problems)} problème(s){more} : rien n'a été importé.")
+        if plan.undecided:
+            for line in duplicates_report(plan):
+                self.stderr.write(line)
+            raise CommandError(
+                f"{len(plan.undecided)} personne(s) ressemblent à des dossiers existants : relancez avec "
+                "--same-person LIGNE=REF ou --new-person LIGNE pour chacune (ou --create-anyway). "
+                "Rien n'a été importé."
+            )
         if options["dry_run"]:
             self.stdout.write("Simulation : rien n'a été enregistré.")
         else:
             self.stdout.write(self.style.SUCCESS("Import terminé."))
+
+    def decisions(self, options) -> Decisions:
+        choices: dict[int, str] = dict.fromkeys(options["new_person"], NEW_PERSON)
+        for item in options["same_person"]:
+            line, _, ref = item.partition("=")
+            pk = Beneficiary.objects.filter(ref=ref.strip()).values_list("pk", flat=True).first()
+            if not line.strip().isdigit() or pk is None:
+                raise CommandError(
+                    f"--same-person {item} : écrivez LIGNE=REF, REF étant un dossier existant."
+                )
+            choices[int(line)] = str(pk)
+        return Decisions(choices=choices, create_anyway=options["create_anyway"])
