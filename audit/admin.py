@@ -7,7 +7,7 @@ from .models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read only: nobody edits or deletes the trail (purge_audit applies the retention)."""
 
-    list_display = ("at", "username", "action", "object_type", "object_id", "file_ref")
+    list_display = ("at", "username", "action", "object_type", "object_id", "file_ref", "columns")
     list_filter = ("action", "object_type")
     search_fields = ("username", "file_ref", "object_id")
     date_hierarchy = "at"

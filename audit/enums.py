@@ -6,6 +6,7 @@ class AuditAction(models.TextChoices):
     CHANGE = "change", "Modification"
     DELETE = "delete", "Suppression"
     VIEW = "view", "Consultation"
+    LIST = "list", "Consultation d'une liste"
     EXPORT = "export", "Export nominatif"
     IMPORT = "import", "Import"
     MERGE = "merge", "Fusion de dossiers"

@@ -5,7 +5,8 @@ from .enums import AuditAction
 
 
 class AuditEntryQuerySet(models.QuerySet):
-    """Entries are never changed; only `purge_before` removes them (retention)."""
+    """Entries are never changed; only `purge_before` removes them (retention).
+    The database refuses it too (the trigger of migration 0003)."""
 
     def update(self, **kwargs):
         raise PermissionError("Le journal d'audit ne se modifie pas.")
@@ -36,6 +37,8 @@ class AuditEntry(models.Model):
     object_id = models.CharField("identifiant de l'objet", max_length=40, blank=True)
     file_ref = models.CharField("dossier concerné", max_length=20, blank=True, db_index=True)
     detail = models.CharField("précision", max_length=255, blank=True)
+    # Names only, never values: "first_name, phone" (the triggers of migration 0003).
+    columns = models.TextField("colonnes modifiées", blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.utils import timezone
 
-from .context import current_user
+from .context import command_label, current_user
+from .db import purge_allowed
 from .enums import AuditAction
 from .models import AuditEntry
 
@@ -9,8 +10,10 @@ from .models import AuditEntry
 def audit_record(
     *, action: AuditAction, user=None, obj=None, file_ref: str = "", detail: str = ""
 ) -> AuditEntry:
-    """Record one action. `obj` gives the object type and id, and the file ref
-    through its `audit_file_ref()` when it has one. Never pass names or notes."""
+    """Record one action (a read, a list shown, the summary of an import…); the
+    rows written are recorded by the database. `obj` gives the object type and
+    id, and the file ref through its `audit_file_ref()` when it has one. Never
+    pass names or notes. Without a user, the running command is named."""
     user = user if user is not None else current_user.get()
     object_type = object_id = ""
     if obj is not None:
@@ -20,7 +23,7 @@ def audit_record(
             file_ref = obj.audit_file_ref()
     return AuditEntry.objects.create(
         user=user if user is not None and user.pk else None,
-        username=user.get_username() if user is not None else "",
+        username=user.get_username() if user is not None else command_label(),
         action=action,
         object_type=object_type,
         object_id=object_id,
@@ -32,4 +35,5 @@ def audit_record(
 def audit_purge(*, now=None) -> int:
     """Remove the entries older than the retention period (AUDIT_RETENTION_DAYS)."""
     now = now or timezone.now()
-    return AuditEntry.objects.purge_before(now - timezone.timedelta(days=settings.AUDIT_RETENTION_DAYS))
+    with purge_allowed():
+        return AuditEntry.objects.purge_before(now - timezone.timedelta(days=settings.AUDIT_RETENTION_DAYS))

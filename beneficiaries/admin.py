@@ -3,16 +3,52 @@ from django.contrib import admin
 from permanences.admin import AuditedAdmin
 
 from .models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, Topic, Visit
+from .services import beneficiary_read, file_row_read, files_listed
+
+
+class FileAdmin(AuditedAdmin):
+    """The admin pages of persons' files show names: like the app's pages, each
+    list and each row shown leaves its read in the audit trail."""
+
+    listed = ""  # what the trail calls the list
+
+    def file_id(self, row) -> int:
+        return row.beneficiary_id
+
+    def record_read(self, request, row) -> None:
+        file_row_read(row=row, user=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            files = {self.file_id(row) for row in changelist.result_list}
+            files_listed(what=f"administration, {self.listed}", count=len(files), user=request.user)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and shown is not None:
+            self.record_read(request, shown)
+        return response
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(AuditedAdmin):
+class BeneficiaryAdmin(FileAdmin):
+    listed = "personnes accompagnées"
     list_display = ("ref", "last_name", "first_name", "sex", "birth_date", "quarter")
     list_filter = ("sex", "quarter", "france_travail", "rsa", "rqth", "qualification_level")
     list_select_related = ("quarter",)
     search_fields = ("ref", "search_key", "last_name", "first_name", "phone")
     autocomplete_fields = ("quarter",)
     readonly_fields = ("search_key", "version")
+
+    def file_id(self, row) -> int:
+        return row.pk
+
+    def record_read(self, request, row) -> None:
+        beneficiary_read(beneficiary=row, user=request.user)
 
 
 @admin.register(Topic)
@@ -30,7 +66,8 @@ class ReferralInline(admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(AuditedAdmin):
+class VisitAdmin(FileAdmin):
+    listed = "rendez-vous"
     list_display = ("date", "beneficiary", "permanence_venue", "kind", "counsellor")
     list_filter = ("kind", "permanence__venue__quarter", "permanence__venue")
     list_select_related = ("beneficiary", "permanence__venue", "counsellor")
@@ -47,7 +84,8 @@ class VisitAdmin(AuditedAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(AuditedAdmin):
+class ReferralAdmin(FileAdmin):
+    listed = "orientations"
     list_display = ("proposed_on", "beneficiary", "partner", "status", "checked_on")
     list_filter = ("partner", "status")
     list_select_related = ("beneficiary",)
@@ -57,7 +95,8 @@ class ReferralAdmin(AuditedAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(AuditedAdmin):
+class OutcomeAdmin(FileAdmin):
+    listed = "sorties"
     list_display = ("start_date", "end_date", "beneficiary", "kind", "working_time")
     list_filter = ("kind", "working_time")
     list_select_related = ("beneficiary",)

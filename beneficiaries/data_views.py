@@ -50,7 +50,7 @@ from .enums import (
 )
 from .imports import ImportPlan
 from .models import Beneficiary, BeneficiaryMerge, ImportUpload, NominativeExport, Topic
-from .services import BeneficiaryError
+from .services import BeneficiaryError, beneficiary_read, files_listed
 
 DUPLICATES_PAGE_SIZE = 25
 
@@ -211,6 +211,7 @@ def duplicates(request):
             return redirect("beneficiaries:merge", found[refs[0]], found[refs[1]])
     page = Paginator(duplicate_pairs(), DUPLICATES_PAGE_SIZE).get_page(request.GET.get("page"))
     persons = persons_for_pairs(page.object_list)
+    files_listed(what="doublons probables", count=len(persons), user=request.user)
     rows = [(pair, persons[pair.first_id], persons[pair.second_id]) for pair in page.object_list]
     return render_form(
         request,
@@ -298,6 +299,8 @@ def merge(request, pk: int, other_pk: int):
             messages.success(request, f"Le dossier {removed.ref} a été fusionné dans le dossier {kept.ref}.")
             return redirect("beneficiaries:detail", kept.pk)
     else:
+        for person in (kept, removed):
+            beneficiary_read(beneficiary=person, user=request.user)
         form = MergeForm(
             initial={"token": new_token(), "kept_version": kept.version, "removed_version": removed.version}
         )

@@ -18,7 +18,21 @@ from permanences.models import PublicInfo
 
 from . import perms
 from .forms import AnonymiseForm
+from .models import Beneficiary, Outcome, Referral, Visit
 from .services import BeneficiaryError, beneficiary_anonymise, beneficiary_read
+
+
+def _label_columns(entries) -> None:
+    """Set each entry's `changed`: the columns a change names, as the forms label
+    them ("téléphone, quartier de résidence")."""
+    labels = {
+        (model._meta.label_lower, field.column): str(field.verbose_name)
+        for model in (Beneficiary, Visit, Referral, Outcome)
+        for field in model._meta.concrete_fields
+    }
+    for entry in entries:
+        names = [name for name in entry.columns.split(", ") if name]
+        entry.changed = ", ".join(labels.get((entry.object_type, name), name) for name in names)
 
 
 @require_GET
@@ -27,6 +41,7 @@ def trail(request, pk: int):
     person = perms.get_beneficiary_for_user(request, pk, manage=True)
     beneficiary_read(beneficiary=person, user=request.user)
     page = Paginator(AuditEntry.objects.for_file(person.ref), 50).get_page(request.GET.get("page"))
+    _label_columns(page.object_list)
     return render(
         request,
         "beneficiaries/trail.html",

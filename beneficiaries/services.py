@@ -57,6 +57,17 @@ def beneficiary_read(*, beneficiary: Beneficiary, user) -> None:
     audit_record(action=AuditAction.VIEW, user=user, obj=beneficiary)
 
 
+def file_row_read(*, row: Visit | Referral | Outcome, user) -> None:
+    """Record that `user` was shown one row of a file, with the person's name (admin pages)."""
+    audit_record(action=AuditAction.VIEW, user=user, obj=row)
+
+
+def files_listed(*, what: str, count: int, user, obj=None) -> None:
+    """Record that `user` was shown a list of `count` files — how many, never which."""
+    shown = f"{count} dossier affiché" if count < 2 else f"{count} dossiers affichés"
+    audit_record(action=AuditAction.LIST, user=user, obj=obj, detail=f"{what} : {shown}")
+
+
 def beneficiary_create(*, data: dict, user) -> Beneficiary:
     return Beneficiary.objects.create(**data, created_by=user, updated_by=user)
 

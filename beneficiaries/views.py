@@ -29,6 +29,7 @@ from .services import (
     beneficiary_notice_given,
     beneficiary_read,
     beneficiary_update,
+    files_listed,
 )
 
 PAGE_SIZE = 25
@@ -48,13 +49,23 @@ def _permanence_asked(request) -> Permanence | None:
 def desk(request, pk: int):
     """Receive walk-ins during one session: find or create the person, then log the visit."""
     permanence = perms.get_desk_permanence_for_user(request, pk)
-    visits = permanence.visits.select_related("beneficiary", "counsellor").prefetch_related("topics")
+    visits = list(
+        permanence.visits.select_related("beneficiary", "counsellor")
+        .prefetch_related("topics")
+        .order_by("created_at")
+    )
+    files_listed(
+        what="personnes reçues dans la permanence",
+        count=len({visit.beneficiary_id for visit in visits}),
+        user=request.user,
+        obj=permanence,
+    )
     return render(
         request,
         "beneficiaries/desk.html",
         {
             "permanence": permanence,
-            "visits": visits.order_by("created_at"),
+            "visits": visits,
             "can_log": not permanence.is_cancelled and permanence.date <= timezone.localdate(),
         },
     )
@@ -66,6 +77,7 @@ def search(request):
     perms.require_view_files(request)
     query = request.GET.get("q", "")[:100]
     results = list(Beneficiary.objects.search(query).for_listing()[:SEARCH_LIMIT]) if query.strip() else []
+    files_listed(what="recherche", count=len(results), user=request.user)
     context = {
         "query": query,
         "results": results,
@@ -108,6 +120,7 @@ def create(request):
             if permanence is not None:
                 return redirect("beneficiaries:visit_create", person.pk, permanence.pk)
             return redirect("beneficiaries:detail", person.pk)
+        files_listed(what="dossiers proches d'une création", count=len(duplicates), user=request.user)
         # Shown once; sending the form again means "create it anyway".
         form = BeneficiaryCreateForm({**request.POST.dict(), "confirm_new": "on"})
         form.is_valid()
@@ -181,6 +194,7 @@ def edit(request, pk: int):
             )
         except EditConflict as conflict:
             current = conflict.current
+            beneficiary_read(beneficiary=current, user=request.user)
             fresh = BeneficiaryEditForm(instance=current, initial={"version": current.version})
             return render(
                 request,
@@ -225,27 +239,39 @@ def followups(request):
     persons with an open referral not seen for 3 months."""
     perms.require_view_files(request)
     today = timezone.localdate()
+    referrals = list(
+        Referral.objects.awaiting_result(today).select_related("beneficiary").order_by("proposed_on", "pk")
+    )
+    next_steps = list(
+        Visit.objects.next_steps_due(today)
+        .select_related("beneficiary", "permanence__venue")
+        .order_by("next_step_due", "pk")
+    )
+    unseen = list(
+        Beneficiary.objects.with_open_referral_unseen_since(today - UNSEEN_FOR)
+        .select_related("quarter")
+        .order_by("last_visit", "pk")
+    )
+    persons = {row.beneficiary_id for row in (*referrals, *next_steps)} | {person.pk for person in unseen}
+    files_listed(what="à relancer", count=len(persons), user=request.user)
     return render(
         request,
         "beneficiaries/followups.html",
         {
-            "referrals": Referral.objects.awaiting_result(today)
-            .select_related("beneficiary")
-            .order_by("proposed_on", "pk"),
-            "next_steps": Visit.objects.next_steps_due(today)
-            .select_related("beneficiary", "permanence__venue")
-            .order_by("next_step_due", "pk"),
-            "unseen": Beneficiary.objects.with_open_referral_unseen_since(today - UNSEEN_FOR)
-            .select_related("quarter")
-            .order_by("last_visit", "pk"),
+            "referrals": referrals,
+            "next_steps": next_steps,
+            "unseen": unseen,
             "status_form": ReferralStatusForm(),
             "today": today,
         },
     )
 
 
-def _paginated_list(request, filterset, template: str):
+def _paginated_list(request, filterset, template: str, *, what: str, person_of):
+    """One page of a filtered list; the trail notes how many files it shows
+    (`person_of(row)`: the file id of a row)."""
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    files_listed(what=what, count=len({person_of(row) for row in page.object_list}), user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}
@@ -258,7 +284,13 @@ def _paginated_list(request, filterset, template: str):
 def person_list(request):
     perms.require_view_files(request)
     filterset = PersonFilter(request.GET or None, queryset=Beneficiary.objects.for_listing())
-    return _paginated_list(request, filterset, "beneficiaries/person_list.html")
+    return _paginated_list(
+        request,
+        filterset,
+        "beneficiaries/person_list.html",
+        what="liste des personnes",
+        person_of=lambda person: person.pk,
+    )
 
 
 @require_GET
@@ -267,4 +299,10 @@ def visit_list(request):
     filterset = VisitFilter(
         request.GET or None, queryset=Visit.objects.for_timeline().select_related("beneficiary")
     )
-    return _paginated_list(request, filterset, "beneficiaries/visit_list.html")
+    return _paginated_list(
+        request,
+        filterset,
+        "beneficiaries/visit_list.html",
+        what="liste des rendez-vous",
+        person_of=lambda visit: visit.beneficiary_id,
+    )

@@ -7,13 +7,12 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.enums import AuditAction
 from audit.models import AuditEntry
-from audit.services import audit_record
 from beneficiaries.models import Beneficiary
 
 from ..factories import PASSWORD, make_permanence, make_person, totp_code
@@ -105,31 +104,46 @@ def test_entries_cannot_be_changed_or_deleted(client, admin_user):
     assert AuditEntry.objects.filter(pk=entry.pk, detail="").exists()
 
 
-def test_purge_removes_only_entries_older_than_12_months(monkeypatch):
-    make_person()
-    old = make_person("Ancien", "Dossier")
-    cutoff = timezone.now() - datetime.timedelta(days=365)
-    AuditEntry.objects.filter(file_ref=old.ref)._raw_delete("default")  # set up: re-create dated entries
-
-    entry = audit_record(action=AuditAction.VIEW, obj=old)
-    recent = audit_record(action=AuditAction.VIEW, obj=old)
-
+def dated_entry(at: datetime.datetime) -> int:
+    """An entry written at `at` (entries cannot be back-dated once written)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE audit_auditentry SET at = %s WHERE id = %s",
-            [cutoff - datetime.timedelta(days=1), entry.pk],
+            "INSERT INTO audit_auditentry (at, username, action, object_type, object_id, file_ref, detail,"
+            " columns) VALUES (%s, '', 'view', '', '', '', '', '') RETURNING id",
+            [at],
         )
-        # Within the 12 months, by an hour: kept.
-        cursor.execute(
-            "UPDATE audit_auditentry SET at = %s WHERE id = %s",
-            [cutoff + datetime.timedelta(hours=1), recent.pk],
-        )
-    kept = set(AuditEntry.objects.exclude(pk=entry.pk).values_list("pk", flat=True))
-    assert recent.pk in kept and AuditEntry.objects.filter(pk=entry.pk).exists()
+        return cursor.fetchone()[0]
+
+
+def test_purge_removes_only_entries_older_than_12_months(monkeypatch):
+    make_person()
+    cutoff = timezone.now() - datetime.timedelta(days=365)
+    old = dated_entry(cutoff - datetime.timedelta(days=1))
+    recent = dated_entry(cutoff + datetime.timedelta(hours=1))  # within the 12 months, by an hour: kept
+    kept = set(AuditEntry.objects.exclude(pk=old).values_list("pk", flat=True))
+    assert recent in kept
     out = io.StringIO()
     call_command("purge_audit", stdout=out)
     assert "1 entrée(s)" in out.getvalue()
     assert set(AuditEntry.objects.values_list("pk", flat=True)) == kept
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry():
+    make_person()
+    for statement in ("UPDATE audit_auditentry SET detail = 'x'", "DELETE FROM audit_auditentry"):
+        with pytest.raises(DatabaseError, match="Le journal d'audit ne se modifie pas"), transaction.atomic():
+            connection.cursor().execute(statement)
+    assert AuditEntry.objects.filter(detail="").count() == AuditEntry.objects.count() > 0
+
+
+def test_a_deleted_account_leaves_its_name_in_its_entries(client, django_user_model):
+    from ..factories import make_user
+
+    gone = make_user(django_user_model, "dora")
+    client.force_login(gone)
+    client.get(reverse("home"))
+    gone.delete()
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN, username="dora", user=None).exists()
 
 
 def test_coordination_sees_the_trail_of_one_file_others_do_not(client, coordinator, counsellor, city):
@@ -159,3 +173,12 @@ def test_import_export_and_merge_are_recorded(coordinator, venue):
     merge = entries.get(action=AuditAction.MERGE)
     assert merge.file_ref == "2019-00001" and merge.detail == "dossier 2019-00002 fusionné"
     assert AuditEntry.objects.filter(action=AuditAction.DELETE, file_ref="2019-00002").exists()
+
+
+def test_the_trail_page_names_the_changed_fields_never_their_values(client, coordinator, quarter):
+    person = make_person()
+    Beneficiary.objects.filter(pk=person.pk).update(phone="06 39 98 77 66", quarter=quarter)
+    client.force_login(coordinator)
+    html = client.get(reverse("beneficiaries:trail", args=[person.pk])).content.decode()
+    assert "<td>téléphone, quartier de résidence</td>" in html
+    assert "77 66" not in html and quarter.name not in html

@@ -131,17 +131,20 @@ PINNED = {
     # + planning (savepoint, weekly slots, release: no slot today here),
     #   today's sessions and their counsellors, the venues of the ad hoc form
     "permanences:today": 9,
-    # + the session, its visits, their topics
-    "beneficiaries:desk": 6,
+    # + the session, its visits, their topics, the audit entry of the list shown
+    "beneficiaries:desk": 7,
     # + the file, the audit entry of this read, today's sessions, outcomes,
     #   referrals, visits, their topics and referrals
     "beneficiaries:detail": 11,
-    # + referrals awaiting a result, next steps due, persons not seen
-    "beneficiaries:followups": 6,
-    # + count, page rows, quarters and venues of the filter form
-    "beneficiaries:list": 7,
-    # + the matching files with their quarter and last visit
-    "beneficiaries:search": 4,
+    # + referrals awaiting a result, next steps due, persons not seen, the
+    #   audit entry of the list shown
+    "beneficiaries:followups": 7,
+    # + count, page rows, the audit entry of the list shown, quarters and
+    #   venues of the filter form
+    "beneficiaries:list": 8,
+    # + the matching files with their quarter and last visit, the audit entry
+    #   of the list shown
+    "beneficiaries:search": 5,
     # + the quarters of the form
     "beneficiaries:create": 4,
     # + the file, the audit entry of this read, the quarters of the form
@@ -155,9 +158,9 @@ PINNED = {
     "beneficiaries:outcome_create": 5,
     # + the file, its read, the outcome
     "beneficiaries:outcome_edit": 6,
-    # + count, page rows, their topics and referrals, the filter form's venues
-    #   and counsellors
-    "beneficiaries:visits": 9,
+    # + count, page rows, their topics and referrals, the audit entry of the
+    #   list shown, the filter form's venues and counsellors
+    "beneficiaries:visits": 10,
 }
 
 

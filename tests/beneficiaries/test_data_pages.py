@@ -268,8 +268,9 @@ def test_the_duplicates_page_lists_likely_pairs_in_constant_queries(
     make_person("Dialo", "Awa", ref="C-2", birth_date=D("1980-01-01"), phone="07 00 00 00 00")
     make_person("Dupont", "Léa", ref="D-1", birth_date=D("1990-03-04"))  # same date, other names
     client.force_login(coordinator)
-    # session, user, user's groups, the pairs, the persons of the page
-    with django_assert_num_queries(5):
+    # session, user, user's groups, the pairs, the persons of the page, the
+    # audit entry of the list shown
+    with django_assert_num_queries(6):
         response = client.get(reverse("beneficiaries:duplicates"))
     text = page_text(response)
     assert response.status_code == 200

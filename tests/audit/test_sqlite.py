@@ -1,0 +1,116 @@
+"""The SQLite demo (`make run`) records the same entries with row triggers:
+migrated in a fresh SQLite database, in another process (the suite runs on
+PostgreSQL). Its triggers compare every column of every audited table, so a
+later migration that adds a column or rebuilds a table (SQLite rebuilds a table
+for most ALTERs, dropping its triggers) must create them again: this fails
+until it does."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+SCRIPT = r"""
+import json, re
+from django.db import DatabaseError, connection, transaction
+from audit.context import acting_as, running_command
+from audit.models import AuditEntry
+from audit.services import audit_purge
+from beneficiaries.models import Beneficiary, Visit
+from permanences.models import Permanence, Quarter, Venue
+from django.contrib.auth import get_user_model
+import datetime
+
+migration = __import__("audit.migrations.0003_audit_triggers", fromlist=["AUDITED", "IGNORED"])
+result = {}
+
+# Every column of every audited table is compared by its update trigger.
+with connection.cursor() as cursor:
+    missing = {}
+    for table, _, _ in migration.AUDITED:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                       [f"audit_{table}_update"])
+        found = cursor.fetchone()
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+        wanted = columns - set(migration.IGNORED)
+        compared = found[0] if found else ""
+        missing[table] = sorted(c for c in wanted if f'OLD."{c}" IS NOT NEW."{c}"' not in compared)
+    result["missing"] = {table: names for table, names in missing.items() if names}
+
+user = get_user_model().objects.create_user(username="alice", password="x" * 20)
+with acting_as(user):
+    person = Beneficiary.objects.create(
+        last_name="Zyxwvut", first_name="Qwertyuiop", sex="F", phone="0639987766"
+    )
+    Beneficiary.objects.filter(pk=person.pk).update(first_name="Autre", phone="")
+    person.refresh_from_db()
+    person.save()  # unchanged
+    quarter = Quarter.objects.create(name="Q")
+    venue = Venue.objects.create(name="V", quarter=quarter)
+    session = Permanence.objects.create(
+        venue=venue, date=datetime.date(2024, 1, 8), start_time=datetime.time(9), end_time=datetime.time(12)
+    )
+    Visit.objects.bulk_create([Visit(beneficiary=person, permanence=session, notes="Notes Kplmnbv")])
+with running_command("shell"):
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM beneficiaries_visit")
+
+def rows(object_type):
+    return [
+        [e.action, e.username, e.user_id, e.file_ref, e.columns]
+        for e in AuditEntry.objects.filter(object_type=object_type).order_by("pk")
+    ]
+
+result["person"] = rows("beneficiaries.beneficiary")
+result["visit"] = rows("beneficiaries.visit")
+result["ref"] = person.ref
+result["user_id"] = user.pk
+texts = AuditEntry.objects.values_list(
+    "username", "object_type", "object_id", "file_ref", "detail", "columns"
+)
+result["texts"] = " ".join(" ".join(row) for row in texts)
+refused = []
+for statement in ("UPDATE audit_auditentry SET detail = 'x'", "DELETE FROM audit_auditentry"):
+    try:
+        with transaction.atomic():
+            connection.cursor().execute(statement)
+    except DatabaseError as error:
+        refused.append(str(error))
+result["refused"] = refused
+result["purged"] = audit_purge(now=datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC))
+print("RESULT" + json.dumps(result))
+"""
+
+
+def test_the_sqlite_triggers_record_the_same_entries(tmp_path):
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="config.test_settings",
+    )
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=240)
+    done = subprocess.run(
+        [*manage, "shell", "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.split("RESULT", 1)[1])
+
+    assert result["missing"] == {}
+    ref, user_id = result["ref"], result["user_id"]
+    assert result["person"] == [
+        ["create", "alice", user_id, ref, ""],
+        ["change", "alice", user_id, ref, "first_name, phone"],  # the search key is bookkeeping
+    ]
+    assert result["visit"] == [
+        ["create", "alice", user_id, ref, ""],
+        ["delete", "commande shell", None, ref, ""],
+    ]
+    for value in ("zyxwvut", "qwertyuiop", "0639987766", "kplmnbv"):
+        assert value not in result["texts"].lower()
+    assert len(result["refused"]) == 2
+    assert all("Le journal d'audit ne se modifie pas" in message for message in result["refused"])
+    assert result["purged"] > 0
