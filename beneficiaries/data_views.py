@@ -107,7 +107,11 @@ def import_upload(request):
 
 
 def _preview(request, upload: ImportUpload, plan: ImportPlan, *, status: int = 200, form=None):
-    """The preview: tallies, problems, changes, and the persons who look like stored files."""
+    """The preview: tallies, problems, changes, and the persons who look like stored
+    files (a read of those files: recorded, by their number)."""
+    shown = {candidate.pk for row in plan.likely_duplicates for candidate in row.candidates}
+    if shown:
+        files_listed(what="aperçu d'import, dossiers ressemblants", count=len(shown), user=request.user)
     return render(
         request,
         "beneficiaries/import_preview.html",

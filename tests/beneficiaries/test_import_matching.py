@@ -13,6 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from audit.enums import AuditAction
+from audit.models import AuditEntry
 from beneficiaries.enums import AnonymisationReason, Sex
 from beneficiaries.imports import NEW_PERSON, Decisions
 from beneficiaries.models import Beneficiary, ImportUpload, Visit
@@ -144,6 +146,12 @@ def test_the_preview_asks_who_each_lookalike_is(client, coordinator, elodie):
     )
     assert "Revoir l'aperçu avec ces choix" in text
     assert " checked" not in preview.content.decode()  # nothing chosen in advance
+    # Showing stored files is a read of them: recorded by their number, no name.
+    read = AuditEntry.objects.filter(action=AuditAction.LIST).latest("pk")
+    assert (
+        read.detail == "aperçu d'import, dossiers ressemblants : 1 dossier affiché"
+        and read.user == coordinator
+    )
 
     # Confirmed without a choice: refused, nothing written.
     refused = client.post(url, {"action": "confirmer"})
