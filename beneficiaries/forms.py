@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from core.dates import parse_date
+from core.forms import AsciiIntegerField
 from core.submissions import TokenField
 from permanences.models import Quarter
 
@@ -128,7 +129,7 @@ class BeneficiaryCreateForm(BeneficiaryForm):
 
 
 class BeneficiaryEditForm(BeneficiaryForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = AsciiIntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class VisitForm(forms.ModelForm):
@@ -148,7 +149,7 @@ class VisitForm(forms.ModelForm):
         help_text="Faits objectifs uniquement, 2 000 caractères au plus : aucune information de santé, "
         "de vie privée, d'origine ou d'opinion.",
     )
-    duration_minutes = forms.IntegerField(
+    duration_minutes = AsciiIntegerField(
         label="Durée (minutes)",
         required=False,
         min_value=MIN_DURATION_MINUTES,

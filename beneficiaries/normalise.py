@@ -26,8 +26,14 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", _SEPARATORS.sub(" ", text).strip())
 
 
+# The length of the stored key (Beneficiary.search_key). Normalising can make a
+# name longer ("ß" -> "ss", "ﬃ" -> "ffi"): the key is cut to fit, which only
+# makes two extremely long names that differ past that point compare alike.
+SEARCH_KEY_LENGTH = 201
+
+
 def search_key(last_name: str, first_name: str) -> str:
-    return normalise(f"{last_name} {first_name}")
+    return normalise(f"{last_name} {first_name}")[:SEARCH_KEY_LENGTH].rstrip()
 
 
 _PHONE_CHARS = re.compile(r"^[\d\s.\-+()/]+$")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.params import ascii_int
 from core.responses import render_form
 from core.submissions import check_not_submitted, new_token, submit_once
 from permanences.enums import PermanenceStatus
@@ -38,8 +39,8 @@ UNSEEN_FOR = datetime.timedelta(days=90)
 
 def _permanence_asked(request) -> Permanence | None:
     """The session named by `?permanence=`, when the page was opened from its desk."""
-    pk = request.GET.get("permanence", "")
-    return Permanence.objects.filter(pk=pk).select_related("venue").first() if pk.isdigit() else None
+    pk = ascii_int(request.GET.get("permanence", ""))
+    return Permanence.objects.filter(pk=pk).select_related("venue").first() if pk is not None else None
 
 
 # --- the desk: one session, search, people seen -----------------------------

@@ -161,6 +161,8 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Failed logins are throttled by django-axes (below), once.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The code step is throttled by django-axes like the password (core/forms.py).
+MFA_FORMS = {"authenticate": "core.forms.ThrottledAuthenticateForm"}
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Permanences emploi")
 # A code of the previous or next 30-second period is accepted too (RFC 6238's
 # advice): a slow phone or a code typed at the turn of a period still works.
@@ -198,6 +200,15 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# One cache for every worker, in the database: the TOTP codes already used
+# (a code is accepted once, whichever worker receives it) and rate limits.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "core_cache",
+    }
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

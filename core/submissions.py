@@ -53,21 +53,20 @@ def submit_once[T](
 ) -> T:
     """Run `create` once per token; raise AlreadySubmitted for a token seen before.
 
-    `result_url` names the page of what was created, where a second submission
-    is sent; `fallback` is used when the first one has not finished yet.
+    The token is recorded in the same transaction as what `create` writes: if
+    the creation fails, or the process dies before the commit, neither is
+    kept and the form can be sent again. A second request with the same token
+    waits for the first one's transaction (the token's unique key), then is
+    sent to `result_url` of what it created; `fallback` is used when that is
+    not known.
     """
-    try:
-        with transaction.atomic():
-            FormSubmission.objects.create(key=token, user=user)
-    except IntegrityError:
-        previous = FormSubmission.objects.filter(key=token, user=user).first()
-        raise AlreadySubmitted(previous.result_url if previous else "", fallback=fallback) from None
-    try:
-        with transaction.atomic():
-            result = create()
-            FormSubmission.objects.filter(key=token).update(result_url=result_url(result))
-    except BaseException:
-        # The creation failed: the token may be used again once the form is fixed.
-        FormSubmission.objects.filter(key=token).delete()
-        raise
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                FormSubmission.objects.create(key=token, user=user)
+        except IntegrityError:
+            previous = FormSubmission.objects.filter(key=token, user=user).first()
+            raise AlreadySubmitted(previous.result_url if previous else "", fallback=fallback) from None
+        result = create()
+        FormSubmission.objects.filter(key=token).update(result_url=result_url(result))
     return result

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .enums import PermanenceStatus
@@ -82,11 +82,19 @@ def permanence_hold(*, permanence: Permanence, user) -> Permanence:
     return permanence
 
 
+@transaction.atomic
 def permanence_cancel(*, permanence: Permanence, reason: str) -> Permanence:
+    """Cancel a session that has no visit.
+
+    The session's row is locked first, as `visit_record` locks it before
+    logging a visit: a cancellation and a visit at the same moment run one
+    after the other, and the second sees what the first did.
+    """
     reason = reason.strip()
     if not reason:
         raise PermanenceError("Indiquez le motif de l'annulation.")
-    if permanence.status == PermanenceStatus.HELD and permanence.has_visits():
+    permanence = Permanence.objects.select_for_update().get(pk=permanence.pk)
+    if permanence.has_visits():
         raise PermanenceError(
             "Des rendez-vous sont enregistrés dans cette permanence : elle ne peut pas être annulée."
         )
@@ -100,15 +108,25 @@ def permanence_cancel(*, permanence: Permanence, reason: str) -> Permanence:
 def permanence_open(
     *, venue: Venue, day: datetime.date, start_time: datetime.time, end_time: datetime.time, user
 ) -> Permanence:
-    """Open an ad hoc session (outside the weekly slots), held by the user."""
+    """Open an ad hoc session (outside the weekly slots), held by the user.
+
+    One session per venue, day and start time, even when several counsellors
+    open it at the same moment: the others are told it exists.
+    """
+    taken = PermanenceError("Une permanence commence déjà à cette heure dans ce lieu aujourd'hui.")
     if Permanence.objects.filter(venue=venue, date=day, start_time=start_time).exists():
-        raise PermanenceError("Une permanence commence déjà à cette heure dans ce lieu aujourd'hui.")
-    permanence = Permanence.objects.create(
-        venue=venue,
-        date=day,
-        start_time=start_time,
-        end_time=end_time,
-        status=PermanenceStatus.HELD,
-    )
+        raise taken
+    try:
+        with transaction.atomic():
+            permanence = Permanence.objects.create(
+                venue=venue,
+                date=day,
+                start_time=start_time,
+                end_time=end_time,
+                status=PermanenceStatus.HELD,
+            )
+    except IntegrityError:
+        # Opened by a concurrent request between the check and here.
+        raise taken from None
     permanence.counsellors.add(user)
     return permanence

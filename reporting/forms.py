@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
+from core.forms import AsciiIntegerField
+from core.params import ascii_int
 from core.submissions import TokenField
 from permanences.models import Quarter, Venue
 
@@ -29,7 +31,8 @@ class YearField(forms.TypedChoiceField):
         )
 
     def valid_value(self, value):
-        return str(value).isdigit() and FIRST_YEAR <= int(value) <= timezone.localdate().year
+        year = ascii_int(value)
+        return year is not None and FIRST_YEAR <= year <= timezone.localdate().year
 
 
 class BilanForm(forms.Form):
@@ -103,7 +106,7 @@ class BilanForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    year = forms.IntegerField(widget=forms.HiddenInput, min_value=FIRST_YEAR)
+    year = AsciiIntegerField(widget=forms.HiddenInput, min_value=FIRST_YEAR)
     note = forms.CharField(
         label="Commentaire (facultatif)",
         max_length=255,

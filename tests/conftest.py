@@ -23,11 +23,11 @@ ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Rate limits and used TOTP codes live in the cache: no test inherits another's."""
-    cache.clear()
-    yield
-    cache.clear()
+def _empty_cache(django_db_setup, django_db_blocker):
+    """Rate limits and used TOTP codes live in the cache, a table of the test
+    database as in production: no test inherits another's."""
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture

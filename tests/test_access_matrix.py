@@ -134,3 +134,33 @@ def test_each_role_gets_what_the_table_says(name, sample, clients):
             assert got in expected, (
                 f"{method} {url} as {role}: {got} ({response.status_code}), expected {expected}"
             )
+
+
+# Digits that str.isdigit() accepts and int() refuses or reads as another number.
+NOT_ASCII_DIGITS = ("²", "١٢")
+# Parameters read from the address by views, beside those of the pages' own forms.
+ADDRESS_PARAMETERS = {"page", "year", "venue", "quarter", "permanence"}
+FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
+
+
+@pytest.mark.parametrize("name", sorted(name for name in URLS if not name.startswith("admin:")))
+def test_non_ascii_digits_in_every_parameter_never_fail(name, sample, clients):
+    """Every page a role may open, with each of its parameters (its forms' fields
+    and those read from the address) set to digits that are not 0-9: a French
+    error or the default, never a 500."""
+    rule = access.rule_for(name)
+    url = url_for(name, URLS[name], rule, sample)
+    roles = [role for role in access.ROLES if role in rule.allowed and role != access.ANONYMOUS][:1]
+    for role in roles:
+        client = clients(role)
+        page = client.get(url)
+        fields = (
+            set(FIELD_NAME.findall(page.content.decode(errors="ignore")))
+            if page.status_code == 200
+            else set()
+        )
+        for parameter in sorted((fields | ADDRESS_PARAMETERS) - {"csrfmiddlewaretoken"}):
+            for value in NOT_ASCII_DIGITS:
+                for method in rule.methods:
+                    response = getattr(client, method.lower())(url, {parameter: value})
+                    assert response.status_code < 500, (method, url, parameter, value)

@@ -1,10 +1,14 @@
 """Authentication: throttled password guessing that reveals no account, two-factor
 authentication required for counsellors, coordination and admins, sessions that end on time."""
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -144,3 +148,50 @@ def test_deactivating_a_user_ends_their_sessions(client, counsellor):
     counsellor.save()
     assert Session.objects.count() == 0
     assert client.get(reverse("beneficiaries:list")).status_code == 302
+
+
+def test_wrong_codes_lock_the_second_factor_out_like_wrong_passwords(client, coordinator, settings):
+    assert post_login(client, "bob", PASSWORD).url == reverse("mfa_authenticate")
+    statuses = [
+        client.post(reverse("mfa_authenticate"), {"code": f"{n:06d}"}).status_code
+        for n in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert 500 not in statuses
+    sixth = client.post(reverse("mfa_authenticate"), {"code": totp_code()})  # even the right code
+    assert sixth.status_code == 429 and "suspendue" in sixth.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The password step of that account is suspended too, with the same page.
+    again = Client()
+    locked = post_login(again, "bob", PASSWORD)
+    assert locked.status_code == 429 and main_text(locked) == main_text(sixth)
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).count() >= settings.AXES_FAILURE_LIMIT
+
+
+REPLAY = """
+import django
+django.setup()
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+totp = Authenticator.objects.get(user__username="bob", type=Authenticator.Type.TOTP)
+print(TOTP(totp).validate_code({code!r}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_used_by_one_worker_process_is_refused_by_another(reference_data, coordinator):
+    code = totp_code()
+    first = Client()
+    post_login(first, "bob", PASSWORD)
+    assert first.post(reverse("mfa_authenticate"), {"code": code}).url == reverse("home")
+    # Another process (a second gunicorn worker) shares nothing but the database.
+    database = django_settings.DATABASES["default"]
+    url = f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    result = subprocess.run(
+        [sys.executable, "-c", REPLAY.format(code=code)],
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"

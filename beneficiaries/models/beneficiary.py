@@ -15,7 +15,14 @@ from permanences.models import Quarter
 
 from ..bounds import EARLIEST_BIRTH
 from ..enums import QualificationLevel, ReferralStatus, Sex, TriState
-from ..normalise import looks_like_phone, normalise, normalise_phone, phone_digits, search_key
+from ..normalise import (
+    SEARCH_KEY_LENGTH,
+    looks_like_phone,
+    normalise,
+    normalise_phone,
+    phone_digits,
+    search_key,
+)
 from .activity import Referral, Visit
 
 NAME_FIELDS = frozenset({"last_name", "first_name"})
@@ -231,7 +238,9 @@ class Beneficiary(AuditedModel):
     )
     last_name = models.CharField("nom", max_length=100)
     first_name = models.CharField("prénom", max_length=100)
-    search_key = models.CharField("clé de recherche", max_length=201, editable=False, db_index=True)
+    search_key = models.CharField(
+        "clé de recherche", max_length=SEARCH_KEY_LENGTH, editable=False, db_index=True
+    )
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)

@@ -1,6 +1,8 @@
 """The normalised search key follows the names on every save path, and the
 file reference is generated when missing, readable and never reused."""
 
+import uuid
+
 import pytest
 from django import forms
 from django.urls import reverse
@@ -106,3 +108,18 @@ def test_ref_generation_skips_an_imported_reference(today):
 
 def test_given_ref_is_kept():
     assert make_person(ref="2015-00420").ref == "2015-00420"
+
+
+def test_names_that_normalise_longer_than_they_are_fit_and_are_found(client, counsellor):
+    """100 « ß » become 200 « s » once normalised: the key is cut to its column."""
+    client.force_login(counsellor)
+    response = client.post(
+        reverse("beneficiaries:create"),
+        {"token": str(uuid.uuid4()), "last_name": "ß" * 100, "first_name": "ﬃ" * 100, "sex": "N"},
+    )
+    assert response.status_code == 302
+    person = Beneficiary.objects.get()
+    assert len(person.search_key) <= Beneficiary._meta.get_field("search_key").max_length
+    assert person.search_key.startswith("ss" * 100)
+    assert list(Beneficiary.objects.search("ß" * 100)) == [person]
+    assert client.get(reverse("beneficiaries:search"), {"q": "ß" * 100}).status_code == 200

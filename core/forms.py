@@ -1,0 +1,47 @@
+"""Form pieces every app uses, and the forms of the account machinery that the site changes."""
+
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
+from axes.handlers.proxy import AxesProxyHandler
+from django import forms
+from django.contrib.auth.signals import user_login_failed
+
+from .params import ascii_int
+
+TOO_MANY_CODES = "Trop de codes erronés : la connexion de ce compte est suspendue pour un moment."
+
+
+class ThrottledAuthenticateForm(AuthenticateForm):
+    """The code step of a login, throttled like the password step.
+
+    A wrong code counts as a failed login for django-axes (same account, same
+    address): after AXES_FAILURE_LIMIT failures, password or code, the account
+    is suspended from that address for AXES_COOLOFF_MINUTES, and the response is
+    the same lockout page as for passwords.
+    """
+
+    def clean_code(self) -> str:
+        request = context.request
+        credentials = {"username": self.user.get_username()}
+        if AxesProxyHandler.is_locked(request, credentials):
+            request.axes_locked_out = True
+            raise forms.ValidationError(TOO_MANY_CODES)
+        try:
+            return super().clean_code()
+        except forms.ValidationError:
+            user_login_failed.send(sender=type(self), credentials=credentials, request=request)
+            raise
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """A whole number written with the digits 0-9 only (see core.params.ascii_int)."""
+
+    default_error_messages = {"invalid": "Saisissez un nombre entier, avec les chiffres 0 à 9."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if ascii_int(text) is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text)

@@ -1,0 +1,23 @@
+"""Numbers typed in addresses and forms: the digits 0-9 only."""
+
+import pytest
+
+from core.forms import AsciiIntegerField
+from core.params import ascii_int
+
+
+@pytest.mark.parametrize("text", ["²", "١٢", "１２", "৩", "1²", "", " 12", "12 ", "-3", "1.5", "9" * 19])
+def test_only_ascii_digits_make_a_number(text):
+    assert ascii_int(text) is None
+
+
+def test_ascii_digits_make_their_number():
+    assert (ascii_int("0"), ascii_int("2026"), ascii_int(42)) == (0, 2026, 42)
+
+
+def test_a_form_number_in_other_digits_gets_a_french_error():
+    field = AsciiIntegerField(min_value=1)
+    assert field.clean("12") == 12
+    for text in ("١٢", "１２", "²"):
+        with pytest.raises(Exception, match="chiffres 0 à 9"):
+            field.clean(text)
