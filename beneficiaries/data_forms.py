@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.formats import date_format
 
+from core.forms import AsciiIntegerField
 from core.submissions import TokenField
 
 from .enums import ExportContent, ExportFormat
@@ -141,8 +142,8 @@ class MergeForm(forms.Form):
     """The merge, once the coordinator has compared the two files."""
 
     token = TokenField()
-    kept_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    removed_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    kept_version = AsciiIntegerField(widget=forms.HiddenInput, min_value=1)
+    removed_version = AsciiIntegerField(widget=forms.HiddenInput, min_value=1)
     confirm = forms.BooleanField(
         label="J'ai vérifié : ces deux dossiers sont ceux d'une seule et même personne.",
         error_messages={"required": "Cochez la case pour confirmer qu'il s'agit de la même personne."},
