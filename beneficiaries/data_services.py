@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from audit.enums import AuditAction
 from audit.services import audit_record
+from core.db import analyze
+from permanences.models import Permanence
 
 from .enums import ExportFormat, ReferralStatus, Sex, VisitKind
 from .exports import ExportFile, export_file
@@ -52,6 +54,8 @@ def activity_import(
     try:
         with transaction.atomic():
             write_plan(plan, user=user)
+            # An import can multiply the rows of its tables: fresh statistics for the next reads.
+            analyze(Permanence, Beneficiary, Visit, Referral, Outcome)
     except (IntegrityError, DataError):
         raise BeneficiaryError(
             "La base de données a refusé l'import (des dossiers ont sans doute été modifiés pendant "

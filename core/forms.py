@@ -42,6 +42,6 @@ class AsciiIntegerField(forms.IntegerField):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        if ascii_int(text) is None:
+        if ascii_int(text.removeprefix("-").removeprefix("+")) is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(text)

@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from beneficiaries.enums import Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit, next_refs
+from core.db import analyze
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.services import permanences_plan
+from reporting.models import Attendance
 from reporting.services import bilan_publish
 
 from . import names
@@ -184,6 +186,8 @@ class DemoBuilder:
         self.save_people()
         self.save_visits()
         self.save_outcomes()
+        # The tables were empty: give the planner their new sizes before the bilan.
+        analyze(Permanence, Beneficiary, Visit, Referral, Outcome, Attendance)
         bilan_publish(
             year=REFERENCE_YEAR,
             user=self.coordinator,

@@ -121,7 +121,7 @@ def test_a_nominative_export_is_its_one_entry(client, coordinator, files):
     assert (export.action, export.user, export.detail) == (
         AuditAction.EXPORT,
         coordinator,
-        "beneficiaries (2 lignes)",
+        "beneficiaries, csv (2 lignes)",
     )
 
 

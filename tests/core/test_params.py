@@ -18,6 +18,8 @@ def test_ascii_digits_make_their_number():
 def test_a_form_number_in_other_digits_gets_a_french_error():
     field = AsciiIntegerField(min_value=1)
     assert field.clean("12") == 12
+    with pytest.raises(Exception, match="supérieure ou égale à 1"):
+        field.clean("-5")  # a sign is a number's, and its bound says why
     for text in ("١٢", "１２", "²"):
         with pytest.raises(Exception, match="chiffres 0 à 9"):
             field.clean(text)

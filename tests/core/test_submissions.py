@@ -39,7 +39,7 @@ def database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_submission_whose_process_died_can_be_sent_again(counsellor):
+def test_a_submission_whose_process_died_can_be_sent_again(reference_data, counsellor):
     token = uuid.uuid4()
     crashed = subprocess.run(
         [sys.executable, "-c", CRASH.format(token=str(token))],
