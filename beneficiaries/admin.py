@@ -15,6 +15,15 @@ class FileAdmin(AuditedAdmin):
     def file_id(self, row) -> int:
         return row.beneficiary_id
 
+    def file_of(self, row):
+        return row.beneficiary
+
+    def has_change_permission(self, request, obj=None):
+        # An anonymised file, and what it holds, is read-only here as everywhere.
+        if obj is not None and self.file_of(obj).anonymised_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     def record_read(self, request, row) -> None:
         file_row_read(row=row, user=request.user)
 
@@ -46,6 +55,9 @@ class BeneficiaryAdmin(FileAdmin):
 
     def file_id(self, row) -> int:
         return row.pk
+
+    def file_of(self, row):
+        return row
 
     def record_read(self, request, row) -> None:
         beneficiary_read(beneficiary=row, user=request.user)

@@ -202,9 +202,9 @@ def referral_set_status(*, referral: Referral, status: str, user) -> Referral:
 
 @transaction.atomic
 def next_step_done(*, visit: Visit, user) -> Visit:
+    _identified_file(visit.beneficiary_id)
     if not visit.next_step:
         raise BeneficiaryError("Ce rendez-vous n'a pas de prochaine étape.")
-    _identified_file(visit.beneficiary_id)
     visit.next_step_done_on = timezone.localdate()
     visit.updated_by = user
     visit.save(update_fields=["next_step_done_on", "updated_by", "updated_at"])

@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.enums import Role
@@ -28,6 +28,11 @@ def _empty_cache(django_db_setup, django_db_blocker):
     database as in production: no test inherits another's."""
     with django_db_blocker.unblock():
         cache.clear()
+        # Outside a transaction, hand the connection back: in a browser test,
+        # Playwright's greenlet gets a connection of its own, which nothing
+        # else would close (the test database could not be dropped at the end).
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@
 - `data`: coordination's data work — pending imports, nominative exports, merges.
 """
 
-from .activity import NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
+from .activity import ANONYMISED_READ_ONLY, NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
 from .beneficiary import (
-    ANONYMISED_READ_ONLY,
     NAME_FIELDS,
     SEARCH_LIMIT,
     SEARCH_MIN_LENGTH,

@@ -53,7 +53,34 @@ class VisitQuerySet(models.QuerySet):
         ).exclude(next_step="")
 
 
-class Visit(AuditedModel):
+# Why nothing can be written to an anonymised file any more (views, services,
+# model validation and the database say it: migration 0014).
+ANONYMISED_READ_ONLY = (
+    "Ce dossier est anonymisé : il ne contient plus d'identité et ne peut plus être modifié "
+    "(ni rendez-vous, ni orientation, ni sortie)."
+)
+
+
+class FileRow(AuditedModel):
+    """A row of a person's file (visit, referral, outcome)."""
+
+    # Free text that anonymisation empties and that an anonymised file never holds again.
+    FREE_TEXT: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def audit_file_ref(self) -> str:
+        return self.beneficiary.ref
+
+    def clean(self):
+        super().clean()
+        filled = any(getattr(self, name) for name in self.FREE_TEXT)
+        if filled and self.beneficiary_id and self.beneficiary.anonymised_at is not None:
+            raise ValidationError(ANONYMISED_READ_ONLY)
+
+
+class Visit(FileRow):
     beneficiary = models.ForeignKey(
         "Beneficiary", verbose_name="personne", on_delete=models.PROTECT, related_name="visits"
     )
@@ -84,6 +111,8 @@ class Visit(AuditedModel):
     next_step = models.CharField("prochaine étape", max_length=255, blank=True)
     next_step_due = models.DateField("échéance de la prochaine étape", null=True, blank=True)
     next_step_done_on = models.DateField("prochaine étape faite le", null=True, blank=True)
+
+    FREE_TEXT = ("notes", "next_step")
 
     objects = VisitQuerySet.as_manager()
 
@@ -132,13 +161,11 @@ class Visit(AuditedModel):
     def __str__(self) -> str:
         return f"Rendez-vous du {self.date:%d/%m/%Y}"
 
-    def audit_file_ref(self) -> str:
-        return self.beneficiary.ref
-
     def fill_derived_fields(self) -> None:
         self.date = self.permanence.date
 
     def clean(self):
+        super().clean()
         # The date is copied from the permanence, hence not a form field: the
         # constraints on it are checked here for forms and the admin.
         if self.permanence_id and self.permanence.date > timezone.localdate():
@@ -165,7 +192,7 @@ class ReferralQuerySet(models.QuerySet):
         )
 
 
-class Referral(AuditedModel):
+class Referral(FileRow):
     beneficiary = models.ForeignKey(
         "Beneficiary", verbose_name="personne", on_delete=models.PROTECT, related_name="referrals"
     )
@@ -186,6 +213,8 @@ class Referral(AuditedModel):
         "suite donnée", max_length=15, choices=ReferralStatus.choices, default=ReferralStatus.PROPOSED
     )
     checked_on = models.DateField("suite vérifiée le", null=True, blank=True)
+
+    FREE_TEXT = ("detail",)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -229,11 +258,8 @@ class Referral(AuditedModel):
     def __str__(self) -> str:
         return f"{self.get_partner_display()} ({self.proposed_on:%d/%m/%Y})"
 
-    def audit_file_ref(self) -> str:
-        return self.beneficiary.ref
 
-
-class Outcome(AuditedModel):
+class Outcome(FileRow):
     beneficiary = models.ForeignKey(
         "Beneficiary", verbose_name="personne", on_delete=models.PROTECT, related_name="outcomes"
     )
@@ -249,6 +275,8 @@ class Outcome(AuditedModel):
         blank=True,
         help_text="Avec, si utile, l'intitulé du poste ou de la formation.",
     )
+
+    FREE_TEXT = ("employer",)
 
     class Meta:
         verbose_name = "sortie"
@@ -280,6 +308,3 @@ class Outcome(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} à partir du {self.start_date:%d/%m/%Y}"
-
-    def audit_file_ref(self) -> str:
-        return self.beneficiary.ref

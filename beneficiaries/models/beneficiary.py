@@ -26,11 +26,6 @@ from ..normalise import (
 from .activity import Referral, Visit
 
 NAME_FIELDS = frozenset({"last_name", "first_name"})
-# Why nothing can be written to an anonymised file any more (views and services say it).
-ANONYMISED_READ_ONLY = (
-    "Ce dossier est anonymisé : il ne contient plus d'identité et ne peut plus être modifié "
-    "(ni rendez-vous, ni orientation, ni sortie)."
-)
 
 
 class RefSequence(models.Model):

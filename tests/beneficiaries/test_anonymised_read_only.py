@@ -2,9 +2,15 @@
 every service that writes to it, is refused with a French message; nothing is saved."""
 
 import datetime
+import json
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from beneficiaries.enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus
@@ -24,13 +30,14 @@ from beneficiaries.services import (
 from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
 def anonymised(venue, today):
-    """An anonymised file with a visit (next step given back, as a stale row would
-    have it), a referral awaiting its result and an outcome; and today's session."""
+    """An anonymised file with a visit, a referral awaiting its result and an
+    outcome; and today's session."""
     person = make_person(birth_date=datetime.date(1990, 5, 17))
     visit = make_visit(person, make_permanence(venue, today - 10 * DAY))
     referral = Referral.objects.create(
@@ -38,7 +45,6 @@ def anonymised(venue, today):
     )
     outcome = Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=today - DAY)
     beneficiary_anonymise(beneficiary=person, reason=AnonymisationReason.ERASURE_REQUEST)
-    Visit.objects.filter(pk=visit.pk).update(next_step="Relancer", next_step_due=today)
     return {
         "person": Beneficiary.objects.get(pk=person.pk),
         "visit": Visit.objects.get(pk=visit.pk),
@@ -112,3 +118,91 @@ def test_every_service_refuses_to_write_to_an_anonymised_file(counsellor, anonym
         with pytest.raises(BeneficiaryError, match=ANONYMISED_READ_ONLY[:40]):
             write()
     assert snapshot(person) == before
+
+
+def refused_by_the_database(write) -> str:
+    with pytest.raises(DatabaseError) as refusal, transaction.atomic():
+        write()
+    return str(refusal.value)
+
+
+def test_the_database_refuses_an_identity_or_a_note_written_back_by_any_path(anonymised):
+    """The last line, under forms and services: plain SQL and bulk updates too."""
+    person, visit = anonymised["person"], anonymised["visit"]
+    before = snapshot(person)
+    writes = [
+        lambda: Beneficiary.objects.filter(pk=person.pk).update(last_name="Martin", first_name="Élodie"),
+        lambda: Beneficiary.objects.filter(pk=person.pk).update(phone="06 12 34 56 78"),
+        lambda: Beneficiary.objects.filter(pk=person.pk).update(anonymised_at=None),
+        lambda: Visit.objects.filter(pk=visit.pk).update(notes="Elle s'appelle Élodie Martin"),
+        lambda: Referral.objects.filter(beneficiary=person).update(detail="Élodie Martin"),
+        lambda: Outcome.objects.filter(beneficiary=person).update(employer="Chez Élodie Martin"),
+        lambda: Visit.objects.create(
+            beneficiary=person, permanence=anonymised["today"], notes="Élodie Martin est revenue"
+        ),
+    ]
+    for write in writes:
+        assert "Ce dossier est anonymisé" in refused_by_the_database(write)
+    assert snapshot(person) == before
+    # What anonymisation leaves is allowed: rows without free text, unchanged values.
+    Beneficiary.objects.filter(pk=person.pk).update(last_name="Anonyme")
+    Visit.objects.create(beneficiary=person, permanence=anonymised["today"])
+
+
+def test_the_admin_shows_an_anonymised_file_read_only(client, admin_user, anonymised):
+    client.force_login(admin_user)
+    person = anonymised["person"]
+    url = reverse("admin:beneficiaries_beneficiary_change", args=[person.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="last_name"' not in page.content.decode()
+    assert client.post(url, {"last_name": "Martin", "first_name": "Élodie", "sex": "F"}).status_code == 403
+    visit_url = reverse("admin:beneficiaries_visit_change", args=[anonymised["visit"].pk])
+    assert 'name="notes"' not in client.get(visit_url).content.decode()
+    assert Beneficiary.objects.get(pk=person.pk).last_name == "Anonyme"
+
+
+SQLITE_SCRIPT = r"""
+import json
+from django.db import DatabaseError, transaction
+from beneficiaries.enums import AnonymisationReason
+from beneficiaries.models import Beneficiary, Visit
+from beneficiaries.services import beneficiary_anonymise
+
+person = Beneficiary.objects.create(last_name="Martin", first_name="Élodie", sex="F", phone="0612345678")
+beneficiary_anonymise(beneficiary=person, reason=AnonymisationReason.ERASURE_REQUEST)
+refused = []
+for write in (
+    lambda: Beneficiary.objects.filter(pk=person.pk).update(last_name="Martin"),
+    lambda: Beneficiary.objects.filter(pk=person.pk).update(anonymised_at=None),
+):
+    try:
+        with transaction.atomic():
+            write()
+    except DatabaseError as error:
+        refused.append(str(error))
+print("RESULT" + json.dumps({"refused": refused, "name": Beneficiary.objects.get(pk=person.pk).last_name}))
+"""
+
+
+def test_the_sqlite_demo_refuses_it_too(tmp_path):
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="config.test_settings",
+    )
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=240)
+    done = subprocess.run(
+        [*manage, "shell", "-c", SQLITE_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.split("RESULT", 1)[1])
+    assert result["name"] == "Anonyme"
+    assert len(result["refused"]) == 2 and all(
+        "Ce dossier est anonymisé" in text for text in result["refused"]
+    )
