@@ -2,7 +2,8 @@
 
 No JavaScript and no `style` attribute (CSP): presentation attributes only.
 Each chart carries its own text alternative (`<title>` and `<desc>`); the
-templates add a caption and the data table.
+templates add a caption and the data table. A figure hidden from the reader
+has no bar: its marker ("< 5", "secret") stands where the value would.
 """
 
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .figures import AGE_BANDS, Bilan
+from .disclosure import Figures
+from .figures import AGE_BANDS
 from .presentation import OUTCOME_SHORT_LABELS, number
 
 BAR_COLOUR = "#0a4fa8"  # the navigation's blue: 7.5:1 on white
@@ -40,19 +42,24 @@ class Chart:
     key: str
     title: str
     unit: str
-    items: list[tuple[str, int]]
+    items: list[tuple[str, int | str]]
     svg: SafeString
-
-    @property
-    def total(self) -> int:
-        return sum(value for _, value in self.items)
 
 
 def _short(label: str) -> str:
     return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1].rstrip() + "…"
 
 
-def _description(items: list[tuple[str, int]], unit: str) -> str:
+def _scaled(value: int | str, largest: int, space: float) -> float:
+    """A bar's length: its share of the largest value shown (none for a hidden one)."""
+    return round(space * value / largest, 1) if isinstance(value, int) else 0
+
+
+def _largest(items: list[tuple[str, int | str]]) -> int:
+    return max((value for _, value in items if isinstance(value, int)), default=0) or 1
+
+
+def _description(items: list[tuple[str, int | str]], unit: str) -> str:
     return "; ".join(f"{label} : {number(value)} {unit}" for label, value in items) + "."
 
 
@@ -73,16 +80,16 @@ def _svg(key: str, title: str, description: str, height: int, body: SafeString) 
     )
 
 
-def horizontal_bars(key: str, title: str, items: list[tuple[str, int]], *, unit: str) -> Chart:
+def horizontal_bars(key: str, title: str, items: list[tuple[str, int | str]], *, unit: str) -> Chart:
     """One bar per category, the label on the left and the value at the bar's end."""
     label_width, value_width, row, top = 290, 60, 28, 8
     bar_space = WIDTH - label_width - value_width
-    largest = max((value for _, value in items), default=0) or 1
+    largest = _largest(items)
     height = top * 2 + row * len(items)
     parts = []
     for index, (label, value) in enumerate(items):
         y = top + index * row
-        length = round(bar_space * value / largest, 1)
+        length = _scaled(value, largest, bar_space)
         parts.append(
             format_html(
                 '<text x="{lx}" y="{ty}" text-anchor="end">{label}</text>'
@@ -111,17 +118,19 @@ def horizontal_bars(key: str, title: str, items: list[tuple[str, int]], *, unit:
     return Chart(key, title, unit, items, _svg(key, title, _description(items, unit), height, body))
 
 
-def vertical_bars(key: str, title: str, items: list[tuple[str, int]], *, unit: str, ticks=None) -> Chart:
+def vertical_bars(
+    key: str, title: str, items: list[tuple[str, int | str]], *, unit: str, ticks=None
+) -> Chart:
     """One column per period (months), the value above each column."""
     left, right, top, bottom = 10, 10, 24, 28
     height = 240
     plot = height - top - bottom
     step = (WIDTH - left - right) / max(len(items), 1)
-    largest = max((value for _, value in items), default=0) or 1
+    largest = _largest(items)
     labels = ticks or [label for label, _ in items]
     parts = []
     for index, ((_, value), tick) in enumerate(zip(items, labels, strict=True)):
-        bar = round(plot * value / largest, 1)
+        bar = _scaled(value, largest, plot)
         x = left + index * step
         parts.append(
             format_html(
@@ -151,32 +160,33 @@ def vertical_bars(key: str, title: str, items: list[tuple[str, int]], *, unit: s
     return Chart(key, title, unit, items, _svg(key, title, _description(items, unit), height, body))
 
 
-def bilan_charts(bilan: Bilan) -> list[Chart]:
-    """The four charts of the dashboard and the PDF (one-way breakdowns: never masked)."""
+def bilan_charts(figures: Figures) -> list[Chart]:
+    """The four charts of the dashboard and the PDF, as `figures` shows them."""
+    f, bilan = figures, figures.bilan
     return [
         vertical_bars(
             "graphique-mois",
             f"Rendez-vous individuels par mois en {bilan.year}",
-            [(m.name.capitalize(), m.appointments) for m in bilan.by_month],
+            [(m.name.capitalize(), f.of(m, "appointments")) for m in bilan.by_month],
             unit="rendez-vous",
             ticks=list(MONTH_ABBREVIATIONS[: len(bilan.by_month)]),
         ),
         horizontal_bars(
             "graphique-sorties",
             "Sorties en emploi ou en formation, par type",
-            [(label, bilan.outcomes.get(kind, 0)) for kind, label in OUTCOME_SHORT_LABELS.items()],
+            [(label, f[f"outcomes.{kind}"]) for kind, label in OUTCOME_SHORT_LABELS.items()],
             unit="sorties",
         ),
         horizontal_bars(
             "graphique-quartiers",
             "Personnes accompagnées par quartier de résidence",
-            [(q.name, q.persons) for q in bilan.by_quarter],
+            [(q.name, f.of(q, "persons")) for q in bilan.by_quarter],
             unit="personnes",
         ),
         horizontal_bars(
             "graphique-ages",
             "Personnes accompagnées par âge à leur première venue de l'année",
-            [(label, bilan.age_bands.get(key, 0)) for key, label in AGE_BANDS.items()],
+            [(label, f[f"age_bands.{key}"]) for key, label in AGE_BANDS.items()],
             unit="personnes",
         ),
     ]

@@ -11,10 +11,14 @@ from django.utils.text import slugify
 from core.pdf import render_pdf
 from core.spreadsheets import WorkbookSheet, csv_bytes, xlsx_bytes
 
-from .presentation import MASK, Table
+from .disclosure import SECRET, SMALL
+from .presentation import Table
 from .report import Report
 
-MASK_NOTE = f"« {MASK} » : effectif de 1 à 4, non affiché (secret statistique)."
+MASK_NOTE = (
+    f"« {SMALL} » : effectif de 1 à 4, non affiché (secret statistique) ; « {SECRET} » : chiffre "
+    "non affiché parce qu'il permettrait de retrouver un tel effectif par différence."
+)
 
 
 def filename(report: Report, extension: str) -> str:
@@ -32,7 +36,9 @@ def preamble(report: Report) -> list[str]:
         report.headline,
         *report.notes,
     ]
-    if report.masked:
+    if report.withheld:
+        lines.append(report.withheld_note)
+    elif report.masked:
         lines.append(MASK_NOTE)
     return lines
 
@@ -42,7 +48,7 @@ def _table_rows(table: Table) -> list[list]:
 
 
 def _tables(report: Report) -> list[Table]:
-    return [*report.tables, report.comparison]
+    return [*report.tables, report.comparison] if report.comparison else report.tables
 
 
 def bilan_csv(report: Report) -> bytes:

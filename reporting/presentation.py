@@ -1,19 +1,20 @@
 """The bilan in words and tables, as the dashboards and every export show it.
 
 One source of layout for the page, the PDF, the XLSX and the CSV: the same
-tables, the same labels, the same small-count masking for the city.
+tables, the same labels. Every figure is read from a `Figures`
+(reporting/disclosure.py): all of them for coordination; for the city, the
+counts the small-count rule hides read "< 5" or "secret", in every table and
+in the headline alike.
 """
 
 from dataclasses import dataclass, field
 
 from beneficiaries.enums import OutcomeKind
 
-from .figures import AGE_BANDS, OUTCOME_GROUPS, Bilan, percent
+from .cells import REFERRAL_FIELDS
+from .disclosure import MARKERS, SMALL, Figures
+from .figures import AGE_BANDS, OUTCOME_GROUPS
 
-# Statistical confidentiality: in cross-tabulations shown to the city, a
-# count from 1 to 4 is not shown (zero is: it discloses nobody).
-SMALL_COUNT_LIMIT = 5
-MASK = "< 5"
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
 OUTCOME_SHORT_LABELS = {
@@ -26,62 +27,88 @@ OUTCOME_SHORT_LABELS = {
     OutcomeKind.CREATION_ACTIVITE: "Création d'activité",
 }
 
+# The key figures: their label and their cell (reporting/cells.py).
+KEY_FIGURES = (
+    ("Permanences tenues", "permanences_held"),
+    ("Personnes accompagnées", "persons"),
+    ("dont nouvelles personnes", "new_persons"),
+    ("Femmes", "women"),
+    ("Hommes", "men"),
+    ("Sexe non précisé", "sex_unknown"),
+    ("Part de femmes (%)", "women_pct"),
+    ("Part d'hommes (%)", "men_pct"),
+    ("Rendez-vous individuels", "appointments"),
+    ("Personnes en emploi ou en formation", "persons_with_outcome"),
+    ("Sorties en emploi ou en formation", "outcomes_total"),
+    ("Personnes résidant en quartier prioritaire (QPV)", "priority_quarter_residents"),
+    ("Part des personnes résidant en QPV (%)", "priority_quarter_residents_pct"),
+)
 
-def number(value: int) -> str:
-    """1234 -> "1 234" (French grouping)."""
+
+def number(value: int | str) -> str:
+    """1234 -> "1 234" (French grouping); a hidden figure's marker as it is."""
+    if isinstance(value, str):
+        return value
     return f"{value:,}".replace(",", NBSP)
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """ "1 personne", "2 personnes", "0 personne" (French: 0 and 1 are singular)."""
-    word = singular if count < 2 else (plural_form or singular + "s")
-    return f"{number(count)} {word}"
+def plural(count: int | str, singular: str, plural_form: str | None = None) -> str:
+    """ "1 personne", "2 personnes", "0 personne" (French: 0 and 1 are singular);
+    a hidden count: "moins de 5 personnes", "un nombre non communiqué de personnes"."""
+    plural_form = plural_form or singular + "s"
+    if count == SMALL:
+        return f"moins de 5 {plural_form}"
+    if isinstance(count, str):
+        of = "d'" if plural_form[0] in "aeiouéAEIOUÉ" else "de "
+        return f"un nombre non communiqué {of}{plural_form}"
+    return f"{number(count)} {singular if count < 2 else plural_form}"
 
 
-def mask(value):
-    if isinstance(value, int) and 0 < value < SMALL_COUNT_LIMIT:
-        return MASK
-    return value
-
-
-def headline(bilan: Bilan) -> str:
+def headline(figures: Figures) -> str:
     """The figures in the words of the council report:
 
     "201 personnes accompagnées, dont 62 % de femmes et 38 % d'hommes ; 348
     rendez-vous individuels ; 34 personnes ont trouvé un emploi ou une
     formation : 8 CDI, 8 CDD, 12 contrats aidés ou d'apprentissage, 18 formations."
+
+    A hidden count reads "moins de 5 …" or "un nombre non communiqué de …";
+    a hidden share is left out.
     """
-    people = plural(bilan.persons, "personne accompagnée", "personnes accompagnées")
-    if bilan.persons:
-        people += f", dont {bilan.women_pct} % de femmes et {bilan.men_pct} % d'hommes"
-    appointments = plural(bilan.appointments, "rendez-vous individuel", "rendez-vous individuels")
-    grouped = bilan.outcomes_grouped
+    f = figures
+    people = plural(f["persons"], "personne accompagnée", "personnes accompagnées")
+    shares = [
+        f"{f[share]} % {words}"
+        for share, words in (("women_pct", "de femmes"), ("men_pct", "d'hommes"))
+        if f[share] not in MARKERS
+    ]
+    if f["persons"] and shares:
+        people += ", dont " + " et ".join(shares)
+    appointments = plural(f["appointments"], "rendez-vous individuel", "rendez-vous individuels")
     kinds = [
-        plural(grouped["cdi"], "CDI", "CDI"),
-        plural(grouped["cdd"], "CDD", "CDD"),
+        plural(f["outcomes_grouped.cdi"], "CDI", "CDI"),
+        plural(f["outcomes_grouped.cdd"], "CDD", "CDD"),
         plural(
-            grouped["contrat_aide_ou_apprentissage"],
+            f["outcomes_grouped.contrat_aide_ou_apprentissage"],
             "contrat aidé ou d'apprentissage",
             "contrats aidés ou d'apprentissage",
         ),
-        plural(grouped["formation"], "formation"),
+        plural(f["outcomes_grouped.formation"], "formation"),
     ]
-    if grouped["autres"]:
-        kinds.append(
-            plural(grouped["autres"], "autre sortie (intérim, création d'activité)", "autres sorties")
-        )
-    found = bilan.persons_with_outcome
-    verb = "a trouvé" if found < 2 else "ont trouvé"
+    if others := f["outcomes_grouped.autres"]:
+        kinds.append(plural(others, "autre sortie (intérim, création d'activité)", "autres sorties"))
+    found = f["persons_with_outcome"]
+    verb = "a trouvé" if isinstance(found, int) and found < 2 else "ont trouvé"
     outcomes = f"{plural(found, 'personne')} {verb} un emploi ou une formation"
     if found:
         outcomes += " : " + ", ".join(kinds)
-    return f"{people} ; {appointments} ; {outcomes}."
+    sentence = f"{people} ; {appointments} ; {outcomes}."
+    return sentence[0].upper() + sentence[1:]
 
 
 @dataclass(frozen=True)
 class Table:
     """A titled table: `rows[i][0]` is the row label; other cells are counts
-    (int) or text. `masked` tells whether small counts were hidden."""
+    (int), text, or a hidden figure's marker. `masked`: some figure is hidden."""
 
     key: str
     title: str
@@ -104,18 +131,19 @@ class Table:
 
 @dataclass
 class _Builder:
-    """Builds a table, hiding small counts in the cross-tabulated columns when asked."""
+    """Collects the tables of one reader's figures (`f`)."""
 
-    masked: bool
+    f: Figures
     tables: list[Table] = field(default_factory=list)
 
-    def add(
-        self, key, title, sheet, columns, rows, *, crosstab=(), note="", total_row=False, text_columns=()
-    ):
-        if self.masked and crosstab:
-            # The total row is the one-way split the headline already shows: never hidden.
-            body, total = (rows[:-1], rows[-1:]) if total_row else (rows, [])
-            rows = [[mask(v) if i in crosstab else v for i, v in enumerate(row)] for row in body] + total
+    def add(self, key, title, sheet, columns, rows, *, note="", total_row=False, text_columns=()):
+        text_columns = frozenset(text_columns)
+        masked = any(
+            value in MARKERS
+            for row in rows
+            for index, value in enumerate(row)
+            if index and index not in text_columns
+        )
         self.tables.append(
             Table(
                 key=key,
@@ -124,34 +152,20 @@ class _Builder:
                 columns=columns,
                 rows=rows,
                 note=note,
-                masked=self.masked and bool(crosstab),
+                masked=masked,
                 total_row=total_row,
-                text_columns=frozenset(text_columns),
+                text_columns=text_columns,
             )
         )
 
 
-def key_figures(bilan: Bilan) -> list[tuple[str, object]]:
-    return [
-        ("Permanences tenues", bilan.permanences_held),
-        ("Personnes accompagnées", bilan.persons),
-        ("dont nouvelles personnes", bilan.new_persons),
-        ("Femmes", bilan.women),
-        ("Hommes", bilan.men),
-        ("Sexe non précisé", bilan.sex_unknown),
-        ("Part de femmes (%)", bilan.women_pct),
-        ("Part d'hommes (%)", bilan.men_pct),
-        ("Rendez-vous individuels", bilan.appointments),
-        ("Personnes en emploi ou en formation", bilan.persons_with_outcome),
-        ("Sorties en emploi ou en formation", bilan.outcomes_total),
-        ("Personnes résidant en quartier prioritaire (QPV)", bilan.priority_quarter_residents),
-        ("Part des personnes résidant en QPV (%)", bilan.priority_quarter_residents_pct),
-    ]
+def key_figures(figures: Figures) -> list[tuple[str, object]]:
+    return [(label, figures[name]) for label, name in KEY_FIGURES]
 
 
-def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
-    """Every table of the bilan, in reading order; `masked` for the city."""
-    b = _Builder(masked=masked)
+def bilan_tables(figures: Figures) -> list[Table]:
+    """Every table of the bilan, in reading order, as `figures` shows them."""
+    b = _Builder(figures)
     for add_tables in (
         _key_figures_table,
         _outcome_tables,
@@ -160,39 +174,39 @@ def bilan_tables(bilan: Bilan, *, masked: bool) -> list[Table]:
         _month_table,
         _referral_table,
     ):
-        add_tables(b, bilan)
+        add_tables(b, figures)
     return b.tables
 
 
-def _key_figures_table(b: _Builder, bilan: Bilan) -> None:
+def _key_figures_table(b: _Builder, f: Figures) -> None:
     b.add(
         "chiffres-cles",
         "Chiffres clés",
         "Chiffres clés",
-        ["Indicateur", str(bilan.year)],
-        [list(r) for r in key_figures(bilan)],
+        ["Indicateur", str(f.bilan.year)],
+        [list(r) for r in key_figures(f)],
     )
 
 
-def _outcome_tables(b: _Builder, bilan: Bilan) -> None:
+def _outcome_tables(b: _Builder, f: Figures) -> None:
+    year = f.bilan.year
     b.add(
         "sorties",
         "Sorties en emploi ou en formation, par type",
         "Sorties par type",
         ["Type de sortie", "Sorties"],
-        [[kind.label, bilan.outcomes.get(kind.value, 0)] for kind in OutcomeKind]
-        + [["Total des sorties", bilan.outcomes_total]],
-        note=f"Sorties commençant en {bilan.year} des personnes accompagnées en {bilan.year}. "
+        [[kind.label, f[f"outcomes.{kind.value}"]] for kind in OutcomeKind]
+        + [["Total des sorties", f["outcomes_total"]]],
+        note=f"Sorties commençant en {year} des personnes accompagnées en {year}. "
         "Une personne peut compter dans plusieurs types.",
         total_row=True,
     )
-    grouped = bilan.outcomes_grouped
     b.add(
         "sorties-regroupees",
         "Sorties, regroupées comme dans le bilan présenté au conseil",
         "Sorties regroupées",
         ["Regroupement", "Sorties"],
-        [[label, grouped[key]] for key, (label, _) in OUTCOME_GROUPS.items()],
+        [[label, f[f"outcomes_grouped.{key}"]] for key, (label, _) in OUTCOME_GROUPS.items()],
     )
     b.add(
         "emploi-formation",
@@ -200,50 +214,45 @@ def _outcome_tables(b: _Builder, bilan: Bilan) -> None:
         "Emploi et formation",
         ["", "Personnes", "Sorties"],
         [
-            ["Emploi (tous types sauf formation)", bilan.employment.persons, bilan.employment.outcomes],
-            ["Formation", bilan.training.persons, bilan.training.outcomes],
-            [
-                "Emploi durable (CDI, CDD ou intérim de 6 mois ou plus, création d'activité)",
-                bilan.durable_employment.persons,
-                bilan.durable_employment.outcomes,
-            ],
+            [label, f[f"{subset}.persons"], f[f"{subset}.outcomes"]]
+            for label, subset in (
+                ("Emploi (tous types sauf formation)", "employment"),
+                ("Formation", "training"),
+                (
+                    "Emploi durable (CDI, CDD ou intérim de 6 mois ou plus, création d'activité)",
+                    "durable_employment",
+                ),
+            )
         ],
     )
 
 
-def _person_tables(b: _Builder, bilan: Bilan) -> None:
+def _person_tables(b: _Builder, f: Figures) -> None:
     b.add(
         "ages",
         "Âge à la première venue de l'année",
         "Âges",
         ["Tranche d'âge", "Personnes"],
-        [[label, bilan.age_bands.get(key, 0)] for key, label in AGE_BANDS.items()],
+        [[label, f[f"age_bands.{key}"]] for key, label in AGE_BANDS.items()],
     )
+    fields = ("persons", "women", "men", "sex_unknown", "appointments")
     b.add(
         "quartiers",
         "Personnes accompagnées par quartier de résidence et sexe",
         "Quartiers de résidence",
         ["Quartier de résidence", "QPV", "Personnes", "Femmes", "Hommes", "Sexe non précisé", "Rendez-vous"],
         [
-            [
-                q.name,
-                "oui" if q.is_priority else "non",
-                q.persons,
-                q.women,
-                q.men,
-                q.sex_unknown,
-                q.appointments,
-            ]
-            for q in bilan.by_quarter
+            [q.name, "oui" if q.is_priority else "non", *(f.of(q, name) for name in fields)]
+            for q in f.bilan.by_quarter
         ]
-        + [["Total", "", bilan.persons, bilan.women, bilan.men, bilan.sex_unknown, bilan.appointments]],
-        crosstab={3, 4, 5},
+        + [["Total", "", *(f[name] for name in fields)]],
         total_row=True,
         text_columns={1},
     )
 
 
-def _venue_tables(b: _Builder, bilan: Bilan) -> None:
+def _venue_tables(b: _Builder, f: Figures) -> None:
+    fields = ("permanences_held", "persons", "women", "men", "sex_unknown", "appointments")
     b.add(
         "lieux",
         "Activité par lieu d'accueil",
@@ -258,23 +267,8 @@ def _venue_tables(b: _Builder, bilan: Bilan) -> None:
             "Sexe non précisé",
             "Rendez-vous",
         ],
-        [
-            [v.name, v.quarter, v.permanences_held, v.persons, v.women, v.men, v.sex_unknown, v.appointments]
-            for v in bilan.by_venue
-        ]
-        + [
-            [
-                "Ensemble",
-                "",
-                bilan.permanences_held,
-                bilan.persons,
-                bilan.women,
-                bilan.men,
-                bilan.sex_unknown,
-                bilan.appointments,
-            ]
-        ],
-        crosstab={4, 5, 6},
+        [[v.name, v.quarter, *(f.of(v, name) for name in fields)] for v in f.bilan.by_venue]
+        + [["Ensemble", "", *(f[name] for name in fields)]],
         note="Une personne reçue dans deux lieux compte une fois dans chacun et une fois dans l'ensemble.",
         total_row=True,
         text_columns={1},
@@ -285,100 +279,35 @@ def _venue_tables(b: _Builder, bilan: Bilan) -> None:
         "Sorties par lieu",
         ["Lieu d'accueil", *OUTCOME_SHORT_LABELS.values(), "Total"],
         [
-            [v.name, *(v.outcomes.get(kind.value, 0) for kind in OutcomeKind), sum(v.outcomes.values())]
-            for v in bilan.by_venue
+            [v.name, *(f.of(v, "outcomes", kind.value) for kind in OutcomeKind), f.of(v, "outcomes_total")]
+            for v in f.bilan.by_venue
         ],
-        crosstab=set(range(1, len(OutcomeKind) + 1)),
         note="Les sorties d'une personne reçue dans deux lieux comptent dans chacun.",
     )
 
 
-def _month_table(b: _Builder, bilan: Bilan) -> None:
+def _month_table(b: _Builder, f: Figures) -> None:
+    fields = ("permanences_held", "appointments", "persons")
     b.add(
         "mois",
         "Activité par mois",
         "Mois",
         ["Mois", "Permanences tenues", "Rendez-vous", "Personnes reçues"],
-        [[m.name.capitalize(), m.permanences_held, m.appointments, m.persons] for m in bilan.by_month]
-        + [["Année", bilan.permanences_held, bilan.appointments, bilan.persons]],
+        [[m.name.capitalize(), *(f.of(m, name) for name in fields)] for m in f.bilan.by_month]
+        + [["Année", *(f[name] for name in fields)]],
         note="Une personne reçue plusieurs mois compte dans chacun de ces mois et une fois dans l'année.",
         total_row=True,
     )
 
 
-def _referral_table(b: _Builder, bilan: Bilan) -> None:
+def _referral_table(b: _Builder, f: Figures) -> None:
     b.add(
         "orientations",
         "Orientations vers les partenaires et leur suite",
         "Orientations",
         ["Partenaire", "Orientations", "Réalisées", "Non suivies", "Suite en attente"],
-        [[r.label, r.total, r.done, r.not_taken_up, r.proposed] for r in bilan.referrals]
-        + [
-            [
-                "Total",
-                sum(r.total for r in bilan.referrals),
-                sum(r.done for r in bilan.referrals),
-                sum(r.not_taken_up for r in bilan.referrals),
-                sum(r.proposed for r in bilan.referrals),
-            ]
-        ],
-        crosstab={2, 3, 4},
-        note=f"Orientations proposées en {bilan.year}.",
+        [[r.label, *(f.of(r, name) for name in REFERRAL_FIELDS)] for r in f.bilan.referrals]
+        + [["Total", *(f[f"referral_totals.{name}"] for name in REFERRAL_FIELDS)]],
+        note=f"Orientations proposées en {f.bilan.year}.",
         total_row=True,
     )
-
-
-def change(current: int, previous: int) -> str:
-    """ "+12 %", "−3 %", "=" or "—" (no previous figure)."""
-    if previous == 0:
-        return "—"
-    delta = percent(abs(current - previous), previous)
-    if current == previous or delta == 0:
-        return "="
-    return f"+{delta} %" if current > previous else f"−{delta} %"
-
-
-def points(delta: int) -> str:
-    """A change of a percentage, in points: "+2 pts", "−3 pts", "="."""
-    if delta == 0:
-        return "="
-    return f"+{delta} pts" if delta > 0 else f"−{-delta} pts"
-
-
-def comparison_table(current: Bilan, previous: Bilan, *, note: str = "") -> Table:
-    """Year-over-year: the key figures of the year and of the one before."""
-    rows = [
-        [label, before, now, change(now, before) if "(%)" not in label else points(now - before)]
-        for (label, now), (_, before) in zip(key_figures(current), key_figures(previous), strict=True)
-    ]
-    return Table(
-        key="comparaison",
-        title=f"Comparaison avec {previous.year}",
-        sheet=f"Comparaison avec {previous.year}",
-        columns=["Indicateur", str(previous.year), str(current.year), "Évolution"],
-        rows=rows,
-        note=note,
-    )
-
-
-@dataclass(frozen=True)
-class Difference:
-    table: str
-    row: str
-    column: str
-    published: object
-    live: object
-
-
-def differences(published: Bilan, live: Bilan, *, masked: bool) -> list[Difference]:
-    """Every cell where today's figures differ from the published ones."""
-    found = []
-    live_tables = {t.key: t for t in bilan_tables(live, masked=masked)}
-    for table in bilan_tables(published, masked=masked):
-        other = live_tables[table.key]
-        before, now = table.cells(), other.cells()
-        for key in list(before) + [k for k in now if k not in before]:
-            old, new = before.get(key, "—"), now.get(key, "—")
-            if old != new:
-                found.append(Difference(table.title, key[0], key[1], old, new))
-    return found

@@ -4,7 +4,9 @@
   default, coordination today's live figures; either can ask for the other.
   Publications cover all venues: a bilan restricted to a venue or a quarter
   is always live.
-- Masking: for the city, small counts in cross-tabulations read "< 5".
+- Masking: for the city, the small-count rule (reporting/disclosure.py):
+  counts from 1 to 4 read "< 5", the figures that would give them back
+  "secret"; a bilan of fewer than 5 persons is not detailed at all.
 - Differences: when a publication exists, every cell where today's figures
   differ from it, so that nobody mistakes one for the other.
 - Comparison: the key figures of the year before, from the same source when
@@ -25,9 +27,21 @@ from permanences.models import Quarter, Venue
 from . import perms
 from .bilan import compute_bilan
 from .charts import Chart, bilan_charts
+from .comparison import Difference, comparison_table, differences
+from .disclosure import MARKERS, Figures
 from .figures import Bilan
 from .models import PublishedBilan
-from .presentation import Difference, Table, bilan_tables, comparison_table, differences, headline
+from .presentation import Table, bilan_tables, headline, plural
+
+# The dashboard's key figures: label, cell, unit.
+CARDS = (
+    ("Permanences tenues", "permanences_held", ""),
+    ("Personnes accompagnées", "persons", ""),
+    ("dont nouvelles personnes", "new_persons", ""),
+    ("Part de femmes", "women_pct", " %"),
+    ("Rendez-vous individuels", "appointments", ""),
+    ("En emploi ou en formation", "persons_with_outcome", ""),
+)
 
 
 class Source(StrEnum):
@@ -56,31 +70,67 @@ class Report:
         return self.source == Source.PUBLISHED
 
     @cached_property
+    def figures(self) -> Figures:
+        """The year's figures as this reader is shown them."""
+        return Figures.shown_to(self.bilan, masked=self.masked)
+
+    @cached_property
+    def previous_figures(self) -> Figures:
+        return Figures.shown_to(self.previous, masked=self.masked)
+
+    @property
+    def withheld(self) -> bool:
+        """Fewer than 5 persons, shown to the city: no figure about them at all."""
+        return self.figures.withheld
+
+    @property
+    def withheld_note(self) -> str:
+        held = self.bilan.permanences_held
+        sessions = plural(held, "permanence tenue", "permanences tenues")
+        return (
+            f"Moins de 5 personnes ont été accompagnées en {self.year} ({self.bilan.scope_label}). "
+            "Pour qu'aucune d'elles ne puisse être reconnue (secret statistique), les chiffres qui les "
+            f"concernent ne sont pas détaillés ici ; la coordination les voit. Activité : {sessions}."
+        )
+
+    @cached_property
     def headline(self) -> str:
-        return headline(self.bilan)
+        if self.withheld:
+            return "Moins de 5 personnes accompagnées : chiffres non détaillés (secret statistique)."
+        return headline(self.figures)
+
+    @cached_property
+    def cards(self) -> list[tuple[str, str, str]]:
+        """The dashboard's key figures: label, this year's value, the year before's."""
+        return [
+            (label, _card(self.figures[name], unit), _card(self.previous_figures[name], unit))
+            for label, name, unit in CARDS
+        ]
 
     @cached_property
     def tables(self) -> list[Table]:
-        return bilan_tables(self.bilan, masked=self.masked)
+        return [] if self.withheld else bilan_tables(self.figures)
 
     @cached_property
-    def comparison(self) -> Table:
+    def comparison(self) -> Table | None:
+        if self.withheld:
+            return None
         if self.previous_publication is not None:
             note = f"{self.previous.year} — {publication_note(self.previous_publication)}."
         else:
             note = f"{self.previous.year} — chiffres du jour."
-        return comparison_table(self.bilan, self.previous, note=note)
+        return comparison_table(self.figures, self.previous_figures, note=note)
 
     @cached_property
     def charts(self) -> list[Chart]:
-        return bilan_charts(self.bilan)
+        return [] if self.withheld else bilan_charts(self.figures)
 
     @cached_property
     def differences(self) -> list[Difference]:
-        if self.publication is None or self.bilan.scope != self.live.scope:
+        if self.withheld or self.publication is None or self.bilan.scope != self.live.scope:
             return []
-        published = Bilan.from_dict(self.publication.figures)
-        return differences(published, self.live, masked=self.masked)
+        published = Figures.shown_to(Bilan.from_dict(self.publication.figures), masked=self.masked)
+        return differences(published, Figures.shown_to(self.live, masked=self.masked))
 
     @property
     def source_note(self) -> str:
@@ -88,6 +138,10 @@ class Report:
         if self.is_published:
             return publication_note(self.publication)
         return f"Chiffres du jour, calculés le {timezone.localtime(self.generated_at):%d/%m/%Y à %H:%M}"
+
+
+def _card(value: int | str, unit: str) -> str:
+    return value if value in MARKERS else f"{value}{unit}"
 
 
 def publication_note(publication: PublishedBilan) -> str:

@@ -14,6 +14,7 @@ from permanences.models import Permanence
 
 from . import perms
 from .bilan import FIRST_YEAR, compute_bilan
+from .disclosure import Figures
 from .exports import bilan_csv, bilan_pdf, bilan_xlsx, filename
 from .forms import BilanForm, PublishForm
 from .models import PublishedBilan
@@ -118,7 +119,7 @@ def publish(request):
         "form": form,
         "year": year,
         "year_is_over": year < timezone.localdate().year,
-        "headline": headline(bilan),
+        "headline": headline(Figures(bilan)),
         "bilan": bilan,
         "publications": PublishedBilan.objects.filter(year=year).select_related("published_by"),
     }

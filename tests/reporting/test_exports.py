@@ -108,10 +108,11 @@ def test_city_exports_hide_small_counts_and_hold_no_identity(client, city, datas
             assert secret not in text, (name, secret)
         assert "< 5" in text, name
         assert "secret statistique" in text, name
-    # Quarter x sex: the one man of La Noue is hidden; zero and the row's total are not.
+    # Quarter x sex: the one man of La Noue is hidden, and so are its 6 women, who
+    # would give him back (7 - 6 - 0); zero and the row's total are not.
     [noue] = [row for row in sheets["Quartiers de résidence"] if row[0] == "La Noue"]
-    assert noue[:6] == ["La Noue", "oui", 7, 6, "< 5", 0]
-    assert ["La Noue", "oui", "7", "6", "< 5", "0", "8"] in rows
+    assert noue[:6] == ["La Noue", "oui", 7, "secret", "< 5", 0]
+    assert ["La Noue", "oui", "7", "secret", "< 5", "0", "8"] in rows
 
 
 def test_every_text_cell_is_neutralised(client, coordinator, dataset):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from core.spreadsheets import csv_bytes
 from permanences.models import Quarter, Venue
 from reporting.bilan import FIRST_YEAR, compute_bilan
+from reporting.disclosure import Figures
 from reporting.figures import Bilan
 from reporting.presentation import Table, bilan_tables, headline
 
@@ -27,8 +28,9 @@ def text_table(table: Table) -> list[str]:
 
 
 def as_text(bilan: Bilan) -> str:
-    lines = [f"Bilan {bilan.year} — {bilan.scope_label}", "", headline(bilan), ""]
-    for table in bilan_tables(bilan, masked=False):
+    figures = Figures(bilan)
+    lines = [f"Bilan {bilan.year} — {bilan.scope_label}", "", headline(figures), ""]
+    for table in bilan_tables(figures):
         lines += text_table(table)
     return "\n".join(lines)
 
@@ -77,7 +79,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(bilan.as_dict(), ensure_ascii=False, indent=2))
         elif format == "csv":
             rows = []
-            for table in bilan_tables(bilan, masked=False):
+            for table in bilan_tables(Figures(bilan)):
                 rows += [[table.title], table.columns, *table.rows, []]
             self.stdout.write(csv_bytes(rows).decode("utf-8"), ending="")
         else:
