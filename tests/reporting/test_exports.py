@@ -55,6 +55,30 @@ def test_the_pdf_is_a4_in_french_with_the_headline_and_the_charts(client, coordi
     assert "Page 1 / " in text
 
 
+def test_the_council_pdf_is_a_tagged_pdf_for_screen_readers(client, coordinator, dataset):
+    """PDF/UA-1: a structure tree in reading order, marked content, language and title."""
+    reader = PdfReader(io.BytesIO(export(client, coordinator, "pdf").content))
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "fr"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == f"Bilan {YEAR} des permanences emploi"
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    tags = set()
+
+    def walk(element):
+        element = element.get_object()
+        if "/S" in element:
+            tags.add(str(element["/S"]))
+        kids = element.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+                walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/P", "/Table", "/TR", "/TH", "/TD"} <= tags
+
+
 def test_the_xlsx_has_one_sheet_per_table(client, coordinator, dataset):
     response = export(client, coordinator, "xlsx")
     sheets = xlsx_cells(response.content)
