@@ -16,6 +16,7 @@ AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.
 FAILING_IMPACTS = {"serious", "critical"}
 VIEWPORTS = {
     "phone": {"width": 375, "height": 812},
+    "tablet": {"width": 768, "height": 1024},
     "desktop": {"width": 1280, "height": 900},
 }
 

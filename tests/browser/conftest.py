@@ -4,7 +4,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from beneficiaries.models import Topic
+from beneficiaries.enums import OutcomeKind
+from beneficiaries.models import Outcome, Topic
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
@@ -80,42 +81,50 @@ def site(counsellor, coordinator, today):
         held = make_permanence(venue, last_year + datetime.timedelta(days=n))
         for person in people:
             make_visit(person, held, counsellor=counsellor).topics.set(Topic.objects.all()[:2])
+    outcome = Outcome.objects.create(
+        beneficiary=people[0],
+        kind=OutcomeKind.CDD,
+        start_date=last_year,
+        end_date=last_year.replace(month=12),
+    )
     # A session today outside the slots' hours, for the desk and the visit form.
     session = make_permanence(grand_air, today, start="18:00", end="20:00")
-    return SimpleNamespace(venues=[grand_air, esperanto], closure=closure, people=people, session=session)
+    return SimpleNamespace(
+        venues=[grand_air, esperanto], closure=closure, people=people, session=session, outcome=outcome
+    )
 
 
 @pytest.fixture
 def check_page(page, browser, live_server, login, artefacts):
-    """Load a page at a phone and a desktop width, as a role's user or anonymously.
+    """Load a page at phone, tablet and desktop widths, as a role's user or anonymously.
 
     With the real CSP: screenshots (test-artefacts/pages/), no console error (a
     CSP violation is one), one main and one h1, no sideways scrolling, keyboard
-    use. Then axe-core at both widths (reports in test-artefacts/axe/): any
-    violation of impact serious or critical fails.
+    use. Then axe-core at each width (reports in test-artefacts/axe/): any
+    violation of impact serious or critical fails. `check_page.loaded(name)`
+    checks the page the test has just reached itself (after a POST, a login
+    step…): axe then reads the same HTML, served again at the same address.
     """
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
-    def _check(path: str, name: str, *, username: str | None = None, status: int = 200):
-        if username is not None:
-            login(username, PASSWORD)
-            expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
-        errors = []
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        url = live_server.url + path
-        response = page.goto(url)
-        assert response.status == status, url
-        if status != 200:
-            errors[:] = [e for e in errors if not e.startswith("Failed to load resource")]
+    def loaded(name: str, *, replay: bool = False, status: int = 200):
+        if status != 200:  # the browser reports an error status on the console
+            errors[:] = [e for e in errors if f"status of {status}" not in e]
         for width, viewport in a11y.VIEWPORTS.items():
             page.set_viewport_size(viewport)
             a11y.assert_page_structure(page)
             page.screenshot(path=artefacts / "pages" / f"{name}-{width}.png", full_page=True)
         a11y.assert_keyboard_usable(page)
         assert errors == [], errors
-
+        url, html = page.url, page.content()
         axe = a11y.axe_page(browser, page.context.storage_state())
         try:
+            if replay:
+                axe.route(
+                    url, lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8")
+                )
             axe.goto(url)
             for width, viewport in a11y.VIEWPORTS.items():
                 axe.set_viewport_size(viewport)
@@ -123,4 +132,14 @@ def check_page(page, browser, live_server, login, artefacts):
         finally:
             axe.context.close()
 
+    def _check(path: str, name: str, *, username: str | None = None, status: int = 200):
+        if username is not None:
+            login(username, PASSWORD)
+            expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+        url = live_server.url + path
+        response = page.goto(url)
+        assert response.status == status, url
+        loaded(name, status=status)
+
+    _check.loaded = loaded
     return _check

@@ -1,5 +1,5 @@
-"""Every page a person uses (Django admin excluded), at a phone and a desktop
-width: screenshots, no CSP or script error, one main landmark and one h1,
+"""Every page a person uses (Django admin excluded), at phone, tablet and desktop
+widths: screenshots, no CSP or script error, one main landmark and one h1,
 keyboard use with a visible focus, and no axe-core violation of impact serious
 or critical (see a11y.py and the `check_page` fixture).
 
@@ -9,9 +9,17 @@ e.g. ("beneficiaries:detail", lambda site: {"pk": site.people[0].pk}, "counsello
 role is a user fixture of tests/conftest.py, or None for an anonymous visitor.
 """
 
-import pytest
-from django.urls import reverse
+import re
 
+import pytest
+from allauth.mfa.models import Authenticator
+from django.db.models import F
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from beneficiaries.models import Beneficiary
+
+from ..factories import PASSWORD
 from .conftest import browser
 
 pytestmark = [pytest.mark.browser, browser]
@@ -34,6 +42,11 @@ PAGES = [
         "counsellor",
     ),
     ("beneficiaries:outcome_create", lambda site: {"pk": site.people[0].pk}, "counsellor"),
+    (
+        "beneficiaries:outcome_edit",
+        lambda site: {"pk": site.people[0].pk, "outcome_pk": site.outcome.pk},
+        "counsellor",
+    ),
     ("beneficiaries:followups", {}, "counsellor"),
     ("beneficiaries:list", {}, "coordinator"),
     ("beneficiaries:visits", {}, "counsellor"),
@@ -44,10 +57,16 @@ PAGES = [
     ("beneficiaries:data", {}, "coordinator"),
     ("beneficiaries:import", {}, "coordinator"),
     ("beneficiaries:duplicates", {}, "coordinator"),
+    (
+        "beneficiaries:merge",
+        lambda site: {"pk": site.people[0].pk, "other_pk": site.people[1].pk},
+        "coordinator",
+    ),
     ("mfa_index", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
     ("reporting:quality", {}, "coordinator"),
+    ("reporting:publish", {}, "coordinator"),
 ]
 
 # Error pages, reached through a page: (url name, kwargs, role, status).
@@ -73,7 +92,7 @@ def resolve(request, url_name, kwargs, role):
 @pytest.mark.parametrize(
     ("url_name", "kwargs", "role"), PAGES, ids=[page_id(name, role) for name, _, role in PAGES]
 )
-def test_page_is_accessible_at_phone_and_desktop_widths(request, check_page, url_name, kwargs, role):
+def test_page_is_accessible_at_phone_tablet_and_desktop_widths(request, check_page, url_name, kwargs, role):
     path = resolve(request, url_name, kwargs, role)
     check_page(path, page_id(url_name, role), username=USERNAMES.get(role))
 
@@ -86,3 +105,36 @@ def test_page_is_accessible_at_phone_and_desktop_widths(request, check_page, url
 def test_error_page_is_accessible(request, check_page, url_name, kwargs, role, status):
     path = resolve(request, url_name, kwargs, role)
     check_page(path, f"{status}-{page_id(url_name, role)}", username=USERNAMES.get(role), status=status)
+
+
+def test_the_edit_conflict_page_is_accessible(check_page, page, live_server, site, counsellor):
+    """Reached by saving a file someone else saved meanwhile (a POST, not an address)."""
+    person = site.people[0]
+    check_page(
+        reverse("beneficiaries:edit", args=[person.pk]), "beneficiaries-edit-counsellor", username="alice"
+    )
+    Beneficiary.objects.filter(pk=person.pk).update(phone="06 12 34 56 78", version=F("version") + 1)
+    page.get_by_label("Prénom").fill("Élodie-Marie")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("modifié")
+    check_page.loaded("beneficiaries-edit-conflict-counsellor", replay=True, status=409)
+
+
+def test_the_two_factor_code_page_is_accessible(check_page, page, live_server, site, coordinator):
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Nom d’utilisateur").fill("bob")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile("/2fa/authenticate/"))
+    check_page.loaded("mfa-authenticate-coordinator")
+
+
+def test_the_two_factor_set_up_page_is_accessible(check_page, page, live_server, site, coordinator):
+    Authenticator.objects.filter(user=coordinator).delete()
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Nom d’utilisateur").fill("bob")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(f"{live_server.url}{reverse('beneficiaries:list')}")
+    page.wait_for_url(re.compile("/2fa/totp/activate/"))
+    check_page.loaded("mfa-activate-totp-coordinator")
