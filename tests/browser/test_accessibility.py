@@ -9,12 +9,26 @@ e.g. ("beneficiaries:detail", lambda site: {"pk": site.people[0].pk}, "counsello
 role is a user fixture of tests/conftest.py, or None for an anonymous visitor.
 """
 
+import uuid
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
+
+from beneficiaries.enums import ImportAction
+from beneficiaries.models import ImportJob
 
 from .conftest import browser
 
 pytestmark = [pytest.mark.browser, browser]
+
+
+def queued_preview(site) -> dict:
+    """The progress page of a preview waiting for the task worker (the coordinator's)."""
+    bob = get_user_model().objects.get(username="bob")
+    job = ImportJob.objects.create(user=bob, upload_key=uuid.uuid4(), action=ImportAction.PREVIEW)
+    return {"pk": job.pk}
+
 
 PAGES = [
     ("login", {}, None),
@@ -43,6 +57,7 @@ PAGES = [
     ("beneficiaries:register", {}, "coordinator"),
     ("beneficiaries:data", {}, "coordinator"),
     ("beneficiaries:import", {}, "coordinator"),
+    ("beneficiaries:import_job", queued_preview, "coordinator"),
     ("beneficiaries:duplicates", {}, "coordinator"),
     ("mfa_index", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
