@@ -27,9 +27,13 @@ demo-db: $(VENV)/.installed
 	@scripts/demo-password.sh > /dev/null
 	@DEMO_PASSWORD="$$(cat var/demo-password)" $(MANAGE) seed_demo
 
+# The server in the foreground, the task worker (previews and imports) beside it;
+# Ctrl-C stops both (the trap stops the worker however the server ends).
 run: demo-db
-	@echo "Serveur de démonstration : http://127.0.0.1:8000 (Ctrl-C pour arrêter)"
-	@$(MANAGE) runserver --noreload 127.0.0.1:8000
+	@echo "Serveur de démonstration : http://127.0.0.1:8000, et son service de traitement (Ctrl-C pour arrêter)"
+	@$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(MANAGE) runserver --noreload 127.0.0.1:8000
 
 lint: $(VENV)/.installed
 	@mkdir -p var  # the checks open the SQLite demo database, even in a fresh clone

@@ -1,15 +1,15 @@
 """Forms of the data pages (import, export, merge): coordination only."""
 
 from django import forms
+from django.conf import settings
 from django.utils.formats import date_format
 
 from core.forms import AsciiIntegerField
+from core.spreadsheets import TooLarge, measure_sheet
 from core.submissions import TokenField
 
 from .enums import ExportContent, ExportFormat
 from .imports import COLUMNS, FILE_LABELS, NEW_PERSON, REQUIRED_COLUMNS, Decisions, LikelyDuplicate
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _size(size: int) -> str:
@@ -17,7 +17,13 @@ def _size(size: int) -> str:
 
 
 class ImportForm(forms.Form):
-    """One to five files: persons, sessions, visits, referrals, outcomes."""
+    """One to five files: persons, sessions, visits, referrals, outcomes.
+
+    Each file is bounded here, before anything parses it: its size (before it is
+    read), then its rows and columns and, for a workbook, its zip parts
+    (`core.spreadsheets.measure_sheet`, which keeps nothing). A file past a bound
+    is refused on this form, and nothing is kept.
+    """
 
     token = TokenField()
     beneficiaries = forms.FileField(label="Fichier des personnes", required=False)
@@ -41,24 +47,33 @@ class ImportForm(forms.Form):
         if not any(data.get(kind) for kind in COLUMNS):
             labels = ", ".join(FILE_LABELS.values())
             raise forms.ValidationError(f"Choisissez au moins un fichier : {labels}.")
+        self.read_files: dict[str, tuple[str, bytes]] = {}
+        self.rows = 0
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
         for kind in COLUMNS:
             upload = data.get(kind)
-            if upload and upload.size > MAX_UPLOAD_BYTES:
+            if not upload:
+                continue
+            if upload.size > limit:
                 self.add_error(
                     kind,
-                    f"Fichier trop volumineux ({_size(upload.size)}) : {_size(MAX_UPLOAD_BYTES)} au plus. "
+                    f"Fichier trop volumineux ({_size(upload.size)}) : {_size(limit)} au plus. "
                     "Découpez-le (par année par exemple) ou faites-le importer par la commande "
                     "import_activity.",
                 )
+                continue
+            content = upload.read()
+            try:
+                self.rows += measure_sheet(content) or 0
+            except TooLarge as refused:
+                self.add_error(kind, str(refused))
+                continue
+            self.read_files[kind] = (upload.name, content)
         return data
 
     def files_read(self) -> dict[str, tuple[str, bytes]]:
         """The chosen files, read: kind -> (name, bytes)."""
-        return {
-            kind: (upload.name, upload.read())
-            for kind in COLUMNS
-            if (upload := self.cleaned_data.get(kind)) is not None
-        }
+        return self.read_files
 
 
 def _person(last_name: str, first_name: str, birth_date, phone: str) -> str:

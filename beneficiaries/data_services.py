@@ -12,14 +12,15 @@ from audit.services import audit_record
 from core.db import analyze
 from permanences.models import Permanence
 
-from .enums import ExportFormat, ReferralStatus, Sex, VisitKind
+from .enums import ExportFormat, ImportAction, ReferralStatus, Sex, VisitKind
 from .exports import ExportFile, export_file
-from .imports import COLUMNS, Decisions, ImportPlan, ImportSource, plan_import, write_plan
+from .imports import COLUMNS, Decisions, ImportPlan, ImportProgress, ImportSource, plan_import, write_plan
 from .models import (
     NOTES_MAX_LENGTH,
     Beneficiary,
     BeneficiaryMerge,
     DistinctPair,
+    ImportJob,
     ImportUpload,
     NominativeExport,
     Outcome,
@@ -36,8 +37,10 @@ def activity_import(
     user,
     dry_run: bool = False,
     decisions: Decisions | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportPlan:
-    """Check the files and, unless `dry_run`, write them: all or nothing.
+    """Check the files and, unless `dry_run`, write them: all or nothing; `progress`
+    counts the rows read, compared and written.
 
     The plan lists every problem; when there is one, or when a person of the
     files looks like a stored file and `decisions` do not say who they are
@@ -48,12 +51,12 @@ def activity_import(
     if not dry_run and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('beneficiaries.activity_import'))")
-    plan = plan_import(sources, lock=not dry_run, decisions=decisions)
+    plan = plan_import(sources, lock=not dry_run, decisions=decisions, progress=progress)
     if not plan.ready or dry_run:
         return plan
     try:
         with transaction.atomic():
-            write_plan(plan, user=user)
+            write_plan(plan, user=user, progress=progress)
             # An import can multiply the rows of its tables: fresh statistics for the next reads.
             analyze(Permanence, Beneficiary, Visit, Referral, Outcome)
     except (IntegrityError, DataError):
@@ -82,9 +85,17 @@ class ImportRefused(BeneficiaryError):
 
 
 @transaction.atomic
-def import_confirm(*, upload: ImportUpload, user, decisions: Decisions | None = None) -> ImportPlan:
+def import_confirm(
+    *,
+    upload: ImportUpload,
+    user,
+    decisions: Decisions | None = None,
+    progress: ImportProgress | None = None,
+) -> ImportPlan:
     """Import the files of a previewed upload, then forget them."""
-    plan = activity_import(sources=import_upload_sources(upload), user=user, decisions=decisions)
+    plan = activity_import(
+        sources=import_upload_sources(upload), user=user, decisions=decisions, progress=progress
+    )
     if not plan.ready:
         raise ImportRefused(plan)
     upload.delete()
@@ -92,15 +103,28 @@ def import_confirm(*, upload: ImportUpload, user, decisions: Decisions | None = 
 
 
 @transaction.atomic
-def import_upload_save(*, user, files: dict[str, tuple[str, bytes]]) -> ImportUpload:
+def import_upload_save(*, user, files: dict[str, tuple[str, bytes]], rows: int = 0) -> ImportUpload:
     """Keep uploaded files until the user confirms the import; forget the user's previous
-    upload and every expired one."""
+    upload and every expired one, with their jobs. `rows`: their data rows, measured."""
     ImportUpload.objects.expired().delete()
+    ImportJob.objects.expired().delete()
     ImportUpload.objects.filter(user=user).delete()
+    ImportJob.objects.filter(user=user).delete()
     fields = {}
     for kind, (name, data) in files.items():
         fields[f"{kind}_name"], fields[f"{kind}_data"] = name[:255], data
-    return ImportUpload.objects.create(id=uuid.uuid4(), user=user, **fields)
+    return ImportUpload.objects.create(id=uuid.uuid4(), user=user, rows=rows, **fields)
+
+
+@transaction.atomic
+def import_upload_cancel(*, upload: ImportUpload) -> None:
+    """Forget uploaded files and their jobs; refused while they are being imported (the
+    import, already under way, would be written all the same)."""
+    jobs = ImportJob.objects.filter(upload_key=upload.pk)
+    if jobs.unfinished().filter(action=ImportAction.IMPORT).exists():
+        raise BeneficiaryError("L'import de ces fichiers est en cours : il ne peut plus être annulé.")
+    jobs.delete()
+    upload.delete()
 
 
 def import_upload_sources(upload: ImportUpload) -> dict[str, ImportSource]:

@@ -1,5 +1,6 @@
-"""Coordination's data pages: import (upload, preview, confirm), nominative
-export, likely duplicates and merge. Each checks `perms.require_manage_files`.
+"""Coordination's data pages: the data home, nominative export, likely
+duplicates and merge (the import's pages are import_views.py). Each checks
+`perms.require_manage_files`.
 """
 
 from django.contrib import messages
@@ -14,26 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.responses import render_form
 from core.submissions import new_token, submit_once
-from permanences.enums import PermanenceStatus
-from permanences.models import Quarter, Venue
 
 from . import perms
 from .data_forms import (
     ComparePairForm,
-    DuplicateDecisionsForm,
     ExportForm,
-    ImportForm,
     MergeForm,
-    decisions_from_post,
 )
 from .data_services import (
     MERGE_FILLED_FIELDS,
-    ImportRefused,
-    activity_import,
     beneficiary_merge,
-    import_confirm,
-    import_upload_save,
-    import_upload_sources,
     nominative_export,
     pair_mark_distinct,
 )
@@ -41,15 +32,9 @@ from .duplicates import duplicate_pairs, persons_for_pairs, with_activity
 from .enums import (
     ExportContent,
     ExportFormat,
-    OutcomeKind,
-    Partner,
-    ReferralStatus,
     Sex,
-    VisitKind,
-    WorkingTime,
 )
-from .imports import ImportPlan
-from .models import Beneficiary, BeneficiaryMerge, ImportUpload, NominativeExport, Topic
+from .models import Beneficiary, BeneficiaryMerge, ImportJob, NominativeExport
 from .services import BeneficiaryError, beneficiary_read, files_listed
 
 DUPLICATES_PAGE_SIZE = 25
@@ -66,113 +51,10 @@ def data_home(request):
             "export_formats": ExportFormat.choices,
             "exports": NominativeExport.objects.select_related("exported_by")[:10],
             "merges": BeneficiaryMerge.objects.select_related("merged_by")[:10],
+            # The user's last preview or import: under way, or its result waiting here.
+            "import_job": ImportJob.objects.alive().filter(user=request.user).first(),
         },
     )
-
-
-# --- import -------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def import_upload(request):
-    """Upload one to three files; the preview follows, nothing is imported yet."""
-    perms.require_manage_files(request)
-    form = ImportForm(request.POST or None, request.FILES or None, initial={"token": new_token()})
-    if request.method == "POST" and form.is_valid():
-        upload = submit_once(
-            token=form.cleaned_data["token"],
-            user=request.user,
-            create=lambda: import_upload_save(user=request.user, files=form.files_read()),
-            result_url=lambda upload: reverse("beneficiaries:import_preview", args=[upload.pk]),
-            fallback=reverse("beneficiaries:import"),
-        )
-        return redirect("beneficiaries:import_preview", upload.pk)
-    return render_form(
-        request,
-        "beneficiaries/import_form.html",
-        {
-            "form": form,
-            "venues": Venue.objects.order_by("name").values_list("name", flat=True),
-            "quarters": Quarter.objects.order_by("name").values_list("name", flat=True),
-            "topics": Topic.objects.values_list("code", "label"),
-            "partners": Partner.choices,
-            "outcome_kinds": OutcomeKind.choices,
-            "visit_kinds": VisitKind.choices,
-            "referral_statuses": ReferralStatus.choices,
-            "session_statuses": PermanenceStatus.choices,
-            "working_times": [choice for choice in WorkingTime.choices if choice[0]],
-        },
-        form,
-    )
-
-
-def _preview(request, upload: ImportUpload, plan: ImportPlan, *, status: int = 200, form=None):
-    """The preview: tallies, problems, changes, and the persons who look like stored
-    files (a read of those files: recorded, by their number)."""
-    shown = {candidate.pk for row in plan.likely_duplicates for candidate in row.candidates}
-    if shown:
-        files_listed(what="aperçu d'import, dossiers ressemblants", count=len(shown), user=request.user)
-    return render(
-        request,
-        "beneficiaries/import_preview.html",
-        {
-            "upload": upload,
-            "plan": plan,
-            "changes": plan.changes[:100],
-            "decisions": form or DuplicateDecisionsForm(plan.likely_duplicates),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def import_preview(request, pk):
-    """What the files would create, update or reject; decide about likely duplicates;
-    preview again with those decisions, confirm, or cancel."""
-    if request.method == "GET":
-        upload = perms.get_upload_for_user(request, pk)
-        plan = activity_import(sources=import_upload_sources(upload), user=request.user, dry_run=True)
-        return _preview(request, upload, plan, status=200 if plan.ok else 400)
-    action = request.POST.get("action")
-    if action == "annuler":
-        perms.get_upload_for_user(request, pk).delete()
-        messages.info(request, "Import annulé : les fichiers déposés ont été supprimés.")
-        return redirect("beneficiaries:import")
-    decisions = decisions_from_post(request.POST)
-    if action == "apercu":
-        upload = perms.get_upload_for_user(request, pk)
-        plan = activity_import(
-            sources=import_upload_sources(upload), user=request.user, dry_run=True, decisions=decisions
-        )
-        form = DuplicateDecisionsForm(
-            plan.likely_duplicates, initial={"create_anyway": decisions.create_anyway}
-        )
-        return _preview(request, upload, plan, status=200 if plan.ok else 400, form=form)
-    perms.require_manage_files(request)
-    try:
-        plan = submit_once(
-            token=pk,
-            user=request.user,
-            create=lambda: import_confirm(
-                upload=perms.get_upload_for_user(request, pk), user=request.user, decisions=decisions
-            ),
-            result_url=lambda plan: reverse("beneficiaries:data"),
-            fallback=reverse("beneficiaries:data"),
-        )
-    except ImportRefused as refused:
-        form = DuplicateDecisionsForm(refused.plan.likely_duplicates, request.POST)
-        form.is_valid()  # shows the rows still without a choice
-        return _preview(request, perms.get_upload_for_user(request, pk), refused.plan, status=400, form=form)
-    except BeneficiaryError as error:
-        messages.error(request, str(error))
-        return redirect("beneficiaries:import_preview", pk)
-    done = ", ".join(
-        f"{label.lower()} : {tally.created} créé(s), {tally.updated} modifié(s)"
-        for label, tally in plan.summary()
-        if tally.created or tally.updated
-    )
-    messages.success(request, f"Import terminé — {done or 'rien à changer'}.")
-    return redirect("beneficiaries:data")
 
 
 # --- nominative export --------------------------------------------------------

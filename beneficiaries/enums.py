@@ -102,6 +102,20 @@ class ExportFormat(models.TextChoices):
     XLSX = "xlsx", "Classeur Excel (XLSX)"
 
 
+class ImportAction(models.TextChoices):
+    """What a background import job does with the uploaded files."""
+
+    PREVIEW = "apercu", "Aperçu"
+    IMPORT = "import", "Import"
+
+
+class ImportJobState(models.TextChoices):
+    QUEUED = "attente", "En attente"
+    RUNNING = "en_cours", "En cours"
+    DONE = "termine", "Terminé"
+    FAILED = "echoue", "Échoué"
+
+
 class QualityCheck(models.TextChoices):
     """What the data-quality panel counts; each also filters the persons list."""
 

@@ -15,7 +15,7 @@ from core.enums import Role
 from core.roles import Refused, has_role, is_admin, require
 from permanences.models import Permanence
 
-from .models import ANONYMISED_READ_ONLY, Beneficiary, ImportUpload, Outcome, Referral, Visit
+from .models import ANONYMISED_READ_ONLY, Beneficiary, ImportJob, ImportUpload, Outcome, Referral, Visit
 
 
 def can_view_files(user) -> bool:
@@ -105,3 +105,10 @@ def get_upload_for_user(request, pk) -> ImportUpload:
     """The user's own pending upload; another user's, or an expired one, is a 404."""
     require_manage_files(request)
     return get_object_or_404(ImportUpload.objects.alive(), pk=pk, user=request.user)
+
+
+def get_import_job_for_user(request, pk) -> ImportJob:
+    """The user's own import job (a preview or an import of their files); another
+    user's, or an expired one, is a 404."""
+    require_manage_files(request)
+    return get_object_or_404(ImportJob.objects.alive(), pk=pk, user=request.user)

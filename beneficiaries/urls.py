@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, data_views, rgpd_views, views
+from . import activity_views, data_views, import_views, rgpd_views, views
 
 app_name = "beneficiaries"
 
@@ -24,10 +24,11 @@ urlpatterns = [
     path("<int:pk>/rendez-vous/<int:permanence_pk>/", activity_views.visit_create, name="visit_create"),
     path("<int:pk>/sorties/nouvelle/", activity_views.outcome_form, name="outcome_create"),
     path("<int:pk>/sorties/<int:outcome_pk>/", activity_views.outcome_form, name="outcome_edit"),
-    # Coordination's data pages (data_views.py): import, nominative export, duplicates.
+    # Coordination's data pages: import (import_views.py), nominative export, duplicates (data_views.py).
     path("donnees/", data_views.data_home, name="data"),
-    path("donnees/import/", data_views.import_upload, name="import"),
-    path("donnees/import/<uuid:pk>/", data_views.import_preview, name="import_preview"),
+    path("donnees/import/", import_views.import_upload, name="import"),
+    path("donnees/import/<uuid:pk>/", import_views.import_preview, name="import_preview"),
+    path("donnees/import/suivi/<uuid:pk>/", import_views.import_job, name="import_job"),
     path("donnees/export/", data_views.export, name="export"),
     path("doublons/", data_views.duplicates, name="duplicates"),
     path("doublons/<int:pk>/<int:other_pk>/", data_views.merge, name="merge"),

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    # The queue of background tasks (django.tasks), served by `manage.py db_worker`.
+    "django_tasks_db",
     # The project, layered (docs/ARCHITECTURE.md):
     # audit <- core <- permanences <- beneficiaries <- reporting <- demo.
     "audit",
@@ -211,6 +213,11 @@ CACHES = {
     }
 }
 
+# Background tasks (Django's Tasks framework): import previews and imports run
+# in a worker process (`manage.py db_worker`, README "Production"), never in a
+# web worker. The queue is a table of the database, shared by every process.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -276,3 +283,14 @@ BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
 BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", 14))
 # Entries of the audit trail are kept this many days (purge_audit).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 365))
+
+# Import bounds (docs/IMPORT.md): each uploaded file is checked against them
+# before anything is parsed, and refused on the upload form past them.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+# Data rows of one file (the header line not counted), and cells of one row.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", 200))
+# XLSX: decompressed size of each part read whole (shared strings above all,
+# which openpyxl holds in memory), and of the worksheet, read as a stream.
+IMPORT_MAX_XLSX_MEMBER_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_MEMBER_BYTES", 16 * 1024 * 1024))
+IMPORT_MAX_XLSX_SHEET_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_SHEET_BYTES", 128 * 1024 * 1024))

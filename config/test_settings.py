@@ -23,6 +23,10 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Background tasks run at once, in the request that enqueues them: most tests
+# need no worker. The tests of the worker itself switch to the database
+# backend and start `db_worker` (tests/beneficiaries/test_import_jobs.py).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # Serve static files from the apps and static/ directly (no collectstatic).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -1,6 +1,7 @@
-"""Spreadsheet files in and out: formula neutralisation, reading CSV or XLSX,
-writing CSV (for French Excel) and XLSX — shared by the nominative export and
-the import of case files, and by the bilan exports of `reporting`.
+"""Spreadsheet files in and out: formula neutralisation, reading CSV or XLSX
+(within bounds: sheet_reader.py, xlsx_reader.py), writing CSV (for French
+Excel) and XLSX — shared by the nominative export and the import of case
+files, and by the bilan exports of `reporting`.
 
 `neutralise` is what every export applies to its text cells, so that a
 spreadsheet opening the file never evaluates a value as a formula (CSV
@@ -13,11 +14,15 @@ with an apostrophe gets one too, so that `restore` never has to guess.
 """
 
 import csv
-import datetime
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+from .sheet_reader import Sheet, SheetLimits, StreamedSheet, TooLarge, UnreadableFile, csv_records, open_csv
+from .xlsx_reader import measure_xlsx, open_xlsx
+
+__all__ = ["Sheet", "SheetLimits", "StreamedSheet", "TooLarge", "UnreadableFile"]  # re-exported: the readers
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -25,10 +30,6 @@ QUOTE = "'"
 # The export's CSV dialect: what French Excel opens with a double click.
 CSV_DELIMITER = ";"
 CSV_ENCODING = "utf-8-sig"
-
-# A sheet with more rows than this is refused rather than read for minutes.
-MAX_ROWS = 1_000_000
-MAX_COLUMNS = 200
 
 
 def neutralise(value):
@@ -62,129 +63,45 @@ def looks_like_formula(value: str) -> bool:
     return value.startswith(("+", "-")) and bool(_FORMULA_BODY.search(value))
 
 
-class UnreadableFile(Exception):
-    """The file is not a CSV or XLSX sheet this reader can use; the message is French."""
+def is_xlsx(data: bytes) -> bool:
+    return data.startswith(b"PK\x03\x04")
 
 
-@dataclass
-class Sheet:
-    """The rows of a file: `header` as written, then each row with its line number (header = 1)."""
+def measure_sheet(data: bytes, limits: SheetLimits | None = None) -> int | None:
+    """The number of data rows (lines after the header, blank ones included) of a file
+    within the bounds; `TooLarge` past them. None when the file cannot be measured
+    (unreadable): the reading will say why."""
+    limits = limits or SheetLimits.from_settings()
+    try:
+        if is_xlsx(data):
+            return measure_xlsx(data, limits)
+        last = 0
+        for line, _record in csv_records(data, limits):
+            last = line
+        return max(last - 1, 0)
+    except TooLarge:
+        raise
+    except Exception:  # an unreadable file: `open_sheet` says why, in the preview
+        return None
 
-    header: list[str]
-    rows: list[tuple[int, list[str | datetime.date]]]
-    format: str  # "CSV" or "XLSX"
 
-
-def read_sheet(data: bytes) -> Sheet:
+def open_sheet(data: bytes, limits: SheetLimits | None = None) -> StreamedSheet:
     """Read a CSV (comma or semicolon; UTF-8 with or without BOM, or Windows-1252)
-    or an XLSX workbook (its first sheet). Entirely blank rows are skipped."""
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
+    or an XLSX workbook (its first sheet), as a stream. Entirely blank rows are skipped."""
+    limits = limits or SheetLimits.from_settings()
+    if is_xlsx(data):
+        return open_xlsx(data, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile(
             "Classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx ou CSV."
         )
-    return _read_csv(data)
+    return open_csv(data, limits)
 
 
-def _decode(data: bytes) -> str:
-    if b"\x00" in data:
-        raise UnreadableFile(
-            "Fichier illisible : il contient des caractères nuls (fichier binaire ou encodage UTF-16). "
-            "Enregistrez-le au format CSV (UTF-8) ou XLSX."
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise UnreadableFile(
-                f"Fichier illisible : texte UTF-8 invalide (octet {error.start + 3})."
-            ) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise UnreadableFile(
-            "Fichier illisible : ce n'est pas du texte en UTF-8 ni en Windows-1252 (fichier binaire ?)."
-        ) from None
-
-
-def _read_csv(data: bytes) -> Sheet:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[tuple[int, list[str | datetime.date]]] = []
-    header: list[str] | None = None
-    try:
-        for index, record in enumerate(reader, start=1):
-            if index > MAX_ROWS:
-                raise UnreadableFile(f"Fichier trop long : {MAX_ROWS:,} lignes au plus.".replace(",", " "))
-            if header is None:
-                header = record[:MAX_COLUMNS]
-            elif any(cell.strip() for cell in record):
-                rows.append((index, record))
-    except csv.Error as error:
-        raise UnreadableFile(
-            f"Fichier CSV mal formé ligne {reader.line_num} (guillemet non fermé ?) : {error}."
-        ) from None
-    if header is None:
-        raise UnreadableFile("Fichier vide : la première ligne doit porter les noms des colonnes.")
-    return Sheet(header=header, rows=rows, format="CSV")
-
-
-def _cell(value) -> str | datetime.date:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-_XLSX_UNREADABLE = "Classeur XLSX illisible : enregistrez-le de nouveau (.xlsx) ou au format CSV."
-
-
-def _read_xlsx(data: bytes) -> Sheet:
-    # Imported here: openpyxl is only needed for XLSX files.
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # a zip that is not a workbook, or a malformed one: never a server error
-        raise UnreadableFile(_XLSX_UNREADABLE) from None
-    try:
-        if not workbook.worksheets:
-            raise UnreadableFile("Classeur XLSX sans feuille.")
-        sheet = workbook.worksheets[0]
-        first = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), None)
-        header = None if first is None else [str(_cell(value)) for value in first]
-        while header and not header[-1].strip():
-            header.pop()
-        rows: list[tuple[int, list[str | datetime.date]]] = []
-        # Only the header's columns are read: a sheet with stray cells far right stays fast.
-        width = max(len(header or ()), 1)
-        for index, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
-            if index > MAX_ROWS:
-                raise UnreadableFile(f"Fichier trop long : {MAX_ROWS:,} lignes au plus.".replace(",", " "))
-            cells = [_cell(value) for value in values]
-            if any(str(cell).strip() for cell in cells):
-                rows.append((index, cells))
-    except UnreadableFile:
-        raise
-    except Exception:  # a malformed sheet: never a server error
-        raise UnreadableFile(_XLSX_UNREADABLE) from None
-    finally:
-        workbook.close()
-    if header is None:
-        raise UnreadableFile("Classeur vide : la première ligne doit porter les noms des colonnes.")
-    return Sheet(header=header, rows=rows, format="XLSX")
+def read_sheet(data: bytes, limits: SheetLimits | None = None) -> Sheet:
+    """The whole sheet at once (for tests and small files)."""
+    sheet = open_sheet(data, limits)
+    return Sheet(header=sheet.header, rows=list(sheet.rows), format=sheet.format)
 
 
 def _csv_cell(value) -> str:

@@ -70,3 +70,9 @@ def submit_once[T](
         result = create()
         FormSubmission.objects.filter(key=token).update(result_url=result_url(result))
     return result
+
+
+def forget_submission(*, token: uuid.UUID) -> None:
+    """Let a form be sent again: its work, done later in the background, was refused
+    or failed, so the first submission created nothing."""
+    FormSubmission.objects.filter(key=token).delete()

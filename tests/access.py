@@ -117,6 +117,7 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:data": Rule(COORDINATION_ONLY),
     "beneficiaries:import": Rule(COORDINATION_ONLY, GET_POST),
     "beneficiaries:import_preview": Rule(COORDINATION_ONLY, GET_POST, kwargs=lambda s: {"pk": s.upload.pk}),
+    "beneficiaries:import_job": Rule(COORDINATION_ONLY, kwargs=lambda s: {"pk": s.import_job.pk}),
     "beneficiaries:export": Rule(COORDINATION_ONLY, POST),
     "beneficiaries:duplicates": Rule(COORDINATION_ONLY),
     "beneficiaries:merge": Rule(
@@ -150,13 +151,15 @@ ACCESS["admin:autocomplete"] = Rule(
 )
 # Read-only in the admin by design: the trail, the reference counter, the
 # pairs checked on the duplicates page (deleted, not added, there), the
-# lockout logs, the frozen publications, the one set of public texts.
+# background tasks' results, the lockout logs, the frozen publications, the one set of public texts.
 for read_only in (
     "admin:audit_auditentry_add",
     "admin:audit_auditentry_delete",
     "admin:beneficiaries_refsequence_add",
     "admin:beneficiaries_refsequence_delete",
     "admin:beneficiaries_distinctpair_add",
+    "admin:django_tasks_database_dbtaskresult_add",
+    "admin:django_tasks_database_dbtaskresult_delete",
     "admin:axes_accessattempt_add",
     "admin:axes_accessfailurelog_add",
     "admin:axes_accesslog_add",

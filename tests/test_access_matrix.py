@@ -11,8 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from beneficiaries.enums import OutcomeKind, Partner
-from beneficiaries.models import ImportUpload, Outcome, Referral
+from beneficiaries.enums import ImportAction, OutcomeKind, Partner
+from beneficiaries.models import ImportJob, ImportUpload, Outcome, Referral
 from permanences.enums import PermanenceStatus
 
 from . import access
@@ -45,6 +45,7 @@ def test_a_url_without_a_row_fails_the_build():
 
 @pytest.fixture
 def sample(venue, today, coordinator):
+    upload = ImportUpload.objects.create(id=uuid.uuid4(), user=coordinator)
     permanence = make_permanence(venue, today)
     person = make_person()
     twin = make_person("Martin", "Elodie")
@@ -59,7 +60,10 @@ def sample(venue, today, coordinator):
             beneficiary=person, visit=visit, partner=Partner.PLIE, proposed_on=visit.date
         ),
         outcome=Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=visit.date),
-        upload=ImportUpload.objects.create(id=uuid.uuid4(), user=coordinator),
+        upload=upload,
+        import_job=ImportJob.objects.create(
+            user=coordinator, upload_key=upload.pk, action=ImportAction.PREVIEW
+        ),
         cancelled=make_permanence(
             venue, today, status=PermanenceStatus.CANCELLED, start="18:00", end="19:00"
         ),

@@ -9,7 +9,10 @@ created, updated or left unchanged, the persons who look like stored files
 line, column, French message). `write_plan` (writer.py) writes a plan that
 has no problem and no pending decision, with bulk queries. Both run inside
 `data_services.activity_import`, one transaction: one invalid row and
-nothing is written.
+nothing is written. Both count what they have done in an `ImportProgress`
+(progress.py), the progress bar of a background job (`import_jobs.py`), whose
+preview is kept as JSON (stored.py). Files are read as streams, within the
+bounds of `core.sheet_reader`.
 
 The files and their columns are in formats.py, and described for users in
 docs/IMPORT.md. The nominative export (beneficiaries/exports.py) writes
@@ -33,6 +36,8 @@ from .formats import (
 )
 from .plan import NEW_PERSON, Decisions, ImportPlan, ImportSource, LikelyDuplicate
 from .planner import plan_import
+from .progress import ImportProgress
+from .stored import StoredPlan, plan_as_json, plan_from_json
 from .writer import write_plan
 
 __all__ = [
@@ -50,9 +55,13 @@ __all__ = [
     "VISITS",
     "Decisions",
     "ImportPlan",
+    "ImportProgress",
     "ImportSource",
     "LikelyDuplicate",
     "ReferralCell",
+    "StoredPlan",
+    "plan_as_json",
+    "plan_from_json",
     "plan_import",
     "write_plan",
 ]

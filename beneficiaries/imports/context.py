@@ -9,11 +9,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core.spreadsheets import Sheet, UnreadableFile, read_sheet
+from core.spreadsheets import StreamedSheet, UnreadableFile, open_sheet
 
 from .cells import CellError, parse_text
 from .formats import COLUMNS, FILE_LABELS, LIST_SEPARATOR, REQUIRED_COLUMNS
 from .plan import Decisions, ImportPlan, ImportSource
+from .progress import ImportProgress
 
 # Rows looked up in the database per query.
 QUERY_CHUNK = 5000
@@ -34,8 +35,16 @@ def raw_ref(record: list, index: int) -> str:
 
 
 class PlanContext:
-    def __init__(self, sources: dict[str, ImportSource], *, lock: bool, decisions: Decisions | None = None):
+    def __init__(
+        self,
+        sources: dict[str, ImportSource],
+        *,
+        lock: bool,
+        decisions: Decisions | None = None,
+        progress: ImportProgress | None = None,
+    ):
         self.sources = sources
+        self.progress = progress or ImportProgress()
         # Lock the stored persons that would be updated (for a real import).
         self.lock = lock
         self.decisions = decisions or Decisions()
@@ -97,10 +106,11 @@ class PlanContext:
     def stored_pk(self, ref: str) -> int | None:
         return self.plan.person_pks.get(ref)
 
-    def read(self, kind: str) -> tuple[Sheet, dict[str, int]] | None:
-        """The file's sheet and the index of each known column, None when unusable."""
+    def read(self, kind: str) -> tuple[StreamedSheet, dict[str, int]] | None:
+        """The file's sheet (its rows read as they are iterated) and the index of each
+        known column, None when unusable."""
         try:
-            sheet = read_sheet(self.sources[kind].data)
+            sheet = open_sheet(self.sources[kind].data)
         except UnreadableFile as error:
             self.problem(kind, None, "", str(error))
             return None
@@ -126,10 +136,24 @@ class PlanContext:
         return sheet, columns
 
     def parsed_rows(
-        self, kind: str, sheet: Sheet, columns: dict[str, int], parsers: dict[str, Callable]
+        self, kind: str, sheet: StreamedSheet, columns: dict[str, int], parsers: dict[str, Callable]
     ) -> Iterator[tuple[int, list, dict[str, Any] | None]]:
-        """Each row's line, cells and parsed values by column (None for a row with a problem)."""
+        """Each row's line, cells and parsed values by column (None for a row with a problem).
+
+        A file that turns out unreadable past its first rows (too long, a broken quote)
+        is a problem of its own, and its reading stops there.
+        """
+        try:
+            yield from self._parsed_rows(kind, sheet, columns, parsers)
+        except UnreadableFile as error:
+            self.problem(kind, None, "", str(error))
+        self.progress.read(kind, sheet.last_line)
+
+    def _parsed_rows(
+        self, kind: str, sheet: StreamedSheet, columns: dict[str, int], parsers: dict[str, Callable]
+    ) -> Iterator[tuple[int, list, dict[str, Any] | None]]:
         for line, record in sheet.rows:
+            self.progress.read(kind, line)
             values: dict[str, Any] = {}
             valid = True
             for name, index in columns.items():

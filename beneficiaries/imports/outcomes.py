@@ -2,7 +2,7 @@
 
 import datetime
 
-from core.spreadsheets import Sheet
+from core.spreadsheets import StreamedSheet
 
 from ..bounds import end_before_start_problem, outcome_start_problem
 from ..enums import OutcomeKind, WorkingTime
@@ -41,7 +41,7 @@ def parse_outcome_start(raw, *, today: datetime.date) -> datetime.date:
     return start
 
 
-def check_outcomes(context: PlanContext, sheet: Sheet, columns: dict[str, int]) -> list[OutcomeRow]:
+def check_outcomes(context: PlanContext, sheet: StreamedSheet, columns: dict[str, int]) -> list[OutcomeRow]:
     """The valid rows of the outcomes file; a problem for each invalid cell and repeated outcome."""
     parsers = {
         "ref": required_text_parser(field_length(Beneficiary, "ref"), "Référence"),

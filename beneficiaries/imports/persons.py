@@ -4,7 +4,7 @@ found by `matching.py`."""
 import datetime
 import re
 
-from core.spreadsheets import Sheet
+from core.spreadsheets import StreamedSheet
 from permanences.models import Quarter
 
 from ..bounds import birth_date_problem
@@ -96,7 +96,7 @@ def _parsers(context: PlanContext) -> dict:
     }
 
 
-def check_persons(context: PlanContext, sheet: Sheet, columns: dict[str, int]) -> list[PersonRow]:
+def check_persons(context: PlanContext, sheet: StreamedSheet, columns: dict[str, int]) -> list[PersonRow]:
     """The valid rows of the persons file; a problem for each invalid cell, repeated ref,
     repeated person without ref, and identifying value of an anonymised file."""
     rows, seen, seen_persons = [], {}, {}

@@ -214,6 +214,29 @@ class ImportPlan:
     def has_changes(self) -> bool:
         return bool(self.undecided) or any(tally.created or tally.updated for _, tally in self.summary())
 
+    def rows_to_write(self) -> int:
+        """The rows `write_plan` creates or updates (links between rows aside), as it counts them."""
+        cells = sum(len(row.values.get("referrals", ())) for row in self.new_visits)
+        return sum(
+            map(
+                len,
+                (
+                    self.new_persons,
+                    self.person_updates,
+                    self.new_permanences,
+                    self.permanence_updates,
+                    self.new_visits,
+                    self.visit_updates,
+                    self.new_referrals,
+                    self.new_file_referrals,
+                    self.referral_updates,
+                    self.new_outcomes,
+                    self.outcome_updates,
+                ),
+            ),
+            cells,
+        )
+
     def summary(self) -> list[tuple[str, Tally]]:
         """The rows of the preview table, in reading order."""
         rows = [("Personnes", self.persons), ("Rendez-vous", self.visits)]

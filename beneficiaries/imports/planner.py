@@ -17,6 +17,7 @@ from .matching import compare_persons
 from .outcomes import check_outcomes, compare_outcomes
 from .persons import check_persons
 from .plan import Decisions, ImportPlan, ImportSource, TooManyProblems
+from .progress import ImportProgress
 from .referrals import check_referrals, compare_referrals
 from .sessions import SessionIndex, check_sessions, compare_sessions
 from .visits import check_visits, compare_visits
@@ -31,17 +32,23 @@ CHECKS = {
 
 
 def plan_import(
-    sources: dict[str, ImportSource], *, lock: bool = False, decisions: Decisions | None = None
+    sources: dict[str, ImportSource],
+    *,
+    lock: bool = False,
+    decisions: Decisions | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportPlan:
     """Read and check the files, and compare them with the database; writes nothing.
 
     `lock` locks the stored persons that would be updated (for a real import);
-    `decisions` say who the likely duplicates are.
+    `decisions` say who the likely duplicates are; `progress` counts the rows
+    read and compared as it goes.
     """
     unknown = set(sources) - set(COLUMNS)
     if unknown:
         raise ValueError(f"Unknown import files: {unknown}")
-    context = PlanContext(sources, lock=lock, decisions=decisions)
+    context = PlanContext(sources, lock=lock, decisions=decisions, progress=progress)
+    progress = context.progress
     try:
         sheets = {kind: sheet for kind in COLUMNS if kind in sources and (sheet := context.read(kind))}
         if REFERRALS in sources and VISITS in sheets and "referral" in sheets[VISITS][1]:
@@ -54,15 +61,18 @@ def plan_import(
             )
         rows = {kind: CHECKS[kind](context, *sheet) for kind, sheet in sheets.items()}
         compare_persons(context, rows.get(PERSONS, []))
+        progress.compared(len(rows.get(PERSONS, [])))
         _resolve_refs(context, rows)
         index = _session_index(context, rows)
         compare_sessions(context, index, rows.get(SESSIONS, []))
         compare_visits(context, index, rows.get(VISITS, []))
         index.tally()
+        progress.compared(len(rows.get(SESSIONS, [])) + len(rows.get(VISITS, [])))
         compare_referrals(context, rows.get(REFERRALS, []))
         compare_outcomes(context, rows.get(OUTCOMES, []))
     except TooManyProblems:
         pass
+    progress.all_compared()
     context.plan.sort_problems()
     return context.plan
 

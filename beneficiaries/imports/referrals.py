@@ -12,7 +12,7 @@ updated.
 import datetime
 from collections import defaultdict
 
-from core.spreadsheets import Sheet
+from core.spreadsheets import StreamedSheet
 from permanences.models import Venue
 
 from ..bounds import too_early_problem
@@ -142,7 +142,7 @@ def _parsers(context: PlanContext) -> dict:
     }
 
 
-def check_referrals(context: PlanContext, sheet: Sheet, columns: dict[str, int]) -> list[ReferralRow]:
+def check_referrals(context: PlanContext, sheet: StreamedSheet, columns: dict[str, int]) -> list[ReferralRow]:
     """The valid rows of the referrals file; a problem for each invalid cell or row."""
     rows = []
     for line, _record, values in context.parsed_rows(REFERRALS, sheet, columns, _parsers(context)):

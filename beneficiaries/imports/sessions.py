@@ -15,7 +15,7 @@ valid that day that starts at its time.
 import datetime
 from collections import defaultdict
 
-from core.spreadsheets import Sheet
+from core.spreadsheets import StreamedSheet
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Venue, WeeklySlot
 
@@ -74,7 +74,7 @@ def required_time(raw, what: str) -> datetime.time:
     return time
 
 
-def check_sessions(context: PlanContext, sheet: Sheet, columns: dict[str, int]) -> list[SessionRow]:
+def check_sessions(context: PlanContext, sheet: StreamedSheet, columns: dict[str, int]) -> list[SessionRow]:
     """The valid rows of the sessions file; a problem for each invalid cell, row or repeated session."""
     parsers = {
         "venue": venue_parser(),

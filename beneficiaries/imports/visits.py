@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from django.db.models import Min
 
-from core.spreadsheets import Sheet
+from core.spreadsheets import StreamedSheet
 
 from ..bounds import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, NOTES_MAX_LENGTH, too_early_problem
 from ..enums import VisitKind
@@ -103,7 +103,7 @@ def _parsers(context: PlanContext) -> dict:
     }
 
 
-def check_visits(context: PlanContext, sheet: Sheet, columns: dict[str, int]) -> list[VisitRow]:
+def check_visits(context: PlanContext, sheet: StreamedSheet, columns: dict[str, int]) -> list[VisitRow]:
     """The valid rows of the visits file; a problem for each invalid cell."""
     rows = []
     for line, _record, values in context.parsed_rows(VISITS, sheet, columns, _parsers(context)):

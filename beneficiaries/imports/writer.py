@@ -13,29 +13,34 @@ from ..db import BATCH_SIZE, insert_links, insert_rows
 from ..enums import ReferralStatus
 from ..models import Beneficiary, Outcome, Referral, Visit, next_refs
 from .plan import ImportPlan, VisitRow
+from .progress import ImportProgress
 from .visits import VISIT_FIELDS
 
 
-def write_plan(plan: ImportPlan, *, user) -> None:
-    """Write a ready plan. Call inside a transaction (`services.activity_import`)."""
+def write_plan(plan: ImportPlan, *, user, progress: ImportProgress | None = None) -> None:
+    """Write a ready plan. Call inside a transaction (`services.activity_import`).
+
+    `progress` counts the rows written, up to `plan.rows_to_write()`."""
     if not plan.ready:
         raise ValueError("A plan with problems or undecided rows cannot be written.")
+    progress = progress or ImportProgress()
+    progress.writing(plan.rows_to_write())
     now = timezone.now()
-    _write_persons(plan, user=user, now=now)
-    _write_sessions(plan, now=now)
-    visits = _write_visits(plan, user=user, now=now)
-    _write_referrals(plan, visits, user=user, now=now)
-    _write_outcomes(plan, user=user, now=now)
+    _write_persons(plan, user=user, now=now, progress=progress)
+    _write_sessions(plan, now=now, progress=progress)
+    visits = _write_visits(plan, user=user, now=now, progress=progress)
+    _write_referrals(plan, visits, user=user, now=now, progress=progress)
+    _write_outcomes(plan, user=user, now=now, progress=progress)
 
 
-def _write_persons(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
+def _write_persons(plan: ImportPlan, *, user, now: datetime.datetime, progress: ImportProgress) -> None:
     unnamed = [person for person in plan.new_persons if not person.ref]
     # Files without a ref get the next ones of this year, in one query rather than one each.
     for person, ref in zip(unnamed, next_refs(timezone.localdate().year, len(unnamed)), strict=True):
         person.ref = ref
     for person in plan.new_persons:
         person.created_by = person.updated_by = user
-    insert_rows(Beneficiary, plan.new_persons)
+    insert_rows(Beneficiary, plan.new_persons, on_progress=progress.wrote)
     plan.person_pks.update((person.ref, person.pk) for person in plan.new_persons)
     if plan.person_updates:
         fields = set().union(*(changed for _, changed in plan.person_updates.values()))
@@ -46,15 +51,17 @@ def _write_persons(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
         Beneficiary.objects.bulk_update(
             people, [*sorted(fields), "version", "updated_by", "updated_at"], batch_size=BATCH_SIZE
         )
+        progress.wrote(len(people))
 
 
-def _write_sessions(plan: ImportPlan, *, now: datetime.datetime) -> None:
-    insert_rows(Permanence, plan.new_permanences)
+def _write_sessions(plan: ImportPlan, *, now: datetime.datetime, progress: ImportProgress) -> None:
+    insert_rows(Permanence, plan.new_permanences, on_progress=progress.wrote)
     if plan.permanences_to_hold:
         Permanence.objects.filter(pk__in=plan.permanences_to_hold).update(
             status=PermanenceStatus.HELD, updated_at=now
         )
     _update_in_bulk(Permanence, plan.permanence_updates, now=now)
+    progress.wrote(len(plan.permanence_updates))
     through = Permanence.counsellors.through
     links = [
         (session if isinstance(session, int) else session.pk, users)
@@ -64,7 +71,9 @@ def _write_sessions(plan: ImportPlan, *, now: datetime.datetime) -> None:
     insert_links(through, [(pk, user_id) for pk, users in links for user_id in sorted(users)])
 
 
-def _write_visits(plan: ImportPlan, *, user, now: datetime.datetime) -> dict[int, int]:
+def _write_visits(
+    plan: ImportPlan, *, user, now: datetime.datetime, progress: ImportProgress
+) -> dict[int, int]:
     """New visits with their topics, then the changes of stored ones; the pk of each new
     visit, by the id() of its row."""
     user_id = _user_id(user)
@@ -76,13 +85,14 @@ def _write_visits(plan: ImportPlan, *, user, now: datetime.datetime) -> dict[int
         )
         for row in plan.new_visits
     ]
-    insert_rows(Visit, visits)
+    insert_rows(Visit, visits, on_progress=progress.wrote)
     pairs = list(zip(visits, plan.new_visits, strict=True))
     insert_links(
         Visit.topics.through,
         [(visit.pk, topic_id) for visit, row in pairs for topic_id in sorted(row.values.get("topics", ()))],
     )
     _update_in_bulk(Visit, plan.visit_updates, user=user, now=now)
+    progress.wrote(len(plan.visit_updates))
     if plan.topic_changes:
         through = Visit.topics.through
         through.objects.filter(visit_id__in=plan.topic_changes).delete()
@@ -98,7 +108,9 @@ def _write_visits(plan: ImportPlan, *, user, now: datetime.datetime) -> dict[int
     return {id(row): visit.pk for visit, row in pairs}
 
 
-def _write_referrals(plan: ImportPlan, visits: dict[int, int], *, user, now: datetime.datetime) -> None:
+def _write_referrals(
+    plan: ImportPlan, visits: dict[int, int], *, user, now: datetime.datetime, progress: ImportProgress
+) -> None:
     user_id = _user_id(user)
     cells = [
         (visits[id(row)], cell, row.date, row.ref)
@@ -127,18 +139,20 @@ def _write_referrals(plan: ImportPlan, visits: dict[int, int], *, user, now: dat
         )
         for row in plan.new_file_referrals
     ]
-    insert_rows(Referral, referrals)
+    insert_rows(Referral, referrals, on_progress=progress.wrote)
     _update_in_bulk(Referral, plan.referral_updates, user=user, now=now)
+    progress.wrote(len(plan.referral_updates))
 
 
-def _write_outcomes(plan: ImportPlan, *, user, now: datetime.datetime) -> None:
+def _write_outcomes(plan: ImportPlan, *, user, now: datetime.datetime, progress: ImportProgress) -> None:
     user_id = _user_id(user)
     outcomes = [
         Outcome(**_owned(plan, row.ref, user_id), kind=row.kind, start_date=row.start_date, **row.values)
         for row in plan.new_outcomes
     ]
-    insert_rows(Outcome, outcomes)
+    insert_rows(Outcome, outcomes, on_progress=progress.wrote)
     _update_in_bulk(Outcome, plan.outcome_updates, user=user, now=now)
+    progress.wrote(len(plan.outcome_updates))
 
 
 def _user_id(user) -> int | None:

@@ -2,7 +2,7 @@
 
 - `beneficiary`: the file of a person (`Beneficiary`), its reference, its search;
 - `activity`: what was done with the person — visits, referrals, outcomes, topics;
-- `data`: coordination's data work — pending imports, nominative exports, merges.
+- `data`: coordination's data work — pending imports and their jobs, nominative exports, merges.
 """
 
 from .activity import ANONYMISED_READ_ONLY, NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
@@ -16,7 +16,7 @@ from .beneficiary import (
     next_refs,
     no_contact_since,
 )
-from .data import BeneficiaryMerge, DistinctPair, ImportUpload, NominativeExport
+from .data import BeneficiaryMerge, DistinctPair, ImportJob, ImportUpload, NominativeExport
 
 __all__ = [
     "ANONYMISED_READ_ONLY",
@@ -27,6 +27,7 @@ __all__ = [
     "Beneficiary",
     "BeneficiaryMerge",
     "DistinctPair",
+    "ImportJob",
     "ImportUpload",
     "NominativeExport",
     "Outcome",

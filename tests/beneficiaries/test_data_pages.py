@@ -345,8 +345,9 @@ def test_the_data_page_lists_the_last_exports_and_merges_in_constant_queries(
     for kept, removed in (("A-1", "A-2"), ("B-1", "B-2")):
         BeneficiaryMerge.objects.create(kept_ref=kept, removed_ref=removed, merged_by=coordinator)
     client.force_login(coordinator)
-    # session, user, user's groups, exports with their users, merges with their users
-    with django_assert_num_queries(5):
+    # session, user, user's groups, exports with their users, merges with their users,
+    # the user's last import job
+    with django_assert_num_queries(6):
         response = client.get(reverse("beneficiaries:data"))
     text = page_text(response)
     assert "Rendez-vous (12 lignes) — Bob" in text

@@ -10,19 +10,30 @@ role is a user fixture of tests/conftest.py, or None for an anonymous visitor.
 """
 
 import re
+import uuid
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from beneficiaries.models import Beneficiary
+from beneficiaries.enums import ImportAction
+from beneficiaries.models import Beneficiary, ImportJob
 
 from ..factories import PASSWORD
 from .conftest import browser
 
 pytestmark = [pytest.mark.browser, browser]
+
+
+def queued_preview(site) -> dict:
+    """The progress page of a preview waiting for the task worker (the coordinator's)."""
+    bob = get_user_model().objects.get(username="bob")
+    job = ImportJob.objects.create(user=bob, upload_key=uuid.uuid4(), action=ImportAction.PREVIEW)
+    return {"pk": job.pk}
+
 
 PAGES = [
     ("login", {}, None),
@@ -56,6 +67,7 @@ PAGES = [
     ("beneficiaries:register", {}, "coordinator"),
     ("beneficiaries:data", {}, "coordinator"),
     ("beneficiaries:import", {}, "coordinator"),
+    ("beneficiaries:import_job", queued_preview, "coordinator"),
     ("beneficiaries:duplicates", {}, "coordinator"),
     (
         "beneficiaries:merge",
