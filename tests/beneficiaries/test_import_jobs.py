@@ -128,7 +128,9 @@ def test_a_preview_then_an_import_of_100000_rows_run_in_the_background(
     # The progress moved, and ended at the totals.
     assert any(0 < read < job.rows_total for read, *_ in samples), samples
     assert (job.rows_read, job.rows_compared, job.rows_total) == (pending.rows, pending.rows, pending.rows)
-    assert all(status == 200 and seconds < 2 for _, status, seconds, _ in answers), answers
+    assert all(
+        status == 200 and seconds < max(2, preview_seconds / 10) for _, status, seconds, _ in answers
+    ), [(url, status, seconds) for url, status, seconds, _ in answers]
     assert any("Lignes lues" in page_text(response) for *_, response in answers)
     preview = client.get(reverse("beneficiaries:import_preview", args=[pending.pk]))
     assert "Personnes 16666 0 0 Rendez-vous 83334 0 0" in page_text(preview)
@@ -147,7 +149,11 @@ def test_a_preview_then_an_import_of_100000_rows_run_in_the_background(
     assert any(0 < written < to_write for _, _, to_write, written in samples), samples
     assert job.rows_to_write > 100_000 and job.rows_written == job.rows_to_write
     assert job.rows_read == job.rows_compared == job.rows_total == pending.rows
-    assert all(status == 200 and seconds < 2 for _, status, seconds, _ in answers), answers
+    # Other pages kept answering: each in a small part of the import's time (on a
+    # loaded machine both slow down; a blocked page would wait for the whole import).
+    assert all(
+        status == 200 and seconds < max(2, import_seconds / 10) for _, status, seconds, _ in answers
+    ), [(url, status, seconds) for url, status, seconds, _ in answers]
     assert (Beneficiary.objects.count(), Visit.objects.count()) == (16_666, 83_334)
     assert Outcome.objects.count() == outcomes
     assert not ImportUpload.objects.exists()
