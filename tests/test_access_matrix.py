@@ -44,11 +44,14 @@ def test_a_url_without_a_row_fails_the_build():
 
 
 @pytest.fixture
-def sample(venue, today, coordinator):
+def sample(venue, today, coordinator, counsellor):
     permanence = make_permanence(venue, today)
     person = make_person()
     twin = make_person("Martin", "Elodie")
-    visit = make_visit(person, make_permanence(venue, today - datetime.timedelta(days=7)))
+    # Recorded by the counsellor last week: within the window in which they may correct it.
+    visit = make_visit(
+        person, make_permanence(venue, today - datetime.timedelta(days=7)), created_by=counsellor
+    )
     return SimpleNamespace(
         venue=venue,
         permanence=permanence,
@@ -56,9 +59,15 @@ def sample(venue, today, coordinator):
         twin=twin,
         visit=visit,
         referral=Referral.objects.create(
-            beneficiary=person, visit=visit, partner=Partner.PLIE, proposed_on=visit.date
+            beneficiary=person,
+            visit=visit,
+            partner=Partner.PLIE,
+            proposed_on=visit.date,
+            created_by=counsellor,
         ),
-        outcome=Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=visit.date),
+        outcome=Outcome.objects.create(
+            beneficiary=person, kind=OutcomeKind.CDI, start_date=visit.date, created_by=counsellor
+        ),
         upload=ImportUpload.objects.create(id=uuid.uuid4(), user=coordinator),
         cancelled=make_permanence(
             venue, today, status=PermanenceStatus.CANCELLED, start="18:00", end="19:00"
