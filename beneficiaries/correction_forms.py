@@ -120,7 +120,13 @@ class ReferralFields(forms.ModelForm):
             "invalid_choice": "Canal inconnu : choisissez dans la liste.",
         },
     )
-    proposed_on = FrenchDateField(label="Proposée le")
+    proposed_on = FrenchDateField(
+        label="Proposée le",
+        error_messages={
+            "required": "Indiquez le jour où l'orientation a été proposée.",
+            "invalid": "Date invalide : saisissez-la sous la forme jj/mm/aaaa.",
+        },
+    )
 
     class Meta:
         model = Referral

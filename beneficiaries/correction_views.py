@@ -86,8 +86,8 @@ def _delete_form(row) -> DeleteForm:
 def _deleted(
     request, row, *, what: str, summary: str, delete: Callable, done: str, context: dict | None = None
 ):
-    """The confirmation page of a deletion (the row shown by its timeline template
-    `summary`), then the deletion by `delete(version, reason)`."""
+    """The confirmation page of a deletion (the row shown by the template `summary`),
+    then the deletion by `delete(version, reason)`."""
     return _corrected(
         request,
         DeleteForm(_posted(request), initial={"version": row.version}),

@@ -135,7 +135,21 @@ def test_every_service_refuses_to_write_to_an_anonymised_file(counsellor, anonym
         *(
             lambda write=write: write(user=counsellor, reason="autre")
             for write in (
+                partial(
+                    corrections.visit_correct,
+                    visit_id=visit.pk,
+                    expected_version=visit.version,
+                    values={"notes": "Nouvelles notes"},
+                    topics=[],
+                    permanence=visit.permanence,
+                ),
                 partial(corrections.visit_delete, visit_id=visit.pk, expected_version=visit.version),
+                partial(
+                    corrections.referral_correct,
+                    referral_id=anonymised["referral"].pk,
+                    expected_version=anonymised["referral"].version,
+                    values={"detail": "Nouvelle précision"},
+                ),
                 partial(
                     corrections.referral_delete,
                     referral_id=anonymised["referral"].pk,

@@ -3,6 +3,11 @@ recorded it, within the correction window (CORRECTION_WINDOW_DAYS); coordination
 at any time; the city never. The reason is kept in the file's trail, which the
 city never sees. An anonymised file is never corrected."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -105,6 +110,20 @@ def test_the_window_is_thirty_days_by_default(client, counsellor, file):
     recorded_days_ago(file, 31)
     response = client.get(url(file, "visit_edit"))
     assert response.status_code == 403 and "dans les 30 jours" in response.content.decode()
+
+
+def test_the_window_is_a_setting_read_from_the_environment():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CORRECTION_WINDOW_DAYS": "45"}
+    read = "from django.conf import settings; print(settings.CORRECTION_WINDOW_DAYS)"
+    done = subprocess.run(
+        [sys.executable, "-c", read],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "45", done.stderr
 
 
 @pytest.mark.parametrize("action", ACTIONS)
