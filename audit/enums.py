@@ -12,6 +12,8 @@ class AuditAction(models.TextChoices):
     MERGE = "merge", "Fusion de dossiers"
     ANONYMISE = "anonymise", "Anonymisation"
     ACCESS_REQUEST = "access_request", "Droit d'accès (document remis)"
+    # Why a row of a file was corrected or deleted (the rows written have their own entries).
+    CORRECTION = "correction", "Motif d'une correction"
     LOGIN = "login", "Connexion"
     LOGOUT = "logout", "Déconnexion"
     LOGIN_FAILED = "login_failed", "Échec de connexion"

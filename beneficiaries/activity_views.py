@@ -1,5 +1,6 @@
 """What was done with a person: log a visit (with its referrals), record a
-referral's result or a next step done in one click, record or correct an outcome."""
+referral's result or a next step done in one click, record an outcome.
+Corrections are in correction_views.py."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -19,7 +20,6 @@ from .services import (
     beneficiary_read,
     next_step_done,
     outcome_record,
-    outcome_update,
     referral_set_status,
     visit_record,
 )
@@ -117,35 +117,26 @@ def referral_status(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def outcome_form(request, pk: int, outcome_pk: int | None = None):
-    """Record an outcome (create, with a one-time token) or correct one."""
+def outcome_form(request, pk: int):
+    """Record an outcome (with a one-time token); correcting one is in correction_views.py."""
     person = perms.get_beneficiary_for_user(request, pk, edit=True)
-    outcome = perms.get_outcome_for_user(request, person, outcome_pk) if outcome_pk else None
     if request.method == "GET":
         beneficiary_read(beneficiary=person, user=request.user)
-    form_class = OutcomeForm if outcome else OutcomeCreateForm
-    form = form_class(
-        request.POST or None, instance=outcome, initial={} if outcome else {"token": new_token()}
-    )
+    form = OutcomeCreateForm(request.POST or None, initial={"token": new_token()})
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in OutcomeForm.Meta.fields}
         file_page = reverse("beneficiaries:detail", args=[person.pk])
         try:
-            if outcome is not None:
-                outcome_update(outcome=outcome, data=data, user=request.user)
-            else:
-                submit_once(
-                    token=form.cleaned_data["token"],
-                    user=request.user,
-                    create=lambda: outcome_record(beneficiary=person, data=data, user=request.user),
-                    result_url=lambda created: file_page,
-                    fallback=file_page,
-                )
+            submit_once(
+                token=form.cleaned_data["token"],
+                user=request.user,
+                create=lambda: outcome_record(beneficiary=person, data=data, user=request.user),
+                result_url=lambda created: file_page,
+                fallback=file_page,
+            )
         except BeneficiaryError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Sortie enregistrée.")
             return redirect(file_page)
-    return render_form(
-        request, "beneficiaries/outcome_form.html", {"person": person, "form": form, "outcome": outcome}, form
-    )
+    return render_form(request, "beneficiaries/outcome_form.html", {"person": person, "form": form}, form)

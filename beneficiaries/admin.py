@@ -27,6 +27,12 @@ class FileAdmin(AuditedAdmin):
     def record_read(self, request, row) -> None:
         file_row_read(row=row, user=request.user)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # An edit or a correction opened before in the app is then a conflict, not an overwrite.
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")

@@ -5,6 +5,7 @@ Each is one transaction; a refusal is a `BeneficiaryError`."""
 import uuid
 
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.enums import AuditAction
@@ -171,7 +172,8 @@ def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> Benef
     accueil". Both files must be unchanged since they were read (`version`).
     """
     kept, removed = _lock_unchanged(kept, removed)
-    audit = {"updated_by": user, "updated_at": timezone.now()}
+    # Each row moved or changed counts as changed for a correction opened before (`version`).
+    audit = {"updated_by": user, "updated_at": timezone.now(), "version": F("version") + 1}
     kept_visits = {visit.permanence_id: visit for visit in Visit.objects.filter(beneficiary=kept)}
     for visit in Visit.objects.filter(beneficiary=removed, permanence_id__in=kept_visits.keys()):
         _visit_merge(into=kept_visits[visit.permanence_id], other=visit, user=user)
@@ -226,8 +228,10 @@ def _outcomes_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> None:
         for name in ("end_date", "working_time", "employer"):
             if getattr(twin, name) in ("", None):
                 setattr(twin, name, getattr(outcome, name))
-        twin.updated_by = user
-        twin.save(update_fields=["end_date", "working_time", "employer", "updated_by", "updated_at"])
+        twin.updated_by, twin.version = user, F("version") + 1
+        twin.save(
+            update_fields=["end_date", "working_time", "employer", "updated_by", "updated_at", "version"]
+        )
         outcome.delete()
 
 
@@ -271,13 +275,14 @@ def _visit_merge(*, into: Visit, other: Visit, user) -> None:
         twin = referrals.get(referral.partner)
         if twin is None:
             referral.visit, referral.beneficiary_id, referral.updated_by = into, into.beneficiary_id, user
-            referral.save(update_fields=["visit", "beneficiary", "updated_by", "updated_at"])
+            referral.version = F("version") + 1
+            referral.save(update_fields=["visit", "beneficiary", "updated_by", "updated_at", "version"])
             continue
         if twin.status == ReferralStatus.PROPOSED and referral.status != ReferralStatus.PROPOSED:
             twin.status, twin.checked_on = referral.status, referral.checked_on
         twin.detail = twin.detail or referral.detail
-        twin.updated_by = user
-        twin.save(update_fields=["status", "checked_on", "detail", "updated_by", "updated_at"])
+        twin.updated_by, twin.version = user, F("version") + 1
+        twin.save(update_fields=["status", "checked_on", "detail", "updated_by", "updated_at", "version"])
         referral.delete()
     if other.notes and other.notes not in into.notes:
         into.notes = "\n".join(part for part in (into.notes, other.notes) if part)[:NOTES_MAX_LENGTH]
@@ -288,6 +293,6 @@ def _visit_merge(*, into: Visit, other: Visit, user) -> None:
     if not into.next_step:
         into.next_step, into.next_step_due = other.next_step, other.next_step_due
         into.next_step_done_on = other.next_step_done_on
-    into.updated_by = user
+    into.updated_by, into.version = user, F("version") + 1
     into.save()
     other.delete()

@@ -49,6 +49,27 @@ class ReferralStatus(models.TextChoices):
     NOT_TAKEN_UP = "not_taken_up", "Non suivie"
 
 
+class ReferralChannel(models.TextChoices):
+    """How a referral made outside a visit was proposed; a visit's referrals have none
+    (nor do those imported without one)."""
+
+    PHONE = "telephone", "Par téléphone"
+    EMAIL = "courriel", "Par courriel"
+    OTHER = "autre", "Autrement (courrier, rencontre hors permanence…)"
+
+
+class CorrectionReason(models.TextChoices):
+    """Why a visit, referral or outcome was corrected or deleted: a list, never free
+    text, so that the audit trail that keeps it never holds a name or a note."""
+
+    TYPING_ERROR = "erreur_saisie", "Erreur de saisie (date, lieu, thème, partenaire…)"
+    WRONG_FILE = "mauvais_dossier", "Noté dans le dossier d'une autre personne"
+    RECORDED_TWICE = "doublon", "Noté deux fois"
+    DID_NOT_HAPPEN = "pas_eu_lieu", "N'a pas eu lieu"
+    COMPLETED = "complement", "Information complétée ou précisée"
+    OTHER = "autre", "Autre raison"
+
+
 class OutcomeKind(models.TextChoices):
     CDI = "cdi", "CDI"
     CDD = "cdd", "CDD"

@@ -171,15 +171,16 @@ def referral_rows() -> Iterator[list]:
             "detail",
             "status",
             "checked_on",
+            "channel",
             "visit__date",
             "visit__permanence__venue__name",
             "visit__permanence__start_time",
         )
         .iterator(chunk_size=CHUNK)
     )
-    for ref, proposed_on, partner, detail, status, checked_on, visit_date, venue, start in rows:
+    for ref, proposed_on, partner, detail, status, checked_on, channel, visit_date, venue, start in rows:
         visit = [_date(visit_date), venue or "", _time(start)]
-        yield [ref, _date(proposed_on), partner, detail, status, _date(checked_on), *visit]
+        yield [ref, _date(proposed_on), partner, detail, status, _date(checked_on), channel, *visit]
 
 
 def outcome_rows() -> Iterator[list]:

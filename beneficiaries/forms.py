@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from core.dates import parse_date
-from core.forms import AsciiIntegerField
+from core.forms import AsciiIntegerField, AsciiModelMultipleChoiceField
 from core.submissions import TokenField
 from permanences.models import Quarter
 
@@ -134,7 +134,7 @@ class BeneficiaryEditForm(BeneficiaryForm):
 
 class VisitForm(forms.ModelForm):
     token = TokenField()
-    topics = forms.ModelMultipleChoiceField(
+    topics = AsciiModelMultipleChoiceField(
         label="Thèmes abordés",
         queryset=Topic.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
@@ -257,3 +257,30 @@ class AnonymiseForm(forms.Form):
         label="Je confirme : les données identifiantes seront effacées définitivement.",
         error_messages={"required": "Cochez la case pour confirmer l'anonymisation."},
     )
+
+
+def _shown(field, value) -> str:
+    """A value as a conflict page shows it: a choice's label, a date dd/mm/yyyy, a list joined."""
+    if field.many_to_many:
+        return " ; ".join(str(item) for item in value) or "—"
+    if field.choices and value in (labels := dict(field.flatchoices)):
+        return str(labels[value])
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+def changes(form, current) -> list[dict]:
+    """Field by field: what the user typed (a valid form) and what is saved now, for
+    the conflict page of an edit that someone else's save came before."""
+    rows = []
+    for name in form.Meta.fields:
+        if name not in form.fields:
+            continue
+        field = current._meta.get_field(name)
+        theirs = getattr(current, name).all() if field.many_to_many else getattr(current, name)
+        mine, theirs = _shown(field, form.cleaned_data.get(name)), _shown(field, theirs)
+        rows.append({"label": field.verbose_name, "mine": mine, "theirs": theirs, "differs": mine != theirs})
+    return rows

@@ -7,9 +7,17 @@ the objects it acts on with a `get_…_for_user` helper, which scopes what may
 be acted on (a 404 otherwise). An anonymised file, and the visits, referrals
 and outcomes of one, can be read but never changed: acting on one is refused
 with a French explanation (a 403), and the services refuse it too.
+
+A visit, referral or outcome is corrected or deleted by the counsellor who
+recorded it, for CORRECTION_WINDOW_DAYS after recording it, and by
+coordination at any time (`can_correct`).
 """
 
+import datetime
+
+from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from core.enums import Role
 from core.roles import Refused, has_role, is_admin, require
@@ -35,6 +43,28 @@ def can_manage_files(user) -> bool:
 def can_read_register(user) -> bool:
     """The register of processing: for coordination and the installation's admins (the DPO)."""
     return can_manage_files(user) or is_admin(user)
+
+
+def can_correct(user, row: Visit | Referral | Outcome) -> bool:
+    """Correct or delete this row: coordination always; a counsellor, a row they
+    recorded less than CORRECTION_WINDOW_DAYS ago. (Whether its file is
+    anonymised is checked apart: `refuse_if_anonymised`.)"""
+    if can_manage_files(user):
+        return True
+    if not has_role(user, Role.CONSEILLER) or row.created_by_id != user.pk:
+        return False
+    return timezone.now() - row.created_at < datetime.timedelta(days=settings.CORRECTION_WINDOW_DAYS)
+
+
+CORRECTION_REFUSED = (
+    "Vous ne pouvez corriger ou supprimer que ce que vous avez vous-même noté, dans les {days} jours "
+    "qui suivent : demandez-le à la coordination."
+)
+
+
+def require_correct(request, row: Visit | Referral | Outcome) -> None:
+    if not can_correct(request.user, row):
+        raise Refused(CORRECTION_REFUSED.format(days=settings.CORRECTION_WINDOW_DAYS))
 
 
 def require_view_files(request) -> None:
@@ -93,6 +123,37 @@ def get_outcome_for_user(request, person: Beneficiary, pk: int) -> Outcome:
     """An outcome of `person`'s file (already read with `edit`)."""
     require_edit_files(request)
     return get_object_or_404(Outcome, pk=pk, beneficiary=person)
+
+
+def get_visit_to_correct(request, pk: int) -> Visit:
+    """A visit to correct or delete, with what its pages show: refused past the
+    window, to another counsellor, on an anonymised file."""
+    require_edit_files(request)
+    visit = get_object_or_404(
+        Visit.objects.select_related("beneficiary", "permanence__venue", "counsellor").prefetch_related(
+            "topics", "referrals"
+        ),
+        pk=pk,
+    )
+    refuse_if_anonymised(visit.beneficiary)
+    require_correct(request, visit)
+    return visit
+
+
+def get_referral_to_correct(request, pk: int) -> Referral:
+    """A referral to correct or delete (same rules as a visit)."""
+    require_edit_files(request)
+    referral = get_object_or_404(Referral.objects.select_related("beneficiary", "visit"), pk=pk)
+    refuse_if_anonymised(referral.beneficiary)
+    require_correct(request, referral)
+    return referral
+
+
+def get_outcome_to_correct(request, person: Beneficiary, pk: int) -> Outcome:
+    """An outcome of `person`'s file (already read with `edit`) to correct or delete."""
+    outcome = get_outcome_for_user(request, person, pk)
+    require_correct(request, outcome)
+    return outcome
 
 
 def get_desk_permanence_for_user(request, pk: int) -> Permanence:

@@ -196,7 +196,8 @@ def referral_set_status(*, referral: Referral, status: str, user) -> Referral:
     referral.status = status
     referral.checked_on = max(timezone.localdate(), referral.proposed_on)
     referral.updated_by = user
-    referral.save(update_fields=["status", "checked_on", "updated_by", "updated_at"])
+    referral.version = F("version") + 1
+    referral.save(update_fields=["status", "checked_on", "updated_by", "updated_at", "version"])
     return referral
 
 
@@ -207,7 +208,8 @@ def next_step_done(*, visit: Visit, user) -> Visit:
         raise BeneficiaryError("Ce rendez-vous n'a pas de prochaine étape.")
     visit.next_step_done_on = timezone.localdate()
     visit.updated_by = user
-    visit.save(update_fields=["next_step_done_on", "updated_by", "updated_at"])
+    visit.version = F("version") + 1
+    visit.save(update_fields=["next_step_done_on", "updated_by", "updated_at", "version"])
     return visit
 
 
@@ -218,13 +220,11 @@ def outcome_record(*, beneficiary: Beneficiary, data: dict, user) -> Outcome:
 
 
 @transaction.atomic
-def outcome_update(*, outcome: Outcome, data: dict, user) -> Outcome:
-    _identified_file(outcome.beneficiary_id)
-    for name, value in data.items():
-        setattr(outcome, name, value)
-    outcome.updated_by = user
-    outcome.save()
-    return outcome
+def referral_record(*, beneficiary: Beneficiary, data: dict, user) -> Referral:
+    """A referral proposed outside a visit (by phone, by e-mail…): `data` gives
+    its partner, detail, channel and day."""
+    _identified_file(beneficiary.pk)
+    return Referral.objects.create(beneficiary=beneficiary, **data, created_by=user, updated_by=user)
 
 
 ANONYMOUS = "Anonyme"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, data_views, import_views, rgpd_views, views
+from . import activity_views, correction_views, data_views, import_views, rgpd_views, views
 
 app_name = "beneficiaries"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("rendez-vous/", views.visit_list, name="visits"),
     path("rendez-vous/<int:pk>/etape-faite/", activity_views.visit_next_step_done, name="next_step_done"),
     path("orientations/<int:pk>/suite/", activity_views.referral_status, name="referral_status"),
+    # Corrections (correction_views.py): a row edited or deleted, with a reason.
+    path("rendez-vous/<int:pk>/corriger/", correction_views.visit_edit, name="visit_edit"),
+    path("rendez-vous/<int:pk>/supprimer/", correction_views.visit_delete, name="visit_delete"),
+    path("orientations/<int:pk>/corriger/", correction_views.referral_edit, name="referral_edit"),
+    path("orientations/<int:pk>/supprimer/", correction_views.referral_delete, name="referral_delete"),
     path("accueil/<int:pk>/", views.desk, name="desk"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.edit, name="edit"),
@@ -23,7 +28,11 @@ urlpatterns = [
     path("<int:pk>/notice-remise/", views.notice_given, name="notice_given"),
     path("<int:pk>/rendez-vous/<int:permanence_pk>/", activity_views.visit_create, name="visit_create"),
     path("<int:pk>/sorties/nouvelle/", activity_views.outcome_form, name="outcome_create"),
-    path("<int:pk>/sorties/<int:outcome_pk>/", activity_views.outcome_form, name="outcome_edit"),
+    path("<int:pk>/orientations/nouvelle/", correction_views.referral_create, name="referral_create"),
+    path("<int:pk>/sorties/<int:outcome_pk>/", correction_views.outcome_edit, name="outcome_edit"),
+    path(
+        "<int:pk>/sorties/<int:outcome_pk>/supprimer/", correction_views.outcome_delete, name="outcome_delete"
+    ),
     # Coordination's data pages: import (import_views.py), nominative export, duplicates (data_views.py).
     path("donnees/", data_views.data_home, name="data"),
     path("donnees/import/", import_views.import_upload, name="import"),

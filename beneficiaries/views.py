@@ -21,7 +21,7 @@ from permanences.models import Permanence, PublicInfo
 
 from . import perms
 from .filters import PersonFilter, VisitFilter
-from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm
+from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm, changes
 from .models import SEARCH_LIMIT, Beneficiary, Referral, Visit
 from .services import (
     BeneficiaryError,
@@ -149,31 +149,10 @@ def detail(request, pk: int):
             .exclude(status=PermanenceStatus.CANCELLED)
             .select_related("venue"),
             "can_manage": perms.can_manage_files(request.user),
+            # An anonymised file is read-only: no action on its entries.
+            "actions": person.anonymised_at is None,
         },
     )
-
-
-def _changes(form, current: Beneficiary) -> list[dict]:
-    """Field by field: what the user typed and what is saved now, for the conflict page."""
-    rows = []
-    for name in form.Meta.fields:
-        field = current._meta.get_field(name)
-        theirs = getattr(current, name)
-        mine = form.cleaned_data.get(name)
-        if hasattr(current, f"get_{name}_display"):
-            choices = dict(field.flatchoices)
-            theirs_text, mine_text = choices.get(theirs, theirs), choices.get(mine, mine)
-        else:
-            theirs_text, mine_text = theirs, mine
-        rows.append(
-            {
-                "label": field.verbose_name,
-                "mine": mine_text if mine_text not in (None, "") else "—",
-                "theirs": theirs_text if theirs_text not in (None, "") else "—",
-                "differs": (mine or None) != (theirs or None),
-            }
-        )
-    return rows
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,7 +179,7 @@ def edit(request, pk: int):
             return render(
                 request,
                 "beneficiaries/conflict.html",
-                {"person": current, "changes": _changes(form, current), "form": fresh},
+                {"person": current, "changes": changes(form, current), "form": fresh},
                 status=409,
             )
         except BeneficiaryError as error:

@@ -106,9 +106,18 @@ ACCESS: dict[str, Rule] = {
         WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "permanence_pk": s.permanence.pk}
     ),
     "beneficiaries:outcome_create": Rule(WORKERS, GET_POST, kwargs=person),
+    # Corrections: the sample rows were recorded by the counsellor, within the window.
     "beneficiaries:outcome_edit": Rule(
         WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "outcome_pk": s.outcome.pk}
     ),
+    "beneficiaries:outcome_delete": Rule(
+        WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "outcome_pk": s.outcome.pk}
+    ),
+    "beneficiaries:visit_edit": Rule(WORKERS, GET_POST, kwargs=lambda s: {"pk": s.visit.pk}),
+    "beneficiaries:visit_delete": Rule(WORKERS, GET_POST, kwargs=lambda s: {"pk": s.visit.pk}),
+    "beneficiaries:referral_edit": Rule(WORKERS, GET_POST, kwargs=lambda s: {"pk": s.referral.pk}),
+    "beneficiaries:referral_delete": Rule(WORKERS, GET_POST, kwargs=lambda s: {"pk": s.referral.pk}),
+    "beneficiaries:referral_create": Rule(WORKERS, GET_POST, kwargs=person),
     # Coordination: the trail of a file, RGPD requests, data in and out.
     "beneficiaries:register": Rule(COORDINATION_ONLY | ADMINS),
     "beneficiaries:trail": Rule(COORDINATION_ONLY, kwargs=person),

@@ -44,12 +44,15 @@ def test_a_url_without_a_row_fails_the_build():
 
 
 @pytest.fixture
-def sample(venue, today, coordinator):
+def sample(venue, today, coordinator, counsellor):
     upload = ImportUpload.objects.create(id=uuid.uuid4(), user=coordinator)
     permanence = make_permanence(venue, today)
     person = make_person()
     twin = make_person("Martin", "Elodie")
-    visit = make_visit(person, make_permanence(venue, today - datetime.timedelta(days=7)))
+    # Recorded by the counsellor last week: within the window in which they may correct it.
+    visit = make_visit(
+        person, make_permanence(venue, today - datetime.timedelta(days=7)), created_by=counsellor
+    )
     return SimpleNamespace(
         venue=venue,
         permanence=permanence,
@@ -57,9 +60,15 @@ def sample(venue, today, coordinator):
         twin=twin,
         visit=visit,
         referral=Referral.objects.create(
-            beneficiary=person, visit=visit, partner=Partner.PLIE, proposed_on=visit.date
+            beneficiary=person,
+            visit=visit,
+            partner=Partner.PLIE,
+            proposed_on=visit.date,
+            created_by=counsellor,
         ),
-        outcome=Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=visit.date),
+        outcome=Outcome.objects.create(
+            beneficiary=person, kind=OutcomeKind.CDI, start_date=visit.date, created_by=counsellor
+        ),
         upload=upload,
         import_job=ImportJob.objects.create(
             user=coordinator, upload_key=upload.pk, action=ImportAction.PREVIEW

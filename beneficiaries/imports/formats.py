@@ -62,6 +62,7 @@ COLUMNS = {
         "detail",
         "status",
         "checked_on",
+        "channel",
         "visit_date",
         "venue",
         "start_time",

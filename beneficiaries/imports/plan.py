@@ -145,7 +145,7 @@ class ReferralRow:
     ref: str
     partner: str
     proposed_on: datetime.date
-    values: dict[str, Any]  # detail, status, checked_on: when given
+    values: dict[str, Any]  # detail, channel, status, checked_on: when given
     visit_date: datetime.date | None = None
     venue_id: int | None = None
     start_time: datetime.time | None = None

@@ -2,11 +2,11 @@
 
 The referrals file holds every referral, made during a visit (named by its
 date, venue and, when two sessions were held there that day, start time) or
-outside one. A referral is its person, its visit (or none), its partner and
-the day it was proposed; rows and stored referrals that share all four are
-paired in order (file lines, creation order), so that two referrals to one
-partner in one visit stay two. Its detail, result and result date are
-updated.
+outside one (then perhaps with its channel: by phone, by e-mail…). A referral
+is its person, its visit (or none), its partner and the day it was proposed;
+rows and stored referrals that share all four are paired in order (file lines,
+creation order), so that two referrals to one partner in one visit stay two.
+Its detail, channel, result and result date are updated.
 """
 
 import datetime
@@ -16,7 +16,7 @@ from core.spreadsheets import StreamedSheet
 from permanences.models import Venue
 
 from ..bounds import too_early_problem
-from ..enums import Partner, ReferralStatus
+from ..enums import Partner, ReferralChannel, ReferralStatus
 from ..models import Beneficiary, Referral, Visit
 from .cells import (
     CellError,
@@ -38,7 +38,12 @@ from .plan import ImportPlan, ReferralRow, VisitRow
 
 _PARTNERS = {value: value for value in Partner.values}
 _STATUSES = frozenset(ReferralStatus.values)
-_FIELD_LABELS = {"detail": "précision", "status": "suite", "checked_on": "date de la suite"}
+_FIELD_LABELS = {
+    "detail": "précision",
+    "channel": "canal",
+    "status": "suite",
+    "checked_on": "date de la suite",
+}
 
 
 # --- the first format: a `referral` cell per visit ---------------------------------
@@ -136,6 +141,7 @@ def _parsers(context: PlanContext) -> dict:
         "detail": optional_text_parser(field_length(Referral, "detail"), "Texte de la précision"),
         "status": choice_parser(["", *ReferralStatus.values], "Suite"),
         "checked_on": parse_optional_date,
+        "channel": choice_parser(["", *ReferralChannel.values], "Canal"),
         "visit_date": parse_optional_date,
         "venue": lambda raw: find_venue(name).pk if (name := parse_text(raw)) else None,
         "start_time": parse_optional_time,
@@ -168,6 +174,8 @@ def _row_problem(values, proposed_on, visit_date, venue_id) -> tuple[str, str] |
         return "checked_on", "Une orientation sans suite connue (proposed) n'a pas de date de vérification."
     if checked_on is not None and checked_on < proposed_on:
         return "checked_on", "La suite ne peut pas être vérifiée avant la proposition."
+    if values.get("channel") and (visit_date is not None or venue_id is not None):
+        return "channel", "Une orientation d'un rendez-vous n'a pas d'autre canal que lui : videz channel."
     if visit_date is not None and venue_id is None:
         return (
             "venue",
@@ -265,7 +273,15 @@ def _stored_referrals(context: PlanContext, rows: list[ReferralRow]) -> dict[tup
             )
             .order_by("pk")
             .values(
-                "pk", "beneficiary_id", "visit_id", "partner", "proposed_on", "detail", "status", "checked_on"
+                "pk",
+                "beneficiary_id",
+                "visit_id",
+                "partner",
+                "proposed_on",
+                "detail",
+                "channel",
+                "status",
+                "checked_on",
             )
         ):
             key = (values["beneficiary_id"], values["visit_id"], values["partner"], values["proposed_on"])
@@ -275,7 +291,7 @@ def _stored_referrals(context: PlanContext, rows: list[ReferralRow]) -> dict[tup
 
 def _compare(context: PlanContext, row: ReferralRow, now: dict) -> None:
     plan = context.plan
-    fields = {name: row.values[name] for name in ("detail", "status") if name in row.values}
+    fields = {name: row.values[name] for name in ("detail", "channel", "status") if name in row.values}
     status = fields.get("status", now["status"])
     if status == ReferralStatus.PROPOSED:
         fields["checked_on"] = None

@@ -4,6 +4,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from permanences.enums import PermanenceStatus
@@ -104,7 +105,9 @@ def _write_visits(
                 for topic_id in sorted(topic_ids)
             ],
         )
-        Visit.objects.filter(pk__in=plan.topic_changes).update(updated_by=user, updated_at=now)
+        Visit.objects.filter(pk__in=plan.topic_changes).update(
+            updated_by=user, updated_at=now, version=F("version") + 1
+        )
     return {id(row): visit.pk for visit, row in pairs}
 
 
@@ -170,8 +173,12 @@ def _update_in_bulk(
 ) -> None:
     """Rows that change the same fields are updated together (with who and when, for case-file rows)."""
     stamps = {"updated_at": now}
-    if any(field.name == "updated_by" for field in model._meta.fields):
+    names = {field.name for field in model._meta.fields}
+    if "updated_by" in names:
         stamps["updated_by"] = user
+    if "version" in names:
+        # A correction opened before the import is then a conflict, not an overwrite.
+        stamps["version"] = F("version") + 1
     groups: dict[tuple[str, ...], list] = defaultdict(list)
     for pk, fields in updates:
         groups[tuple(sorted(fields))].append(model(pk=pk, **fields, **stamps))

@@ -16,7 +16,7 @@ from permanences.models import Permanence
 
 from ..bounds import EARLIEST_ACTIVITY, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, NOTES_MAX_LENGTH
 from ..db import DatabaseTomorrow
-from ..enums import OutcomeKind, Partner, ReferralStatus, VisitKind, WorkingTime
+from ..enums import OutcomeKind, Partner, ReferralChannel, ReferralStatus, VisitKind, WorkingTime
 
 
 class Topic(models.Model):
@@ -66,6 +66,10 @@ class FileRow(AuditedModel):
 
     # Free text that anonymisation empties and that an anonymised file never holds again.
     FREE_TEXT: tuple[str, ...] = ()
+
+    # Optimistic locking of corrections, as on Beneficiary: every write of the
+    # app's services adds one; a correction sent with an older one is a conflict.
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     class Meta:
         abstract = True
@@ -196,13 +200,21 @@ class Referral(FileRow):
     beneficiary = models.ForeignKey(
         "Beneficiary", verbose_name="personne", on_delete=models.PROTECT, related_name="referrals"
     )
+    # A visit's referrals go with it when it is deleted: none is left without its visit.
     visit = models.ForeignKey(
         Visit,
         verbose_name="rendez-vous",
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="referrals",
+    )
+    channel = models.CharField(
+        "canal",
+        max_length=15,
+        choices=ReferralChannel.choices,
+        blank=True,
+        help_text="Pour une orientation proposée hors rendez-vous : par téléphone, par courriel…",
     )
     partner = models.CharField("partenaire", max_length=30, choices=Partner.choices)
     detail = models.CharField(
@@ -252,6 +264,16 @@ class Referral(FileRow):
                 condition=Q(proposed_on__lte=DatabaseTomorrow()),
                 name="referral_not_in_future",
                 violation_error_message="Une orientation ne peut pas être datée dans le futur.",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel="") | Q(channel__in=ReferralChannel.values),
+                name="referral_channel_valid",
+                violation_error_message="Canal d'orientation inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel="") | Q(visit__isnull=True),
+                name="referral_channel_outside_visit",
+                violation_error_message="Une orientation d'un rendez-vous n'a pas d'autre canal que lui.",
             ),
         ]
 

@@ -22,21 +22,30 @@ D = datetime.date.fromisoformat
 
 
 @pytest.fixture
-def files(venue, today):
+def files(venue, today, counsellor):
     """Two persons seen today, with a referral awaiting its result and a next step due."""
     session = make_permanence(venue, today)
     rows = {}
     for name in (LAST_NAME, "Autre"):
         person = make_person(name, FIRST_NAME, phone=PHONE if name == LAST_NAME else "", email=EMAIL)
-        visit = make_visit(person, session, next_step="CV", next_step_due=today - datetime.timedelta(days=1))
+        visit = make_visit(
+            person,
+            session,
+            next_step="CV",
+            next_step_due=today - datetime.timedelta(days=1),
+            created_by=counsellor,
+        )
         visit.topics.set(Topic.objects.all()[:1])
         referral = Referral.objects.create(
             beneficiary=person,
             visit=visit,
             partner=Partner.PLIE,
             proposed_on=today - datetime.timedelta(days=30),
+            created_by=counsellor,
         )
-        outcome = Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=today)
+        outcome = Outcome.objects.create(
+            beneficiary=person, kind=OutcomeKind.CDI, start_date=today, created_by=counsellor
+        )
         rows[name] = {"person": person, "visit": visit, "referral": referral, "outcome": outcome}
     rows["session"] = session
     return rows
@@ -63,6 +72,12 @@ def test_each_page_showing_a_file_leaves_one_read(client, counsellor, coordinato
         (counsellor, reverse("beneficiaries:visit_create", args=[person.pk, free.pk]), person),
         (counsellor, reverse("beneficiaries:outcome_create", args=[person.pk]), person),
         (counsellor, reverse("beneficiaries:outcome_edit", args=[person.pk, outcome.pk]), person),
+        (counsellor, reverse("beneficiaries:outcome_delete", args=[person.pk, outcome.pk]), person),
+        (counsellor, reverse("beneficiaries:visit_edit", args=[visit.pk]), person),
+        (counsellor, reverse("beneficiaries:visit_delete", args=[visit.pk]), person),
+        (counsellor, reverse("beneficiaries:referral_create", args=[person.pk]), person),
+        (counsellor, reverse("beneficiaries:referral_edit", args=[referral.pk]), person),
+        (counsellor, reverse("beneficiaries:referral_delete", args=[referral.pk]), person),
         (coordinator, reverse("beneficiaries:trail", args=[person.pk]), person),
         (coordinator, reverse("beneficiaries:anonymise", args=[person.pk]), person),
         (admin_user, reverse("admin:beneficiaries_beneficiary_change", args=[person.pk]), person),

@@ -152,9 +152,19 @@ def test_a_visit_with_topics_and_referrals_then_one_click_results_and_an_outcome
     assert only_entry(job, CREATE).file_ref == someone.ref
     client.post(
         reverse("beneficiaries:outcome_edit", args=[someone.pk, job.pk]),
-        {**outcome_data, "employer": EMPLOYER + " bis", "working_time": "temps_plein"},
+        {
+            **outcome_data,
+            "employer": EMPLOYER + " bis",
+            "working_time": "temps_plein",
+            "version": job.version,
+            "reason": "complement",
+        },
     )
     assert columns(only_entry(job, CHANGE)) == {"employer", "working_time"}
+    # The reason of the correction, beside the row's own entry.
+    reason = only_entry(job, AuditAction.CORRECTION)
+    assert who(reason) == (counsellor, "alice") and reason.file_ref == someone.ref
+    assert reason.detail == "Correction — motif : Information complétée ou précisée"
     assert_no_identity()
 
 
@@ -328,7 +338,7 @@ def test_a_plain_sql_copy_in_a_transaction_is_recorded_with_the_writer(counsello
     assert who(only_entry(topic, CREATE)) == (counsellor, "alice")
 
 
-def test_a_referral_whose_visit_is_deleted_loses_it_and_says_so(client, admin_user, venue, someone):
+def test_a_visits_referrals_are_deleted_with_it_and_say_so(client, admin_user, venue, someone):
     visit = make_visit(someone, make_permanence(venue, D("2024-01-08")))
     sent = Referral.objects.create(
         beneficiary=someone,
@@ -341,6 +351,7 @@ def test_a_referral_whose_visit_is_deleted_loses_it_and_says_so(client, admin_us
     client.force_login(admin_user)
     client.post(reverse("admin:beneficiaries_visit_delete", args=[visit.pk]), {"post": "yes"})
     assert only_entry(visit, DELETE).file_ref == someone.ref
-    assert columns(only_entry(sent, CHANGE)) == {"visit_id"}
+    assert only_entry(sent, DELETE).file_ref == someone.ref
+    assert not Referral.objects.exists()
     [link] = AuditEntry.objects.filter(object_type="beneficiaries.visit_topics", action=DELETE)
     assert link.file_ref == someone.ref

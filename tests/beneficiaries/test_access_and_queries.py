@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from beneficiaries.enums import OutcomeKind, Partner
+from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
 from beneficiaries.models import Outcome, Referral, Topic
 
 from ..factories import make_permanence, make_person, make_visit
@@ -16,8 +16,9 @@ from ..factories import make_permanence, make_person, make_visit
 pytestmark = pytest.mark.django_db
 
 
-def add_activity(venue, day, n):
-    """n persons, each with two visits (with topics and a referral) and an outcome."""
+def add_activity(venue, day, n, by=None):
+    """n persons, each with two visits (with topics and a referral) and an outcome,
+    recorded by `by`."""
     topics = list(Topic.objects.all()[:2])
     for i in range(n):
         person = make_person(f"Nom{i}{day:%j}", "Prénom")
@@ -28,7 +29,11 @@ def add_activity(venue, day, n):
                 defaults={"end_time": datetime.time(12, 30), "status": "held"},
             )
             visit = make_visit(
-                person, permanence, next_step="CV", next_step_due=day - datetime.timedelta(days=1)
+                person,
+                permanence,
+                next_step="CV",
+                next_step_due=day - datetime.timedelta(days=1),
+                created_by=by,
             )
             visit.topics.set(topics)
             Referral.objects.create(
@@ -36,21 +41,34 @@ def add_activity(venue, day, n):
                 visit=visit,
                 partner=Partner.PLIE,
                 proposed_on=permanence.date - datetime.timedelta(days=60),
+                created_by=by,
             )
-        Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDD, start_date=day)
+        Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDD, start_date=day, created_by=by)
     return person
 
 
 @pytest.fixture
-def data(venue, today):
-    person = add_activity(venue, today, 2)
-    permanence = person.visits.first().permanence
+def data(venue, today, counsellor):
+    """A file with two of each of its rows, recorded by the counsellor (who may
+    correct them): visits with a referral each, referrals outside a visit."""
+    person = add_activity(venue, today, 2, by=counsellor)
+    for channel in (ReferralChannel.PHONE, ReferralChannel.EMAIL):
+        Referral.objects.create(
+            beneficiary=person,
+            partner=Partner.CAP_EMPLOI,
+            channel=channel,
+            proposed_on=today,
+            created_by=counsellor,
+        )
+    visit = person.visits.first()
     free = make_permanence(venue, today, start="14:00", end="17:00")
     return {
         "pk": person.pk,
-        "permanence_pk": permanence.pk,
+        "permanence_pk": visit.permanence_id,
         "free_permanence_pk": free.pk,
         "outcome_pk": person.outcomes.get().pk,
+        "visit_pk": visit.pk,
+        "referral_pk": visit.referrals.get().pk,
     }
 
 
@@ -66,6 +84,12 @@ PAGES = [
     ("beneficiaries:visit_create", ["pk", "free_permanence_pk"], ""),
     ("beneficiaries:outcome_create", ["pk"], ""),
     ("beneficiaries:outcome_edit", ["pk", "outcome_pk"], ""),
+    ("beneficiaries:outcome_delete", ["pk", "outcome_pk"], ""),
+    ("beneficiaries:visit_edit", ["visit_pk"], ""),
+    ("beneficiaries:visit_delete", ["visit_pk"], ""),
+    ("beneficiaries:referral_create", ["pk"], ""),
+    ("beneficiaries:referral_edit", ["referral_pk"], ""),
+    ("beneficiaries:referral_delete", ["referral_pk"], ""),
     ("beneficiaries:followups", [], ""),
     ("beneficiaries:list", [], "?order=-dernier_rdv"),
     ("beneficiaries:visits", [], "?order=lieu"),
@@ -76,6 +100,13 @@ POSTS = [
     ("beneficiaries:notice_given", ["pk"]),
     ("beneficiaries:next_step_done", ["pk"]),
     ("beneficiaries:referral_status", ["pk"]),
+    ("beneficiaries:visit_edit", ["visit_pk"]),
+    ("beneficiaries:visit_delete", ["visit_pk"]),
+    ("beneficiaries:referral_edit", ["referral_pk"]),
+    ("beneficiaries:referral_delete", ["referral_pk"]),
+    ("beneficiaries:referral_create", ["pk"]),
+    ("beneficiaries:outcome_edit", ["pk", "outcome_pk"]),
+    ("beneficiaries:outcome_delete", ["pk", "outcome_pk"]),
 ]
 
 
@@ -158,6 +189,18 @@ PINNED = {
     "beneficiaries:outcome_create": 5,
     # + the file, its read, the outcome
     "beneficiaries:outcome_edit": 6,
+    # + the file, the outcome, its read
+    "beneficiaries:outcome_delete": 6,
+    # + the visit with its file, session, venue and counsellor, its topics and
+    #   referrals, its read, the form's sessions and topics
+    "beneficiaries:visit_edit": 9,
+    # + the visit (as above) with its topics and referrals, its read
+    "beneficiaries:visit_delete": 7,
+    # + the file, its read
+    "beneficiaries:referral_create": 5,
+    # + the referral with its file and visit, its read
+    "beneficiaries:referral_edit": 5,
+    "beneficiaries:referral_delete": 5,
     # + count, page rows, their topics and referrals, the audit entry of the
     #   list shown, the filter form's venues and counsellors
     "beneficiaries:visits": 10,

@@ -7,12 +7,14 @@ import os
 import subprocess
 import sys
 import uuid
+from functools import partial
 from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 
+from beneficiaries import correction_services as corrections
 from beneficiaries.enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus
 from beneficiaries.models import ANONYMISED_READ_ONLY, Beneficiary, Outcome, Referral, Visit
 from beneficiaries.services import (
@@ -22,7 +24,7 @@ from beneficiaries.services import (
     beneficiary_update,
     next_step_done,
     outcome_record,
-    outcome_update,
+    referral_record,
     referral_set_status,
     visit_record,
 )
@@ -79,6 +81,19 @@ def test_every_form_and_one_click_action_is_refused_and_saves_nothing(client, co
         ("get", reverse("beneficiaries:outcome_create", args=[person.pk]), {}),
         ("post", reverse("beneficiaries:outcome_create", args=[person.pk]), {**outcome, **token}),
         ("post", reverse("beneficiaries:outcome_edit", args=[person.pk, anonymised["outcome"].pk]), outcome),
+        ("get", reverse("beneficiaries:outcome_delete", args=[person.pk, anonymised["outcome"].pk]), {}),
+        ("post", reverse("beneficiaries:outcome_delete", args=[person.pk, anonymised["outcome"].pk]), {}),
+        ("get", reverse("beneficiaries:visit_edit", args=[visit.pk]), {}),
+        ("post", reverse("beneficiaries:visit_edit", args=[visit.pk]), {"version": 1, "reason": "autre"}),
+        ("post", reverse("beneficiaries:visit_delete", args=[visit.pk]), {"version": 1, "reason": "autre"}),
+        ("get", reverse("beneficiaries:referral_edit", args=[referral.pk]), {}),
+        (
+            "post",
+            reverse("beneficiaries:referral_delete", args=[referral.pk]),
+            {"version": 1, "reason": "autre"},
+        ),
+        ("get", reverse("beneficiaries:referral_create", args=[person.pk]), {}),
+        ("post", reverse("beneficiaries:referral_create", args=[person.pk]), {"partner": "plie", **token}),
     ]
     before = snapshot(person)
     client.force_login(counsellor)
@@ -112,7 +127,47 @@ def test_every_service_refuses_to_write_to_an_anonymised_file(counsellor, anonym
             data={"kind": OutcomeKind.FORMATION, "start_date": datetime.date(2026, 1, 5)},
             user=counsellor,
         ),
-        lambda: outcome_update(outcome=anonymised["outcome"], data={"employer": "Nouveau"}, user=counsellor),
+        lambda: referral_record(
+            beneficiary=person,
+            data={"partner": "plie", "channel": "telephone", "proposed_on": datetime.date(2026, 1, 5)},
+            user=counsellor,
+        ),
+        *(
+            lambda write=write: write(user=counsellor, reason="autre")
+            for write in (
+                partial(
+                    corrections.visit_correct,
+                    visit_id=visit.pk,
+                    expected_version=visit.version,
+                    values={"notes": "Nouvelles notes"},
+                    topics=[],
+                    permanence=visit.permanence,
+                ),
+                partial(corrections.visit_delete, visit_id=visit.pk, expected_version=visit.version),
+                partial(
+                    corrections.referral_correct,
+                    referral_id=anonymised["referral"].pk,
+                    expected_version=anonymised["referral"].version,
+                    values={"detail": "Nouvelle précision"},
+                ),
+                partial(
+                    corrections.referral_delete,
+                    referral_id=anonymised["referral"].pk,
+                    expected_version=anonymised["referral"].version,
+                ),
+                partial(
+                    corrections.outcome_correct,
+                    outcome_id=anonymised["outcome"].pk,
+                    expected_version=anonymised["outcome"].version,
+                    values={"employer": "Nouveau"},
+                ),
+                partial(
+                    corrections.outcome_delete,
+                    outcome_id=anonymised["outcome"].pk,
+                    expected_version=anonymised["outcome"].version,
+                ),
+            )
+        ),
     ]
     for write in writes:
         with pytest.raises(BeneficiaryError, match=ANONYMISED_READ_ONLY[:40]):

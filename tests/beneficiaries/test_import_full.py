@@ -12,6 +12,7 @@ from beneficiaries.enums import (
     OutcomeKind,
     Partner,
     QualificationLevel,
+    ReferralChannel,
     ReferralStatus,
     Sex,
     TriState,
@@ -215,6 +216,7 @@ def hand_made(today) -> dict[str, list[list]]:
                 partner="plie",
                 status="not_taken_up",
                 checked_on="2024-03-01",
+                channel="telephone",
             ),
             full_row(
                 "referrals",
@@ -309,10 +311,11 @@ def test_every_field_is_stored(territory, today, counsellor, coordinator):
         (Partner.ORGANISME_FORMATION, "GRETA"),
     ]
     outside = Referral.objects.get(partner=Partner.PLIE)
-    assert (outside.visit, outside.status, outside.checked_on) == (
+    assert (outside.visit, outside.status, outside.checked_on, outside.channel) == (
         None,
         ReferralStatus.NOT_TAKEN_UP,
         D("2024-03-01"),
+        ReferralChannel.PHONE,
     )
     cdd = Outcome.objects.get(beneficiary=elodie)
     assert (cdd.kind, cdd.working_time, cdd.end_date) == (
@@ -593,6 +596,12 @@ BAD_REFERRALS = [
     ),
     ({"status": "proposed", "checked_on": "2024-01-20"}, "checked_on", "n'a pas de date de vérification"),
     ({"partner": "pole_emploi"}, "partner", "Partenaire inconnu « pole_emploi »"),
+    ({"channel": "fax"}, "channel", "Canal : « fax » n'est pas un code possible"),
+    (
+        {"channel": "telephone", "visit_date": "2024-01-08", "venue": "Centre social Grand Air"},
+        "channel",
+        "Une orientation d'un rendez-vous n'a pas d'autre canal que lui",
+    ),
     ({"proposed_on": "2999-01-01"}, "proposed_on", "Orientation datée dans le futur"),
     ({"ref": "Z-9"}, "ref", "Référence inconnue « Z-9 »"),
 ]

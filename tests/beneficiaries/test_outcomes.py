@@ -80,7 +80,7 @@ def test_same_day_end_is_fine_and_double_submit_records_once(logged, person):
 def test_an_outcome_is_corrected(logged, person):
     post(logged, person, outcome_data())
     outcome = Outcome.objects.get()
-    data = outcome_data(kind="cdd", end_date="30/09/2020")
+    data = outcome_data(kind="cdd", end_date="30/09/2020", version=outcome.version, reason="erreur_saisie")
     data.pop("token")
     response = logged.post(reverse("beneficiaries:outcome_edit", args=[person.pk, outcome.pk]), data)
     assert response.status_code == 302

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from beneficiaries.enums import OutcomeKind
-from beneficiaries.models import Outcome, Topic
+from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
+from beneficiaries.models import Outcome, Referral, Topic
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
@@ -81,16 +81,32 @@ def site(counsellor, coordinator, today):
         held = make_permanence(venue, last_year + datetime.timedelta(days=n))
         for person in people:
             make_visit(person, held, counsellor=counsellor).topics.set(Topic.objects.all()[:2])
-    outcome = Outcome.objects.create(
+    # What the correction pages show: a referral during a visit, one by phone, an outcome.
+    visit = people[0].visits.order_by("date").first()
+    referral = Referral.objects.create(
         beneficiary=people[0],
-        kind=OutcomeKind.CDD,
-        start_date=last_year,
-        end_date=last_year.replace(month=12),
+        visit=visit,
+        partner=Partner.PLIE,
+        detail="Action emploi",
+        proposed_on=visit.date,
     )
+    Referral.objects.create(
+        beneficiary=people[0],
+        partner=Partner.CAP_EMPLOI,
+        channel=ReferralChannel.PHONE,
+        proposed_on=visit.date,
+    )
+    outcome = Outcome.objects.create(beneficiary=people[0], kind=OutcomeKind.CDI, start_date=last_year)
     # A session today outside the slots' hours, for the desk and the visit form.
     session = make_permanence(grand_air, today, start="18:00", end="20:00")
     return SimpleNamespace(
-        venues=[grand_air, esperanto], closure=closure, people=people, session=session, outcome=outcome
+        venues=[grand_air, esperanto],
+        closure=closure,
+        people=people,
+        session=session,
+        visit=visit,
+        referral=referral,
+        outcome=outcome,
     )
 
 

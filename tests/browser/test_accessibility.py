@@ -53,10 +53,21 @@ PAGES = [
         "counsellor",
     ),
     ("beneficiaries:outcome_create", lambda site: {"pk": site.people[0].pk}, "counsellor"),
+    ("beneficiaries:referral_create", lambda site: {"pk": site.people[0].pk}, "counsellor"),
+    # Corrections of last year's rows: coordination's (a counsellor's window is over).
+    ("beneficiaries:visit_edit", lambda site: {"pk": site.visit.pk}, "coordinator"),
+    ("beneficiaries:visit_delete", lambda site: {"pk": site.visit.pk}, "coordinator"),
+    ("beneficiaries:referral_edit", lambda site: {"pk": site.referral.pk}, "coordinator"),
+    ("beneficiaries:referral_delete", lambda site: {"pk": site.referral.pk}, "coordinator"),
     (
         "beneficiaries:outcome_edit",
         lambda site: {"pk": site.people[0].pk, "outcome_pk": site.outcome.pk},
-        "counsellor",
+        "coordinator",
+    ),
+    (
+        "beneficiaries:outcome_delete",
+        lambda site: {"pk": site.people[0].pk, "outcome_pk": site.outcome.pk},
+        "coordinator",
     ),
     ("beneficiaries:followups", {}, "counsellor"),
     ("beneficiaries:list", {}, "coordinator"),
