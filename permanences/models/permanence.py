@@ -1,4 +1,4 @@
-"""Sessions: one dated opening of a venue, planned from a weekly slot or opened ad hoc."""
+"""Sessions: one dated opening of a venue, planned from a weekly slot or added by hand."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,18 @@ class PermanenceQuerySet(models.QuerySet):
     def for_listing(self):
         """What a list of sessions shows: venue, quarter and counsellors."""
         return self.select_related("venue__quarter").prefetch_related("counsellors")
+
+    def coming(self, today):
+        return self.filter(date__gte=today)
+
+    def past_planned(self, today):
+        """Sessions of past days still "planned": whether they took place was never recorded."""
+        return self.filter(status=PermanenceStatus.PLANNED, date__lt=today)
+
+    def generated(self):
+        """Sessions the planning made from a slot (perhaps deleted since) and nobody
+        changed since: the planning may bring them in line with their slot, or remove them."""
+        return self.filter(slot_date__isnull=False, changed_by_hand_at__isnull=True)
 
 
 class Permanence(TimestampedModel):
@@ -50,6 +62,23 @@ class Permanence(TimestampedModel):
         related_name="permanences",
         help_text="Vide pour une permanence ouverte ponctuellement.",
     )
+    # Null columns without a default: SQLite adds them without rebuilding the
+    # table (which would drop the attendance triggers on it).
+    slot_date = models.DateField(
+        "jour prévu par le créneau",
+        null=True,
+        blank=True,
+        help_text="Le jour du créneau dont la permanence est issue, même si elle a été déplacée "
+        "depuis : la planification ne la recrée pas ce jour-là.",
+    )
+    changed_by_hand_at = models.DateTimeField(
+        "modifiée à la main le",
+        null=True,
+        blank=True,
+        help_text="Date de la dernière modification faite à la main (planning, administration, "
+        "« Ma permanence ») : la planification automatique ne touche plus jamais cette permanence.",
+    )
+
     objects = PermanenceQuerySet.as_manager()
 
     class Meta:
@@ -62,6 +91,12 @@ class Permanence(TimestampedModel):
                 fields=["venue", "date", "start_time"],
                 name="permanence_unique_venue_date_start",
                 violation_error_message="Une permanence commence déjà à cette heure dans ce lieu ce jour-là.",
+            ),
+            models.UniqueConstraint(
+                fields=["slot", "slot_date"],
+                condition=Q(slot_date__isnull=False),
+                name="permanence_unique_slot_occurrence",
+                violation_error_message="Ce créneau a déjà sa permanence ce jour-là.",
             ),
             models.CheckConstraint(
                 condition=Q(end_time__gt=F("start_time")),
@@ -103,3 +138,12 @@ class Permanence(TimestampedModel):
     @property
     def is_cancelled(self) -> bool:
         return self.status == PermanenceStatus.CANCELLED
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == PermanenceStatus.PLANNED
+
+    @property
+    def is_moved(self) -> bool:
+        """Planned from a slot for another day than the one it now falls on."""
+        return self.slot_date is not None and self.slot_date != self.date
