@@ -58,8 +58,8 @@ class AdHocForm(forms.Form):
 # this far ahead, and no week before the first year of records is shown.
 EARLIEST = datetime.date(2000, 1, 1)
 AHEAD = datetime.timedelta(days=2 * 366)
-# The hours a time picker sends: 14:30 or 14:30:00.
-ASCII_TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?")
+# An hour as typed: 14:30 (or 14:30:00, as a browser may send it), 14h30, 14h.
+TYPED_TIME = re.compile(r"([0-9]{1,2})(?:[:hH]([0-9]{2})?(?::[0-9]{2})?)?")
 
 
 class AsciiModelChoiceField(forms.ModelChoiceField):
@@ -105,10 +105,12 @@ class CounsellorsField(forms.ModelMultipleChoiceField):
 
 
 class PlanningDateField(forms.DateField):
-    """A date typed yyyy-mm-dd (the browser's date picker) or jj/mm/aaaa, with the digits 0-9
-    only (core.dates.parse_date): strptime would read "٢٠٢٦-٠٦-١٥" as a date."""
+    """A date typed jj/mm/aaaa (or yyyy-mm-dd, as the week links carry it), with the digits
+    0-9 only (core.dates.parse_date): strptime would read "٢٠٢٦-٠٦-١٥" as a date. A text
+    field, as every date of the site: the browser's date picker keeps the keyboard focus
+    out of sight."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric"})
     default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
 
     def to_python(self, value):
@@ -130,15 +132,22 @@ class PlanningDateField(forms.DateField):
 
 
 class PlanningTimeField(forms.TimeField):
-    """An hour typed hh:mm, with the digits 0-9 only."""
+    """An hour typed 14:30, 14h30 or 14h, with the digits 0-9 only. A text field: the
+    browser's time picker keeps the keyboard focus out of sight."""
 
-    widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    widget = forms.TimeInput(format="%H:%M", attrs={"placeholder": "hh:mm", "size": 6})
     default_error_messages = {"invalid": "Saisissez une heure valide (hh:mm)."}
 
     def to_python(self, value):
-        if isinstance(value, str) and value.strip() and not ASCII_TIME.fullmatch(value.strip()):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.time):
+            return value
+        match = TYPED_TIME.fullmatch(str(value).strip())
+        try:
+            return datetime.time(int(match[1]), int(match[2] or 0))
+        except (TypeError, ValueError):  # no match, or no such hour
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 def time_field(label: str) -> forms.TimeField:

@@ -133,7 +133,10 @@ def test_a_wrong_week_or_venue_shows_this_week_and_says_so(coord, coming, today,
     assert response.status_code == 200
     monday = today - datetime.timedelta(days=today.weekday())
     assert message in text(response)
-    assert f'value="{monday.isoformat()}"' in response.content.decode()
+    assert (
+        f'name="semaine" id="id_semaine" class="form-control" value="{monday:%d/%m/%Y}"'
+        in response.content.decode()
+    )
 
 
 def test_the_planning_page_takes_a_constant_number_of_queries(
