@@ -213,9 +213,13 @@ def _locked(permanence_id: int, expected_state: str | None = None) -> Permanence
         raise PermanenceError(
             "Cette permanence a été retirée du planning entre-temps : rien n'a été enregistré."
         ) from None
+    _unchanged(permanence, expected_state)
+    return permanence
+
+
+def _unchanged(permanence: Permanence, expected_state: str | None) -> None:
     if expected_state is not None and session_state(permanence) != expected_state:
         raise PermanenceConflict(permanence)
-    return permanence
 
 
 def _validated(permanence: Permanence) -> None:
@@ -252,11 +256,13 @@ def permanence_cancel(
     reason = reason.strip()
     if not reason:
         raise PermanenceError("Indiquez le motif de l'annulation.")
-    permanence = _locked(permanence.pk, expected_state)
+    permanence = _locked(permanence.pk)
     if permanence.has_visits():
         raise PermanenceError(
             "Des rendez-vous sont enregistrés dans cette permanence : elle ne peut pas être annulée."
         )
+    # After the visits: a visit logged meanwhile is the reason said, rather than a conflict.
+    _unchanged(permanence, expected_state)
     permanence.status = PermanenceStatus.CANCELLED
     permanence.cancel_reason = reason
     permanence.changed_by_hand_at = timezone.now()

@@ -257,3 +257,30 @@ def test_a_slot_changed_in_the_admin_reaches_the_coming_sessions_at_once(client,
     )
     assert "8 modifiée(s)" in response.content.decode()
     assert set(Permanence.objects.filter(slot=slot).values_list("start_time", flat=True)) == {T("10:00")}
+
+
+def test_a_session_changed_in_the_admin_is_left_alone(client, admin_user, slots, today, coordinator):
+    permanences_generate(**horizon(today))
+    session = Permanence.objects.get(date=today + datetime.timedelta(days=1))
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:permanences_permanence_change", args=[session.pk]),
+        {
+            "venue": session.venue_id,
+            "date": session.date.strftime("%d/%m/%Y"),
+            "start_time": "09:30",
+            "end_time": "12:30",
+            "status": "planned",
+            "cancel_reason": "",
+            "counsellors": [coordinator.pk],
+            "slot": session.slot_id,
+        },
+    )
+    assert response.status_code == 302
+    slots[0].end_time = T("13:00")
+    slots[0].save()
+    slots[0].counsellors.set([])
+    permanences_generate(**horizon(today))
+    session.refresh_from_db()
+    assert session.changed_by_hand_at is not None and session.end_time == T("12:30")
+    assert list(session.counsellors.all()) == [coordinator]
