@@ -136,14 +136,21 @@ def add(request):
     return render_form(request, "permanences/planning_add.html", context, form)
 
 
-def _edit_initial(permanence: Permanence) -> dict:
-    return {
+def _edit_form(permanence: Permanence) -> SessionEditForm:
+    """The move form as the session is now."""
+    initial = {
         "date": permanence.date,
         "start_time": permanence.start_time,
         "end_time": permanence.end_time,
         "counsellors": list(permanence.counsellors.all()),
         "state": session_state(permanence),
     }
+    return SessionEditForm(initial=initial)
+
+
+def _cancel_form(permanence: Permanence) -> PlanningCancelForm:
+    """The cancel form as the session is now."""
+    return PlanningCancelForm(initial={"state": session_state(permanence)})
 
 
 def _session_context(request, permanence: Permanence, form, typed: dict | None = None) -> dict:
@@ -160,9 +167,8 @@ def _session_context(request, permanence: Permanence, form, typed: dict | None =
     }
 
 
-def _conflict(request, template: str, pk: int, fresh_form, typed: dict):
+def _conflict(request, template: str, current: Permanence, fresh_form, typed: dict):
     """Nothing saved: the session as it is now, what the user typed, and a form on the current version."""
-    current = Permanence.objects.select_related("venue__quarter").get(pk=pk)
     context = _session_context(request, current, fresh_form(current), typed)
     return render(request, template, context, status=409)
 
@@ -172,10 +178,7 @@ def edit(request, pk: int):
     """Move a session (date, hours) and assign its counsellors."""
     permanence = perms.get_planned_permanence_for_user(request, pk)
     template = "permanences/planning_edit.html"
-    if request.method == "GET":
-        form = SessionEditForm(initial=_edit_initial(permanence))
-    else:
-        form = SessionEditForm(request.POST)
+    form = _edit_form(permanence) if request.method == "GET" else SessionEditForm(request.POST)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
@@ -187,8 +190,8 @@ def edit(request, pk: int):
                 end_time=data["end_time"],
                 counsellors=data["counsellors"],
             )
-        except PermanenceConflict:
-            return _conflict(request, template, pk, lambda p: SessionEditForm(initial=_edit_initial(p)), data)
+        except PermanenceConflict as conflict:
+            return _conflict(request, template, conflict.current, _edit_form, data)
         except PermanenceError as error:
             form.add_error(None, str(error))
         else:
@@ -202,10 +205,7 @@ def cancel(request, pk: int):
     """Cancel a coming session; the reason is shown on the public page and in the calendars."""
     permanence = perms.get_planned_permanence_for_user(request, pk)
     template = "permanences/planning_cancel.html"
-    if request.method == "GET":
-        form = PlanningCancelForm(initial={"state": session_state(permanence)})
-    else:
-        form = PlanningCancelForm(request.POST)
+    form = _cancel_form(permanence) if request.method == "GET" else PlanningCancelForm(request.POST)
     if form.is_bound and form.is_valid():
         try:
             permanence_cancel(
@@ -213,14 +213,8 @@ def cancel(request, pk: int):
                 reason=form.cleaned_data["reason"],
                 expected_state=form.cleaned_data["state"],
             )
-        except PermanenceConflict:
-            return _conflict(
-                request,
-                template,
-                pk,
-                lambda p: PlanningCancelForm(initial={"state": session_state(p)}),
-                form.cleaned_data,
-            )
+        except PermanenceConflict as conflict:
+            return _conflict(request, template, conflict.current, _cancel_form, form.cleaned_data)
         except PermanenceError as error:
             form.add_error(None, str(error))
         else:
