@@ -281,6 +281,8 @@ RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", 2 * 365))
 # A counsellor corrects or deletes a visit, referral or outcome they recorded for
 # this many days after recording it; coordination at any time.
 CORRECTION_WINDOW_DAYS = int(os.environ.get("CORRECTION_WINDOW_DAYS", 30))
+# The sessions of this many coming weeks are planned from the weekly slots (plan_permanences).
+PLANNING_WEEKS = int(os.environ.get("PLANNING_WEEKS", 8))
 # Where `backup` writes by default, and how many of its backups it keeps there.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
 BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", 14))

@@ -8,6 +8,7 @@ import datetime
 import random
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,7 @@ from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit, n
 from core.db import analyze
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
-from permanences.services import permanences_plan
+from permanences.services import permanence_cancel, permanences_plan, planning_horizon
 from reporting.models import Attendance
 from reporting.services import bilan_publish
 
@@ -69,7 +70,8 @@ class DemoBuilder:
         first_two = WeeklySlot.objects.order_by("weekday", "start_time")[:2]
         for slot in first_two:
             slot.counsellors.add(self.coordinator)
-        end = self.today + datetime.timedelta(weeks=8)
+        # The years of activity and the coming weeks of the daily planning.
+        _, end = planning_horizon(self.today, settings.PLANNING_WEEKS)
         permanences_plan(start=datetime.date(FIRST_YEAR, 1, 1), end=end)
         past = Permanence.objects.filter(date__lt=self.today)
         past.update(status=PermanenceStatus.HELD)
@@ -87,9 +89,7 @@ class DemoBuilder:
         upcoming = Permanence.objects.filter(date__gt=self.today + datetime.timedelta(days=7))
         closure = upcoming.order_by("date", "start_time").first()
         if closure is not None:
-            closure.status = PermanenceStatus.CANCELLED
-            closure.cancel_reason = "Lieu d'accueil fermé pour travaux"
-            closure.save(update_fields=["status", "cancel_reason"])
+            permanence_cancel(permanence=closure, reason="Lieu d'accueil fermé pour travaux")
         self.sessions: dict[int, list[Permanence]] = defaultdict(list)
         for permanence in Permanence.objects.held().select_related("venue"):
             self.sessions[permanence.date.year].append(permanence)
@@ -186,6 +186,7 @@ class DemoBuilder:
         self.save_people()
         self.save_visits()
         self.save_outcomes()
+        self.leave_one_session_unsaid()
         # The tables were empty: give the planner their new sizes before the bilan.
         analyze(Permanence, Beneficiary, Visit, Referral, Outcome, Attendance)
         bilan_publish(
@@ -193,6 +194,20 @@ class DemoBuilder:
             user=self.coordinator,
             note="Bilan présenté au conseil municipal (démonstration).",
         )
+
+    def leave_one_session_unsaid(self) -> None:
+        """Last week's most recent session where nobody came, left "planned": nobody said
+        whether it took place (the data-quality panel asks). After the visits are drawn,
+        so that the random draws, and every figure of 2020, stay the same."""
+        week_ago = self.today - datetime.timedelta(weeks=1)
+        session = (
+            Permanence.objects.held()
+            .filter(date__gte=week_ago, date__lt=self.today, visits__isnull=True)
+            .order_by("-date", "-start_time")
+            .first()
+        )
+        if session is not None:
+            Permanence.objects.filter(pk=session.pk).update(status=PermanenceStatus.PLANNED)
 
     def add_near_duplicates(self) -> None:
         """Two files that are likely one person, in the current year only, so

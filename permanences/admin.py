@@ -1,9 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
+from django.utils import timezone
 
 from .models import Permanence, PublicInfo, Quarter, Venue, WeeklySlot
+from .services import permanences_generate, planning_horizon
 
 User = get_user_model()
 
@@ -24,6 +27,34 @@ class AuditedAdmin(admin.ModelAdmin):
                 obj.created_by = request.user
             obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class ReplanAdmin(AuditedAdmin):
+    """A change of weekly slots reaches the coming sessions nobody changed by hand at once,
+    rather than at the next daily planning (plan_permanences)."""
+
+    def _replan(self, request):
+        start, end = planning_horizon(timezone.localdate(), settings.PLANNING_WEEKS)
+        result = permanences_generate(start=start, end=end)
+        if result.created or result.updated or result.removed:
+            self.message_user(
+                request,
+                f"Planning des {settings.PLANNING_WEEKS} prochaines semaines mis à jour : "
+                f"{result.created} permanence(s) créée(s), {result.updated} modifiée(s), "
+                f"{result.removed} retirée(s) ; celles modifiées à la main n'ont pas été touchées.",
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._replan(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._replan(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._replan(request)
 
 
 @admin.register(Quarter)
@@ -48,7 +79,7 @@ class WeeklySlotInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(AuditedAdmin):
+class VenueAdmin(ReplanAdmin):
     list_display = ("name", "kind", "quarter", "city", "is_active", "is_example", "publish_counsellors")
     list_filter = ("is_active", "kind", "is_example", "publish_counsellors", "quarter")
     list_select_related = ("quarter",)
@@ -58,7 +89,7 @@ class VenueAdmin(AuditedAdmin):
 
 
 @admin.register(WeeklySlot)
-class WeeklySlotAdmin(AuditedAdmin):
+class WeeklySlotAdmin(ReplanAdmin):
     list_display = ("venue", "weekday", "start_time", "end_time", "valid_from", "valid_until")
     list_filter = ("weekday", "venue__quarter", "venue")
     list_select_related = ("venue",)
@@ -73,7 +104,13 @@ class PermanenceAdmin(AuditedAdmin):
     list_select_related = ("venue",)
     search_fields = ("venue__name", "cancel_reason")
     autocomplete_fields = ("venue", "counsellors", "slot")
+    readonly_fields = ("slot_date", "changed_by_hand_at")
     date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        # A change here is a change by hand: the planning leaves the session alone from now on.
+        obj.changed_by_hand_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(PublicInfo)

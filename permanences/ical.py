@@ -4,6 +4,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.utils.formats import date_format, time_format
 from icalendar import Calendar, Event
 
 from .models import PublicInfo, Venue
@@ -11,6 +12,18 @@ from .schedule import Session
 
 PRODID = "-//Permanences emploi//Horaires publics//FR"
 REFRESH = datetime.timedelta(hours=12)
+HOUR = "G\\hi"  # 9h30
+
+
+def next_session_text(session: Session) -> str:
+    """ "Prochaine permanence : mardi 16 juin 2026, 9h30–12h30." after a cancellation."""
+    following = session.next_session
+    if following is None:
+        return "Prochaine permanence : pas encore annoncée."
+    return (
+        f"Prochaine permanence : {date_format(following.date, 'l j F Y')}, "
+        f"{time_format(following.start_time, HOUR)}–{time_format(following.end_time, HOUR)}."
+    )
 
 
 def _event(session: Session, *, domain: str, page_url: str, info: PublicInfo) -> Event:
@@ -20,7 +33,8 @@ def _event(session: Session, *, domain: str, page_url: str, info: PublicInfo) ->
     description = info.introduction
     if session.cancelled:
         summary = f"Annulée : {summary}"
-        description = f"Permanence annulée : {session.cancel_reason}"
+        reason = session.cancel_reason.rstrip(". ")
+        description = f"Permanence annulée : {reason}.\n{next_session_text(session)}"
     event = Event.new(
         uid=f"{session.key}@{domain}",
         start=datetime.datetime.combine(session.date, session.start_time, tzinfo=tz),

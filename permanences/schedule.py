@@ -2,9 +2,10 @@
 
 Read only. The coming dates are the weekly slots' dates (`WeeklySlot.dates_between`,
 the same that `services.permanences_plan` materialises) overlaid with the
-sessions that already exist: cancelled (with their reason), held, or opened ad
-hoc. So the public schedule is right whether or not the sessions have been
-planned yet, and a public request never writes.
+sessions that already exist: cancelled (with their reason and the next session
+at that venue), moved (the slot's day they were planned for is left out),
+held, or added by hand. So the public schedule is right whether or not the
+sessions have been planned yet, and a public request never writes.
 
 Nothing here reads a case file, and a counsellor's name leaves this module only
 for a venue whose admin chose to publish them (`Venue.publish_counsellors`).
@@ -12,16 +13,15 @@ for a venue whose admin chose to publish them (`Venue.publish_counsellors`).
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Q
-
-from .enums import PermanenceStatus
 from .models import Permanence, Quarter, Venue, WeeklySlot
 
 # How far ahead the public page and the posters list the dates, and the feeds.
 PAGE_WEEKS = 4
 FEED_WEEKS = 12
+# How far after a cancellation the next session at its venue is looked for.
+NEXT_SESSION_WEEKS = 8
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Session:
     cancel_reason: str = ""
     # When the session's row last changed (None: not planned yet, from a slot).
     updated_at: datetime.datetime | None = None
+    # For a cancelled session: the next one at its venue, if one is known.
+    next_session: "Session | None" = None
 
     @property
     def key(self) -> str:
@@ -90,54 +92,73 @@ def _public_slot(slot: WeeklySlot) -> PublicSlot:
 def venue_schedules(*, day: datetime.date, weeks: int, venue: Venue | None = None) -> list[VenueSchedule]:
     """The schedules of the active venues (or of one), from `day` for `weeks` weeks.
 
-    Weekly hours are the slots valid on `day`. Four queries whatever the number
-    of venues, slots and sessions: slots with their venue and quarter, the
-    slots' counsellors, the existing sessions with their venue and quarter.
+    Weekly hours are the slots valid on `day`. Each cancellation comes with
+    the next session at its venue. Four queries whatever the number of
+    venues, slots and sessions: the coming sessions with their venue and
+    quarter, the slots with theirs, the slots' counsellors.
     """
     end = day + datetime.timedelta(weeks=weeks, days=-1)
-    slots = WeeklySlot.objects.valid_during(day, end).for_listing()
-    rows = (
-        Permanence.objects.filter(venue__is_active=True, date__gte=day)
-        .filter(Q(date__lte=end) | Q(status=PermanenceStatus.CANCELLED))
-        .select_related("venue__quarter")
-        .order_by()
-    )
+    coming = Permanence.objects.filter(venue__is_active=True, date__gte=day)
+    if venue is not None:
+        coming = coming.filter(venue=venue)
+    rows = list(coming.select_related("venue__quarter").order_by())
+    last_cancelled = max((row.date for row in rows if row.is_cancelled), default=end)
+    until = max(end, last_cancelled) + datetime.timedelta(weeks=NEXT_SESSION_WEEKS)
+    slots = WeeklySlot.objects.valid_during(day, until).for_listing()
     if venue is not None:
         slots = slots.filter(venue=venue)
-        rows = rows.filter(venue=venue)
 
     schedules: dict[int, VenueSchedule] = {}
     sessions: dict[str, Session] = {}
+    # A slot's day whose session exists, perhaps moved to another day.
+    planned = {(row.slot_id, row.slot_date) for row in rows if row.slot_date is not None}
     for slot in slots:
         schedule = schedules.setdefault(slot.venue_id, VenueSchedule(slot.venue))
         if slot.is_valid_on(day):
             schedule.slots.append(_public_slot(slot))
-        for date in slot.dates_between(day, end):
-            session = Session(slot.venue, date, slot.start_time, slot.end_time)
-            sessions.setdefault(session.key, session)
+        for date in slot.dates_between(day, until):
+            if (slot.pk, date) not in planned:
+                session = Session(slot.venue, date, slot.start_time, slot.end_time)
+                sessions.setdefault(session.key, session)
     for row in rows:
         schedules.setdefault(row.venue_id, VenueSchedule(row.venue))
-        cancelled = row.status == PermanenceStatus.CANCELLED
         session = Session(
             row.venue,
             row.date,
             row.start_time,
             row.end_time,
-            cancelled=cancelled,
-            cancel_reason=row.cancel_reason if cancelled else "",
+            cancelled=row.is_cancelled,
+            cancel_reason=row.cancel_reason if row.is_cancelled else "",
             updated_at=row.updated_at,
         )
         sessions[session.key] = session
+    _place(sessions.values(), schedules, end=end)
+    return sorted(
+        (s for s in schedules.values() if s.slots or s.sessions or s.later_cancellations),
+        key=lambda s: s.venue.name.lower(),
+    )
 
-    for session in sorted(sessions.values(), key=lambda s: (s.date, s.start_time)):
-        schedule = schedules[session.venue.pk]
-        if session.date <= end:
-            schedule.sessions.append(session)
-        else:
-            schedule.later_cancellations.append(session)
+
+def _place(sessions, schedules: dict[int, VenueSchedule], *, end: datetime.date) -> None:
+    """Each venue's sessions up to `end` and its cancellations after; each
+    cancellation with the next session at its venue (looked for beyond `end`)."""
+    by_venue: dict[int, list[Session]] = defaultdict(list)
+    for session in sorted(sessions, key=lambda s: (s.date, s.start_time)):
+        by_venue[session.venue.pk].append(session)
+    for venue_pk, ordered in by_venue.items():
+        schedule = schedules[venue_pk]
+        following = None
+        for session in reversed(ordered):
+            if session.cancelled:
+                session = replace(session, next_session=following)
+            else:
+                following = session
+            if session.date <= end:
+                schedule.sessions.insert(0, session)
+            elif session.cancelled:
+                schedule.later_cancellations.insert(0, session)
     for schedule in schedules.values():
         schedule.slots.sort(key=lambda s: (s.weekday, s.start_time))
-    return sorted(schedules.values(), key=lambda s: s.venue.name.lower())
 
 
 def public_schedule(*, day: datetime.date, weeks: int = PAGE_WEEKS) -> list[QuarterSchedule]:

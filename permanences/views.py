@@ -52,6 +52,20 @@ def today(request):
     return render_form(request, "permanences/today.html", context, form)
 
 
+@require_GET
+def upcoming(request):
+    """Mes prochaines permanences: the coming sessions the user is assigned to, cancelled ones included."""
+    perms.require_run_permanences(request)
+    today = timezone.localdate()
+    sessions = (
+        Permanence.objects.coming(today)
+        .filter(counsellors=request.user)
+        .for_listing()
+        .order_by("date", "start_time")
+    )
+    return render(request, "permanences/upcoming.html", {"today": today, "sessions": sessions})
+
+
 @require_POST
 def hold(request, pk: int):
     permanence = perms.get_permanence_for_user(request, pk)

@@ -3,7 +3,9 @@
 Counts among the persons seen in a year (and their visits, CDD and referrals
 of that year), plus the files due for anonymisation today. Each line links to
 the persons list filtered on the same condition (beneficiaries/quality.py),
-so that the count and the list agree. Five queries whatever the data.
+so that the count and the list agree. Then the past sessions still "planned",
+whatever the year, listed with one click each to say what became of them.
+Seven queries whatever the data.
 """
 
 import datetime
@@ -22,6 +24,7 @@ from beneficiaries.quality import (
     referral_without_result,
     visit_without_topic,
 )
+from permanences.models import Permanence
 
 from .figures import percent
 from .scope import year_bounds
@@ -51,10 +54,29 @@ class QualityLine:
 
 
 @dataclass(frozen=True)
+class PastPlanned:
+    """Past sessions still "planned": held or not, nobody said (the bilan counts held ones)."""
+
+    count: int
+    sessions: list[Permanence]  # the most recent first, at most PAST_PLANNED_SHOWN
+
+
+PAST_PLANNED_SHOWN = 20
+
+
+@dataclass(frozen=True)
 class QualityPanel:
     year: int
     persons: int
     lines: list[QualityLine]
+    past_planned: PastPlanned
+
+
+def past_planned(today: datetime.date) -> PastPlanned:
+    """Two queries: how many, and the most recent with their venue and quarter."""
+    sessions = Permanence.objects.past_planned(today)
+    shown = sessions.select_related("venue__quarter").order_by("-date", "start_time")[:PAST_PLANNED_SHOWN]
+    return PastPlanned(count=sessions.count(), sessions=list(shown))
 
 
 def _list_url(check: QualityCheck, period: Period | None) -> str:
@@ -139,6 +161,7 @@ def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
     return QualityPanel(
         year=year,
         persons=persons["total"],
+        past_planned=past_planned(today),
         lines=[
             QualityLine(check, count, out_of, unit, persons[check.value], _list_url(check, period))
             for check, count, out_of, unit in of_the_year

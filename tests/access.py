@@ -90,6 +90,16 @@ ACCESS: dict[str, Rule] = {
     "permanences:today": Rule(WORKERS, GET_POST),
     "permanences:hold": Rule(WORKERS, POST, kwargs=permanence),
     "permanences:cancel": Rule(WORKERS, GET_POST, kwargs=permanence),
+    # Counsellors see their own coming sessions; the city sees no planning (names).
+    "permanences:upcoming": Rule(WORKERS),
+    # The planning of the coming weeks: coordination only.
+    "permanences:planning": Rule(COORDINATION_ONLY),
+    "permanences:planning_generate": Rule(COORDINATION_ONLY, POST),
+    "permanences:planning_add": Rule(COORDINATION_ONLY, GET_POST),
+    "permanences:planning_edit": Rule(COORDINATION_ONLY, GET_POST, kwargs=permanence),
+    "permanences:planning_cancel": Rule(COORDINATION_ONLY, GET_POST, kwargs=permanence),
+    # One click from the data-quality panel: a past session left "planned".
+    "permanences:close": Rule(COORDINATION_ONLY, POST, kwargs=permanence),
     "beneficiaries:list": Rule(WORKERS),
     "beneficiaries:search": Rule(WORKERS),
     "beneficiaries:create": Rule(WORKERS, GET_POST),

@@ -1,10 +1,12 @@
 """seed_territory and seed_demo: idempotent, fictitious, and a 2020 whose
 figures, recounted here with hand-written SQL, are exactly the published ones."""
 
+import datetime
 import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -144,6 +146,27 @@ def test_seed_demo_has_recent_activity(demo, today):
     assert PublishedBilan.objects.filter(year=2020).exists()
 
 
+def test_seed_demo_plans_the_coming_weeks_and_leaves_one_past_session_to_close(demo, today):
+    end = today + datetime.timedelta(weeks=settings.PLANNING_WEEKS, days=-1)
+    slot_days = {
+        (slot.pk, day)
+        for slot in WeeklySlot.objects.valid_during(today, end)
+        for day in slot.dates_between(today, end)
+    }
+    planned = set(
+        Permanence.objects.filter(slot_date__gte=today, slot_date__lte=end).values_list("slot", "slot_date")
+    )
+    assert slot_days and planned == slot_days
+    assert f"Planning des {settings.PLANNING_WEEKS} prochaines semaines à jour" in demo
+    # The demo counsellor has coming sessions; one closure is announced, by hand.
+    assert Permanence.objects.coming(today).filter(counsellors__username="conseillere").exists()
+    closure = Permanence.objects.coming(today).get(status=PermanenceStatus.CANCELLED)
+    assert closure.changed_by_hand_at is not None
+    # Nobody said whether last week's session without visits took place.
+    [unsaid] = Permanence.objects.past_planned(today)
+    assert today - datetime.timedelta(weeks=1) <= unsaid.date < today and not unsaid.visits.exists()
+
+
 def logs_in(username, password) -> str:
     """Where the login form sends the user: home, or the two-factor step."""
     response = Client().post(reverse("login"), {"login": username, "password": password})
@@ -205,6 +228,8 @@ def test_seed_demo_twice_changes_nothing():
     before = counts()
     out = run("seed_demo", password=DEMO_PASSWORD)
     assert "rien n'a été modifié" in out
+    # The coming weeks are planned at every start of the demo: already done.
+    assert f"Planning des {settings.PLANNING_WEEKS} prochaines semaines à jour : 0 permanence(s)" in out
     assert counts() == before
 
 

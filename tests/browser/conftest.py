@@ -99,6 +99,23 @@ def site(counsellor, coordinator, today):
     outcome = Outcome.objects.create(beneficiary=people[0], kind=OutcomeKind.CDI, start_date=last_year)
     # A session today outside the slots' hours, for the desk and the visit form.
     session = make_permanence(grand_air, today, start="18:00", end="20:00")
+    # Last week's session nobody said took place (data-quality panel), and the
+    # counsellor's coming ones (Mes prochaines permanences).
+    make_permanence(
+        esperanto,
+        today - datetime.timedelta(weeks=1),
+        status=PermanenceStatus.PLANNED,
+        start="18:00",
+        end="19:30",
+    )
+    closure.counsellors.add(counsellor)
+    make_permanence(
+        grand_air,
+        today + datetime.timedelta(days=2),
+        status=PermanenceStatus.PLANNED,
+        start="18:00",
+        end="19:30",
+    ).counsellors.add(counsellor)
     return SimpleNamespace(
         venues=[grand_air, esperanto],
         closure=closure,

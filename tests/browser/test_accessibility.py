@@ -42,6 +42,11 @@ PAGES = [
     ("home", {}, "outsider"),  # the page of an account without a role
     ("permanences:today", {}, "counsellor"),
     ("permanences:cancel", lambda site: {"pk": site.session.pk}, "counsellor"),
+    ("permanences:upcoming", {}, "counsellor"),
+    ("permanences:planning", {}, "coordinator"),
+    ("permanences:planning_add", {}, "coordinator"),
+    ("permanences:planning_edit", lambda site: {"pk": site.session.pk}, "coordinator"),
+    ("permanences:planning_cancel", lambda site: {"pk": site.session.pk}, "coordinator"),
     ("beneficiaries:desk", lambda site: {"pk": site.session.pk}, "counsellor"),
     ("beneficiaries:search", {}, "counsellor"),
     ("beneficiaries:create", {}, "counsellor"),

@@ -2,6 +2,7 @@
 message for the others, never a 500 nor an impossible state."""
 
 import datetime
+import re
 import threading
 import time
 import uuid
@@ -13,9 +14,17 @@ from django.urls import reverse
 
 from beneficiaries.models import Visit
 from beneficiaries.services import BeneficiaryError, visit_record
+from permanences import services
 from permanences.enums import PermanenceStatus
-from permanences.models import Permanence
-from permanences.services import PermanenceError, permanence_cancel
+from permanences.models import Permanence, WeeklySlot
+from permanences.services import (
+    PermanenceError,
+    PlanningResult,
+    permanence_cancel,
+    permanence_update,
+    permanences_generate,
+    session_state,
+)
 
 from ..factories import make_permanence, make_person
 
@@ -99,3 +108,91 @@ def test_logging_a_visit_in_a_session_just_cancelled_is_refused(reference_data, 
         visit_record(beneficiary=make_person(), permanence=permanence, counsellor=counsellor, topics=[])
     assert not Visit.objects.exists()
     assert connection.vendor == "postgresql"
+
+
+def test_cancelling_from_the_planning_while_a_visit_is_being_logged_is_refused_with_the_reason(
+    reference_data, counsellor, coordinator, venue, monkeypatch
+):
+    """The planning's cancel form goes through the same lock as the desk's."""
+    permanence = make_permanence(venue, datetime.date.today(), status=PermanenceStatus.PLANNED)
+    person = make_person()
+    client = Client()
+    client.force_login(coordinator)
+    url = reverse("permanences:planning_cancel", args=[permanence.pk])
+    state = re.search(r'name="state" value="([^"]+)"', client.get(url).content.decode()).group(1)
+    logging_started = threading.Event()
+    create = Visit.objects.create
+
+    def slow_create(**fields):
+        logging_started.set()
+        time.sleep(1)
+        return create(**fields)
+
+    monkeypatch.setattr(Visit.objects, "create", slow_create)
+
+    def work(number):
+        if number == 0:
+            return visit_record(beneficiary=person, permanence=permanence, counsellor=counsellor, topics=[])
+        logging_started.wait(10)
+        response = client.post(url, {"state": state, "reason": "Lieu fermé"})
+        return response.status_code, response.content.decode()
+
+    visit, (status, html) = in_threads(2, work)
+    assert isinstance(visit, Visit)
+    assert status == 400 and "Des rendez-vous sont enregistrés dans cette permanence" in html
+    permanence.refresh_from_db()
+    assert permanence.status == PermanenceStatus.HELD and permanence.visits.count() == 1
+
+
+def test_the_daily_planning_waits_for_a_change_by_hand_and_leaves_it(
+    reference_data, coordinator, venue, monkeypatch
+):
+    today = datetime.date.today()
+    tomorrow = today + datetime.timedelta(days=1)
+    slot = WeeklySlot.objects.create(
+        venue=venue,
+        weekday=tomorrow.weekday(),
+        start_time=datetime.time(9, 30),
+        end_time=datetime.time(12, 30),
+        valid_from=today,
+    )
+    horizon = {"start": today, "end": today + datetime.timedelta(weeks=2, days=-1)}
+    permanences_generate(**horizon)
+    session = Permanence.objects.get(date=tomorrow)
+    state = session_state(session)
+    slot.start_time = datetime.time(10, 0)
+    slot.save()
+    moving = threading.Event()
+    validated = services._validated
+
+    def slow_validated(permanence):
+        # The session is locked and being moved, not yet committed.
+        moving.set()
+        time.sleep(1)
+        validated(permanence)
+
+    monkeypatch.setattr(services, "_validated", slow_validated)
+
+    def work(number):
+        if number == 0:
+            return permanence_update(
+                permanence=session,
+                expected_state=state,
+                day=tomorrow,
+                start_time=datetime.time(14, 0),
+                end_time=datetime.time(16, 0),
+                counsellors=[coordinator],
+            )
+        moving.wait(10)
+        return permanences_generate(**horizon)
+
+    moved, planned = in_threads(2, work)
+    assert isinstance(moved, Permanence) and isinstance(planned, PlanningResult)
+    session.refresh_from_db()
+    assert (session.start_time, session.end_time) == (datetime.time(14, 0), datetime.time(16, 0))
+    assert list(session.counsellors.all()) == [coordinator]
+    # The other week's session, untouched by hand, follows its slot.
+    assert planned.updated == 1
+    assert Permanence.objects.get(date=tomorrow + datetime.timedelta(weeks=1)).start_time == datetime.time(
+        10, 0
+    )

@@ -123,6 +123,7 @@ def test_the_panel_page_is_for_coordination_only(client, coordinator, city, coun
 
 def test_the_panel_takes_a_constant_number_of_queries(client, coordinator, files, django_assert_num_queries):
     client.force_login(coordinator)
-    # session, user, roles; years offered; five counts.
-    with django_assert_num_queries(9):
+    # session, user, roles; years offered; five counts; the past sessions left
+    # "planned": their number, the most recent with venue and quarter.
+    with django_assert_num_queries(11):
         client.get(QUALITY, {"year": YEAR})

@@ -1,6 +1,7 @@
 import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from demo.accounts import DEMO_ACCOUNTS, ensure_accounts, ensure_second_factor
 from demo.builder import DemoAlreadyLoaded, DemoBuilder
+from permanences.services import permanences_generate, planning_horizon
 from permanences.territory import seed_territory
 
 
@@ -45,6 +47,13 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        # As the daily plan_permanences would: the coming weeks, whenever the demo is started.
+        start, end = planning_horizon(timezone.localdate(), settings.PLANNING_WEEKS)
+        planned = permanences_generate(start=start, end=end)
+        self.stdout.write(
+            f"Planning des {settings.PLANNING_WEEKS} prochaines semaines à jour : "
+            f"{planned.created} permanence(s) créée(s)."
+        )
 
         self.stdout.write("\nComptes de démonstration :")
         for username, _, _, role in DEMO_ACCOUNTS:
