@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from beneficiaries.enums import OutcomeKind
-from beneficiaries.models import Outcome, Topic
+from beneficiaries.models import Appointment, Outcome, Topic
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
@@ -89,6 +89,10 @@ def site(counsellor, coordinator, today):
     )
     # A session today outside the slots' hours, for the desk and the visit form.
     session = make_permanence(grand_air, today, start="18:00", end="20:00")
+    # Follow-up appointments: one expected at the desk of that session, one at a coming one.
+    coming = make_permanence(esperanto, today + datetime.timedelta(days=2), start="14:00", end="17:00")
+    Appointment.objects.create(beneficiary=people[1], permanence=session, time="18:30", purpose="CV")
+    Appointment.objects.create(beneficiary=people[0], permanence=coming, time="14:30", purpose="Bilan")
     return SimpleNamespace(
         venues=[grand_air, esperanto], closure=closure, people=people, session=session, outcome=outcome
     )

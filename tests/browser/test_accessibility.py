@@ -53,6 +53,7 @@ PAGES = [
         "counsellor",
     ),
     ("beneficiaries:outcome_create", lambda site: {"pk": site.people[0].pk}, "counsellor"),
+    ("beneficiaries:appointment_create", lambda site: {"pk": site.people[0].pk}, "counsellor"),
     (
         "beneficiaries:outcome_edit",
         lambda site: {"pk": site.people[0].pk, "outcome_pk": site.outcome.pk},
