@@ -12,7 +12,15 @@ from core.responses import render_form
 from core.submissions import new_token, submit_once
 
 from . import perms
-from .forms import OutcomeCreateForm, OutcomeForm, ReferralFormSet, ReferralStatusForm, VisitForm
+from .appointment_services import bookable_sessions, visit_record_and_book
+from .forms import (
+    AppointmentForm,
+    OutcomeCreateForm,
+    OutcomeForm,
+    ReferralFormSet,
+    ReferralStatusForm,
+    VisitForm,
+)
 from .models import Visit
 from .services import (
     BeneficiaryError,
@@ -21,7 +29,6 @@ from .services import (
     next_step_done,
     outcome_record,
     referral_set_status,
-    visit_record,
 )
 
 ALREADY_RECORDED = "Le rendez-vous de cette personne dans cette permanence est déjà enregistré."
@@ -38,13 +45,20 @@ def visit_create(request, pk: int, permanence_pk: int):
         beneficiary_read(beneficiary=person, user=request.user)
     form = VisitForm(request.POST or None, initial={"token": new_token()})
     referrals = ReferralFormSet(request.POST or None, prefix="orientations")
-    if request.method == "POST" and form.is_valid() and referrals.is_valid():
+    booking = AppointmentForm(
+        request.POST or None,
+        prefix="suivi",
+        optional=True,
+        sessions=bookable_sessions().exclude(pk=permanence.pk),
+    )
+    if request.method == "POST" and all([form.is_valid(), referrals.is_valid(), booking.is_valid()]):
         data, desk = form.cleaned_data, reverse("beneficiaries:desk", args=[permanence.pk])
         try:
             submit_once(
                 token=data["token"],
                 user=request.user,
-                create=lambda: visit_record(
+                create=lambda: visit_record_and_book(
+                    booking=booking.booking,
                     beneficiary=person,
                     permanence=permanence,
                     counsellor=request.user,
@@ -73,9 +87,10 @@ def visit_create(request, pk: int, permanence_pk: int):
         "permanence": permanence,
         "form": form,
         "referrals": referrals,
+        "booking": booking,
         "first_visit": not person.visits.exists(),
     }
-    return render_form(request, "beneficiaries/visit_form.html", context, form, referrals)
+    return render_form(request, "beneficiaries/visit_form.html", context, form, referrals, booking)
 
 
 def _back(request, fallback: str) -> str:

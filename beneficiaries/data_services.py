@@ -18,6 +18,7 @@ from .exports import ExportFile, export_file
 from .imports import COLUMNS, Decisions, ImportPlan, ImportProgress, ImportSource, plan_import, write_plan
 from .models import (
     NOTES_MAX_LENGTH,
+    Appointment,
     Beneficiary,
     BeneficiaryMerge,
     DistinctPair,
@@ -164,11 +165,12 @@ MERGE_FILLED_FIELDS = (
 def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> BeneficiaryMerge:
     """Merge `removed` into `kept`: one person had two files.
 
-    Visits, referrals and outcomes move to the kept file; its empty fields are
+    Visits, referrals, outcomes and follow-up appointments move to the kept file; its empty fields are
     filled from the removed one; the removed file is deleted and the merge
     recorded (references only). Two visits in the same permanence become one
     (topics, referrals and notes merged); an outcome present in both files
-    (same type and start) is kept once. Only the first visit stays a "premier
+    (same type and start) is kept once, and so is an appointment both files
+    had at the same session. Only the first visit stays a "premier
     accueil". Both files must be unchanged since they were read (`version`).
     """
     kept, removed = _lock_unchanged(kept, removed)
@@ -181,6 +183,7 @@ def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> Benef
     Referral.objects.filter(beneficiary=removed).update(beneficiary=kept, **audit)
     _outcomes_merge(kept=kept, removed=removed, user=user)
     Outcome.objects.filter(beneficiary=removed).update(beneficiary=kept, **audit)
+    _appointments_merge(kept=kept, removed=removed, audit=audit)
     first = Visit.objects.filter(beneficiary=kept).order_by("date", "created_at", "pk").first()
     if first is not None:
         Visit.objects.filter(beneficiary=kept, kind=VisitKind.FIRST).exclude(pk=first.pk).update(
@@ -191,6 +194,14 @@ def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> Benef
     audit_record(action=AuditAction.MERGE, user=user, obj=kept, detail=f"dossier {removed.ref} fusionné")
     removed.delete()
     return record
+
+
+def _appointments_merge(*, kept: Beneficiary, removed: Beneficiary, audit: dict) -> None:
+    """Move the removed file's appointments; one both had at a session is kept once (the kept file's)."""
+    active = Appointment.objects.filter(cancelled_at__isnull=True)
+    both = active.filter(beneficiary=kept).values("permanence_id")
+    active.filter(beneficiary=removed, permanence_id__in=both).delete()
+    Appointment.objects.filter(beneficiary=removed).update(beneficiary=kept, **audit)
 
 
 def _lock_unchanged(kept: Beneficiary, removed: Beneficiary) -> tuple[Beneficiary, Beneficiary]:

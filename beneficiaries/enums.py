@@ -148,3 +148,12 @@ class QualityCheck(models.TextChoices):
     REFERRAL_WITHOUT_RESULT = "orientation_sans_suite", "Orientation sans suite connue après 30 jours"
     IDLE = "inactif", "Sans contact depuis la durée de conservation : à anonymiser"
     IDLE_SOON = "inactif_bientot", "À anonymiser dans les 30 jours"
+
+
+class AppointmentState(models.TextChoices):
+    """What became of a follow-up appointment (read, never stored: models/appointments.py)."""
+
+    BOOKED = "booked", "À venir"
+    HONOURED = "honoured", "Honoré"
+    MISSED = "missed", "Manqué"
+    CANCELLED = "cancelled", "Annulé"

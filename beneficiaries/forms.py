@@ -2,11 +2,13 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.dates import parse_date
 from core.forms import AsciiIntegerField, AsciiModelMultipleChoiceField
 from core.submissions import TokenField
-from permanences.models import Quarter
+from permanences.forms import AsciiModelChoiceField, PlanningTimeField
+from permanences.models import Permanence, Quarter
 
 from .bounds import (
     MAX_DURATION_MINUTES,
@@ -19,6 +21,7 @@ from .bounds import (
 )
 from .enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
 from .models import Beneficiary, Outcome, Topic, Visit
+from .models.appointments import PURPOSE_MAX_LENGTH, time_refused
 
 
 class FrenchDateField(forms.DateField):
@@ -284,3 +287,76 @@ def changes(form, current) -> list[dict]:
         mine, theirs = _shown(field, form.cleaned_data.get(name)), _shown(field, theirs)
         rows.append({"label": field.verbose_name, "mine": mine, "theirs": theirs, "differs": mine != theirs})
     return rows
+
+
+class SessionChoiceField(AsciiModelChoiceField):
+    """A coming session, named as a person reads it: "mardi 8 décembre · Maison X · 14h00–17h00"."""
+
+    def label_from_instance(self, permanence) -> str:
+        return (
+            f"{date_format(permanence.date, 'l j F Y')} · {permanence.venue.name} · "
+            f"{permanence.start_time:%H:%M}–{permanence.end_time:%H:%M}"
+        )
+
+
+class AppointmentForm(forms.Form):
+    """Book a follow-up appointment. With `optional`, as a part of the visit form:
+    left empty, nothing is booked."""
+
+    permanence = SessionChoiceField(
+        label="Permanence",
+        queryset=Permanence.objects.none(),
+        empty_label="— Choisir une permanence à venir —",
+        error_messages={
+            "invalid_choice": "Cette permanence n'est pas proposée : choisissez une permanence à venir.",
+            "required": "Choisissez la permanence du rendez-vous.",
+        },
+    )
+    time = PlanningTimeField(
+        label="Heure",
+        error_messages={
+            "invalid": "Heure invalide : saisissez-la sous la forme hh:mm.",
+            "required": "Indiquez l'heure du rendez-vous.",
+        },
+    )
+    purpose = forms.CharField(
+        label="Objet",
+        max_length=PURPOSE_MAX_LENGTH,
+        required=False,
+        help_text="Par exemple : « point sur la candidature », « apporter l'attestation ». "
+        "Aucune information de santé ni de vie privée.",
+    )
+
+    def __init__(self, *args, sessions, optional: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.optional = optional
+        self.fields["permanence"].queryset = sessions
+        if optional:
+            for name in ("permanence", "time"):
+                self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        permanence, time = data.get("permanence"), data.get("time")
+        if self.optional and permanence is None:
+            if time or data.get("purpose"):
+                self.add_error("permanence", "Choisissez la permanence du rendez-vous de suivi.")
+            return data
+        if permanence is not None and time is None and "time" not in self.errors:
+            self.add_error("time", "Indiquez l'heure du rendez-vous.")
+        if permanence is not None and time is not None and (refused := time_refused(permanence, time)):
+            self.add_error("time", refused)
+        return data
+
+    @property
+    def booking(self) -> dict | None:
+        """What to book (permanence, time, purpose), or None when left empty."""
+        if self.cleaned_data.get("permanence") is None:
+            return None
+        return {name: self.cleaned_data[name] for name in ("permanence", "time", "purpose")}
+
+
+class AppointmentCreateForm(AppointmentForm):
+    """Book from the file: a form of its own, sent once (its token)."""
+
+    token = TokenField()

@@ -23,7 +23,16 @@ from core.enums import Role
 from core.roles import Refused, has_role, is_admin, require
 from permanences.models import Permanence
 
-from .models import ANONYMISED_READ_ONLY, Beneficiary, ImportJob, ImportUpload, Outcome, Referral, Visit
+from .models import (
+    ANONYMISED_READ_ONLY,
+    Appointment,
+    Beneficiary,
+    ImportJob,
+    ImportUpload,
+    Outcome,
+    Referral,
+    Visit,
+)
 
 
 def can_view_files(user) -> bool:
@@ -117,6 +126,16 @@ def get_referral_for_user(request, pk: int) -> Referral:
     referral = get_object_or_404(Referral.objects.select_related("beneficiary"), pk=pk)
     refuse_if_anonymised(referral.beneficiary)
     return referral
+
+
+def get_appointment_for_user(request, pk: int) -> Appointment:
+    """A follow-up appointment to cancel: its file must still name a person."""
+    require_edit_files(request)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("beneficiary", "permanence__venue"), pk=pk
+    )
+    refuse_if_anonymised(appointment.beneficiary)
+    return appointment
 
 
 def get_outcome_for_user(request, person: Beneficiary, pk: int) -> Outcome:

@@ -16,6 +16,7 @@ from .ages import generalised_birth_date
 from .enums import AnonymisationReason, ReferralStatus, TriState, VisitKind
 from .models import (
     ANONYMISED_READ_ONLY,
+    Appointment,
     Beneficiary,
     Outcome,
     Referral,
@@ -265,6 +266,7 @@ def beneficiary_anonymise(*, beneficiary: Beneficiary, reason: str, user=None) -
     Visit.objects.filter(beneficiary=beneficiary).update(notes="", next_step="", next_step_due=None)
     Referral.objects.filter(beneficiary=beneficiary).update(detail="")
     Outcome.objects.filter(beneficiary=beneficiary).update(employer="")
+    Appointment.objects.filter(beneficiary=beneficiary).update(purpose="")
     beneficiary.refresh_from_db()
     audit_record(action=AuditAction.ANONYMISE, user=user, obj=beneficiary, detail=reason)
     return beneficiary

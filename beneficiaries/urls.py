@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, correction_views, data_views, import_views, rgpd_views, views
+from . import activity_views, appointment_views, correction_views, data_views, import_views, rgpd_views, views
 
 app_name = "beneficiaries"
 
@@ -27,6 +27,8 @@ urlpatterns = [
     path("<int:pk>/droit-d-acces.pdf", rgpd_views.access_document, name="access_document"),
     path("<int:pk>/notice-remise/", views.notice_given, name="notice_given"),
     path("<int:pk>/rendez-vous/<int:permanence_pk>/", activity_views.visit_create, name="visit_create"),
+    path("<int:pk>/suivis/nouveau/", appointment_views.appointment_create, name="appointment_create"),
+    path("suivis/<int:pk>/annuler/", appointment_views.appointment_cancel_view, name="appointment_cancel"),
     path("<int:pk>/sorties/nouvelle/", activity_views.outcome_form, name="outcome_create"),
     path("<int:pk>/orientations/nouvelle/", correction_views.referral_create, name="referral_create"),
     path("<int:pk>/sorties/<int:outcome_pk>/", correction_views.outcome_edit, name="outcome_edit"),

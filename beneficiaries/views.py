@@ -22,7 +22,7 @@ from permanences.models import Permanence, PublicInfo
 from . import perms
 from .filters import PersonFilter, VisitFilter
 from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm, changes
-from .models import SEARCH_LIMIT, Beneficiary, Referral, Visit
+from .models import SEARCH_LIMIT, Appointment, Beneficiary, Referral, Visit
 from .services import (
     BeneficiaryError,
     EditConflict,
@@ -55,9 +55,12 @@ def desk(request, pk: int):
         .prefetch_related("topics")
         .order_by("created_at")
     )
+    expected = list(
+        permanence.appointments.active().with_state().select_related("beneficiary").order_by("time")
+    )
     files_listed(
-        what="personnes reçues dans la permanence",
-        count=len({visit.beneficiary_id for visit in visits}),
+        what="personnes attendues et reçues dans la permanence",
+        count=len({row.beneficiary_id for row in (*expected, *visits)}),
         user=request.user,
         obj=permanence,
     )
@@ -67,6 +70,7 @@ def desk(request, pk: int):
         {
             "permanence": permanence,
             "visits": visits,
+            "expected": expected,
             "can_log": not permanence.is_cancelled and permanence.date <= timezone.localdate(),
         },
     )
@@ -145,6 +149,7 @@ def detail(request, pk: int):
             "visits": person.visits.for_timeline(),
             "referrals": person.referrals.select_related("visit"),
             "outcomes": person.outcomes.all(),
+            "appointments": person.appointments.for_listing().order_by("-permanence__date", "-time"),
             "today_permanences": Permanence.objects.on(timezone.localdate())
             .exclude(status=PermanenceStatus.CANCELLED)
             .select_related("venue"),
@@ -215,7 +220,8 @@ def notice(request):
 
 @require_GET
 def followups(request):
-    """À relancer: referrals without result after 15 days, next steps due,
+    """À relancer: follow-up appointments missed in the last 3 months by persons
+    not seen since, referrals without result after 15 days, next steps due,
     persons with an open referral not seen for 3 months."""
     perms.require_view_files(request)
     today = timezone.localdate()
@@ -232,12 +238,18 @@ def followups(request):
         .select_related("quarter")
         .order_by("last_visit", "pk")
     )
-    persons = {row.beneficiary_id for row in (*referrals, *next_steps)} | {person.pk for person in unseen}
+    missed = list(
+        Appointment.objects.missed_since(today - UNSEEN_FOR)
+        .select_related("beneficiary", "permanence__venue")
+        .order_by("-permanence__date", "pk")
+    )
+    persons = {row.beneficiary_id for row in (*missed, *referrals, *next_steps)} | {p.pk for p in unseen}
     files_listed(what="à relancer", count=len(persons), user=request.user)
     return render(
         request,
         "beneficiaries/followups.html",
         {
+            "missed": missed,
             "referrals": referrals,
             "next_steps": next_steps,
             "unseen": unseen,

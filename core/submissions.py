@@ -33,7 +33,8 @@ class TokenField(forms.UUIDField):
     widget = forms.HiddenInput
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("error_messages", {"required": "Formulaire expiré : rechargez la page."})
+        expired = "Formulaire expiré : rechargez la page."
+        kwargs.setdefault("error_messages", {"required": expired, "invalid": expired})
         super().__init__(**kwargs)
 
 

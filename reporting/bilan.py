@@ -10,6 +10,7 @@ bilan est calculé ».
 from beneficiaries.bounds import EARLIEST_ACTIVITY
 from permanences.models import Quarter, Venue
 
+from .beside_grid import follow_up_figures
 from .figures import MONTHS, Bilan, MonthRow, VenueRow
 from .queries import outcome_figures, referral_figures, session_figures, visit_figures
 from .scope import Scope
@@ -22,7 +23,7 @@ FIRST_YEAR = EARLIEST_ACTIVITY.year
 def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | None = None) -> Bilan:
     """The bilan of `year`, optionally restricted to one venue or the venues of one quarter.
 
-    Six queries whatever the data: venues, quarters, then one per figure family.
+    Seven queries whatever the data: venues, quarters, then one per figure family.
     """
     scope = Scope(year=year, venue=venue, quarter=quarter)
     venues = list(scope.venues())
@@ -74,4 +75,5 @@ def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | N
             for month in MONTHS
         ],
         referrals=referral_figures(scope),
+        follow_ups=follow_up_figures(scope),
     )

@@ -32,7 +32,9 @@ PERCENTAGES = {
     "women_pct": ("women", "persons"),
     "men_pct": ("men", "persons"),
     "priority_quarter_residents_pct": ("priority_quarter_residents", "persons"),
+    "follow_ups.honoured_pct": ("follow_ups.honoured", "follow_ups.missed"),
 }
+FOLLOW_UP_FIELDS = ("booked", "honoured", "missed")
 # Sessions held are the association's public schedule, not persons: never hidden.
 PUBLIC = "permanences_held"
 
@@ -93,7 +95,16 @@ def counts(bilan: Bilan) -> dict[str, int]:
         values |= {row_cell(r, field): getattr(r, field) for field in REFERRAL_FIELDS}
     for field in REFERRAL_FIELDS:
         values[cell("referral_totals", field)] = sum(getattr(r, field) for r in bilan.referrals)
+    values |= {cell("follow_ups", field): getattr(bilan.follow_ups, field) for field in FOLLOW_UP_FIELDS}
     return values
+
+
+def share(bilan: Bilan, name: str) -> int:
+    """A share by its cell's name: "women_pct", "follow_ups.honoured_pct"."""
+    value = bilan
+    for part in name.split("."):
+        value = getattr(value, part)
+    return value
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,7 @@ def relations(bilan: Bilan) -> list[Relation]:
         *_months(bilan),
         *_outcomes(bilan),
         *_referrals(bilan),
+        _sum("follow_ups.booked", ("follow_ups.honoured", "follow_ups.missed")),  # once all are past
         *_once_each(bilan),
     ]
     return [relation for relation in declared if relation.holds(values)]

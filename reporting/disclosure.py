@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from .cells import PERCENTAGES, Relation, counts, is_count_of_persons, relations, row_cell
+from .cells import PERCENTAGES, Relation, counts, is_count_of_persons, relations, row_cell, share
 from .figures import Bilan
 
 SMALL_COUNT_LIMIT = 5
@@ -63,7 +63,7 @@ class Figures:
 
     @cached_property
     def values(self) -> dict[str, int]:
-        shares = {name: getattr(self.bilan, name) for name in PERCENTAGES}
+        shares = {name: share(self.bilan, name) for name in PERCENTAGES}
         return counts(self.bilan) | shares
 
     def __getitem__(self, name: str) -> int | str:

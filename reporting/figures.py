@@ -124,6 +124,15 @@ class PersonsAndOutcomes:
 # --- the bilan ---------------------------------------------------------------------
 
 
+class _Derives:
+    """Computes a dataclass's `derived` fields once it is built."""
+
+    def __post_init__(self):
+        for figure in fields(self):
+            if "derived" in figure.metadata:
+                object.__setattr__(self, figure.name, figure.metadata["derived"](self))
+
+
 def counts_of(keys: Iterable[str]) -> Field:
     """A count for each of `keys`, every one listed (zeros included) when read back."""
     keys = tuple(keys)
@@ -135,6 +144,19 @@ def derived(compute: Callable[["Bilan"], object]) -> Field:
     return field(init=False, metadata={"derived": compute})
 
 
+@dataclass(frozen=True, kw_only=True)
+class FollowUps(_Derives):
+    """Follow-up appointments whose session is in the year, not cancelled: `booked`;
+    of them, `honoured` (the person's visit logged at that session) and `missed`
+    (the session ended without it); the others are still to come.
+    `honoured_pct`: honoured among those whose fate is known (honoured + missed)."""
+
+    booked: int = 0
+    honoured: int = 0
+    missed: int = 0
+    honoured_pct: int = derived(lambda f: percent(f.honoured, f.honoured + f.missed))
+
+
 def _outcomes_grouped(bilan: "Bilan") -> dict[str, int]:
     return {
         key: sum(bilan.outcomes.get(kind.value, 0) for kind in kinds)
@@ -143,7 +165,7 @@ def _outcomes_grouped(bilan: "Bilan") -> dict[str, int]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Bilan:
+class Bilan(_Derives):
     """The figures of docs/BILAN.md, in the order of the JSON.
 
     A default is what a publication made before that figure existed reads as.
@@ -177,11 +199,7 @@ class Bilan:
     by_venue: list[VenueRow] = field(default_factory=list)
     by_month: list[MonthRow] = field(default_factory=list)
     referrals: list[ReferralRow] = field(default_factory=list)
-
-    def __post_init__(self):
-        for figure in fields(self):
-            if "derived" in figure.metadata:
-                object.__setattr__(self, figure.name, figure.metadata["derived"](self))
+    follow_ups: FollowUps = field(default_factory=FollowUps)
 
     @property
     def scope_label(self) -> str:

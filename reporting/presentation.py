@@ -173,6 +173,7 @@ def bilan_tables(figures: Figures) -> list[Table]:
         _venue_tables,
         _month_table,
         _referral_table,
+        _follow_up_table,
     ):
         add_tables(b, figures)
     return b.tables
@@ -310,4 +311,23 @@ def _referral_table(b: _Builder, f: Figures) -> None:
         + [["Total", *(f[f"referral_totals.{name}"] for name in REFERRAL_FIELDS)]],
         note=f"Orientations proposées en {f.bilan.year}.",
         total_row=True,
+    )
+
+
+def _follow_up_table(b: _Builder, f: Figures) -> None:
+    b.add(
+        "suivis",
+        "Rendez-vous de suivi (à côté de la grille : ce ne sont pas des rendez-vous individuels)",
+        "Rendez-vous de suivi",
+        ["Rendez-vous de suivi", str(f.bilan.year)],
+        [
+            ["Pris (non annulés)", f["follow_ups.booked"]],
+            ["Honorés", f["follow_ups.honoured"]],
+            ["Manqués", f["follow_ups.missed"]],
+            ["Part des rendez-vous honorés (%)", f["follow_ups.honoured_pct"]],
+        ],
+        note=(
+            f"Rendez-vous de suivi pris pour une permanence de {f.bilan.year}. La part des rendez-vous "
+            "honorés est calculée sur ceux dont la permanence est passée (honorés ou manqués)."
+        ),
     )

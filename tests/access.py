@@ -116,6 +116,8 @@ ACCESS: dict[str, Rule] = {
         WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "permanence_pk": s.permanence.pk}
     ),
     "beneficiaries:outcome_create": Rule(WORKERS, GET_POST, kwargs=person),
+    "beneficiaries:appointment_create": Rule(WORKERS, GET_POST, kwargs=person),
+    "beneficiaries:appointment_cancel": Rule(WORKERS, POST, kwargs=lambda s: {"pk": s.appointment.pk}),
     # Corrections: the sample rows were recorded by the counsellor, within the window.
     "beneficiaries:outcome_edit": Rule(
         WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "outcome_pk": s.outcome.pk}

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from beneficiaries.enums import ImportAction, OutcomeKind, Partner
-from beneficiaries.models import ImportJob, ImportUpload, Outcome, Referral
+from beneficiaries.models import Appointment, ImportJob, ImportUpload, Outcome, Referral
 from permanences.enums import PermanenceStatus
 
 from . import access
@@ -68,6 +68,11 @@ def sample(venue, today, coordinator, counsellor):
         ),
         outcome=Outcome.objects.create(
             beneficiary=person, kind=OutcomeKind.CDI, start_date=visit.date, created_by=counsellor
+        ),
+        appointment=Appointment.objects.create(
+            beneficiary=person,
+            permanence=make_permanence(venue, today + datetime.timedelta(days=7)),
+            time="10:00",
         ),
         upload=upload,
         import_job=ImportJob.objects.create(

@@ -144,20 +144,31 @@ FOR EACH ROW EXECUTE FUNCTION audit_auditentry_append_only();
 def pg_create(schema_editor):
     schema_editor.execute(PG_ACTOR, params=None)
     for table, label, kind in AUDITED:
-        for suffix, event, referencing in PG_EVENTS:
-            name = f"audit_{table}_{suffix}"
-            schema_editor.execute(
-                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                "DECLARE\n    writer_id integer := audit_user_id();\n    writer text := audit_username();\n"
-                f"BEGIN{pg_body(label, kind, event)}\n    RETURN NULL;\nEND\n$$;",
-                params=None,
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-                params=None,
-            )
+        pg_create_for(schema_editor, table, label, kind)
     schema_editor.execute(PG_APPEND_ONLY, params=None)
+
+
+def pg_create_for(schema_editor, table: str, label: str, kind: str) -> None:
+    """The three statement triggers of one table (a later migration adds a table with it)."""
+    for suffix, event, referencing in PG_EVENTS:
+        name = f"audit_{table}_{suffix}"
+        schema_editor.execute(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "DECLARE\n    writer_id integer := audit_user_id();\n    writer text := audit_username();\n"
+            f"BEGIN{pg_body(label, kind, event)}\n    RETURN NULL;\nEND\n$$;",
+            params=None,
+        )
+        schema_editor.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+            params=None,
+        )
+
+
+def pg_drop_for(schema_editor, table: str) -> None:
+    for suffix, _, _ in PG_EVENTS:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{suffix} ON {table}", params=None)
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS audit_{table}_{suffix}()", params=None)
 
 
 def pg_drop(schema_editor):
@@ -166,9 +177,7 @@ def pg_drop(schema_editor):
     )
     schema_editor.execute("DROP FUNCTION IF EXISTS audit_auditentry_append_only()", params=None)
     for table, _, _ in AUDITED:
-        for suffix, _, _ in PG_EVENTS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{suffix} ON {table}", params=None)
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS audit_{table}_{suffix}()", params=None)
+        pg_drop_for(schema_editor, table)
     schema_editor.execute(
         "DROP FUNCTION IF EXISTS audit_user_id(); DROP FUNCTION IF EXISTS audit_username()", params=None
     )
@@ -272,6 +281,26 @@ def drop(apps, schema_editor):
         pg_drop(schema_editor)
     elif schema_editor.connection.vendor == "sqlite":
         sqlite_drop(schema_editor)
+
+
+def create_for(schema_editor, tables) -> None:
+    """The triggers of tables added to the trail by a later migration: `tables` as `AUDITED`."""
+    for table, label, kind in tables:
+        if schema_editor.connection.vendor == "postgresql":
+            pg_create_for(schema_editor, table, label, kind)
+        elif schema_editor.connection.vendor == "sqlite":
+            for name, definition in sqlite_triggers(schema_editor, table, label, kind):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
+                schema_editor.execute(f"CREATE TRIGGER {name} {definition}", params=None)
+
+
+def drop_for(schema_editor, tables) -> None:
+    for table, _, _ in tables:
+        if schema_editor.connection.vendor == "postgresql":
+            pg_drop_for(schema_editor, table)
+        elif schema_editor.connection.vendor == "sqlite":
+            for event in ("insert", "update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{event}", params=None)
 
 
 class Migration(migrations.Migration):

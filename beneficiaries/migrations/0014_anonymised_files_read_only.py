@@ -56,20 +56,24 @@ def pg_create(schema_editor):
             FOR EACH ROW EXECUTE FUNCTION beneficiaries_anonymised_file_guard();
     """)
     for table, columns in FREE_TEXT.items():
-        schema_editor.execute(f"""
-            CREATE FUNCTION {table}_anonymised_guard() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF ({free_text_filled(columns)}) AND EXISTS (
-                    SELECT 1 FROM beneficiaries_beneficiary
-                    WHERE id = NEW.beneficiary_id AND anonymised_at IS NOT NULL
-                ) THEN
-                    RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'check_violation';
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER {table}_anonymised_guard BEFORE INSERT OR UPDATE ON {table}
-                FOR EACH ROW EXECUTE FUNCTION {table}_anonymised_guard();
-        """)
+        pg_free_text_guard(schema_editor, table, columns)
+
+
+def pg_free_text_guard(schema_editor, table: str, columns) -> None:
+    schema_editor.execute(f"""
+        CREATE FUNCTION {table}_anonymised_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF ({free_text_filled(columns)}) AND EXISTS (
+                SELECT 1 FROM beneficiaries_beneficiary
+                WHERE id = NEW.beneficiary_id AND anonymised_at IS NOT NULL
+            ) THEN
+                RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER {table}_anonymised_guard BEFORE INSERT OR UPDATE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {table}_anonymised_guard();
+    """)
 
 
 def pg_drop(schema_editor):
@@ -78,10 +82,14 @@ def pg_drop(schema_editor):
         "DROP FUNCTION IF EXISTS beneficiaries_anonymised_file_guard();"
     )
     for table in FREE_TEXT:
-        schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS {table}_anonymised_guard ON {table}; "
-            f"DROP FUNCTION IF EXISTS {table}_anonymised_guard();"
-        )
+        pg_drop_free_text_guard(schema_editor, table)
+
+
+def pg_drop_free_text_guard(schema_editor, table: str) -> None:
+    schema_editor.execute(
+        f"DROP TRIGGER IF EXISTS {table}_anonymised_guard ON {table}; "
+        f"DROP FUNCTION IF EXISTS {table}_anonymised_guard();"
+    )
 
 
 def sqlite_create(schema_editor):
@@ -92,22 +100,30 @@ def sqlite_create(schema_editor):
         BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END
     """)
     for table, columns in FREE_TEXT.items():
-        for event in ("INSERT", "UPDATE"):
-            schema_editor.execute(f"""
-                CREATE TRIGGER {table}_anonymised_guard_{event.lower()} BEFORE {event} ON {table}
-                WHEN ({free_text_filled(columns)}) AND EXISTS (
-                    SELECT 1 FROM beneficiaries_beneficiary
-                    WHERE id = NEW.beneficiary_id AND anonymised_at IS NOT NULL
-                )
-                BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END
-            """)
+        sqlite_free_text_guard(schema_editor, table, columns)
+
+
+def sqlite_free_text_guard(schema_editor, table: str, columns) -> None:
+    for event in ("INSERT", "UPDATE"):
+        schema_editor.execute(f"""
+            CREATE TRIGGER {table}_anonymised_guard_{event.lower()} BEFORE {event} ON {table}
+            WHEN ({free_text_filled(columns)}) AND EXISTS (
+                SELECT 1 FROM beneficiaries_beneficiary
+                WHERE id = NEW.beneficiary_id AND anonymised_at IS NOT NULL
+            )
+            BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END
+        """)
 
 
 def sqlite_drop(schema_editor):
     schema_editor.execute("DROP TRIGGER IF EXISTS beneficiaries_anonymised_file_guard")
     for table in FREE_TEXT:
-        for event in ("insert", "update"):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_anonymised_guard_{event}")
+        sqlite_drop_free_text_guard(schema_editor, table)
+
+
+def sqlite_drop_free_text_guard(schema_editor, table: str) -> None:
+    for event in ("insert", "update"):
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_anonymised_guard_{event}")
 
 
 def create(apps, schema_editor):
@@ -122,6 +138,21 @@ def drop(apps, schema_editor):
         pg_drop(schema_editor)
     elif schema_editor.connection.vendor == "sqlite":
         sqlite_drop(schema_editor)
+
+
+def create_free_text_guard(schema_editor, table: str, columns) -> None:
+    """The guard of a table of a file added by a later migration."""
+    if schema_editor.connection.vendor == "postgresql":
+        pg_free_text_guard(schema_editor, table, columns)
+    elif schema_editor.connection.vendor == "sqlite":
+        sqlite_free_text_guard(schema_editor, table, columns)
+
+
+def drop_free_text_guard(schema_editor, table: str) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        pg_drop_free_text_guard(schema_editor, table)
+    elif schema_editor.connection.vendor == "sqlite":
+        sqlite_drop_free_text_guard(schema_editor, table)
 
 
 class Migration(migrations.Migration):

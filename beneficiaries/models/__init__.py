@@ -1,11 +1,13 @@
-"""Case files, in three modules:
+"""Case files, in four modules:
 
 - `beneficiary`: the file of a person (`Beneficiary`), its reference, its search;
 - `activity`: what was done with the person — visits, referrals, outcomes, topics;
+- `appointments`: follow-up appointments booked at coming sessions;
 - `data`: coordination's data work — pending imports and their jobs, nominative exports, merges.
 """
 
 from .activity import ANONYMISED_READ_ONLY, NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
+from .appointments import Appointment
 from .beneficiary import (
     NAME_FIELDS,
     SEARCH_LIMIT,
@@ -24,6 +26,7 @@ __all__ = [
     "NOTES_MAX_LENGTH",
     "SEARCH_LIMIT",
     "SEARCH_MIN_LENGTH",
+    "Appointment",
     "Beneficiary",
     "BeneficiaryMerge",
     "DistinctPair",

@@ -1,5 +1,9 @@
 """Reading the audit trail in tests."""
 
+import importlib
+import pkgutil
+
+import audit.migrations
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 
@@ -43,3 +47,13 @@ def columns(entry: AuditEntry) -> set[str]:
 
 def who(entry: AuditEntry) -> tuple:
     return entry.user, entry.username
+
+
+def audited_tables() -> list[tuple[str, str, str]]:
+    """(table, label, how its rows name their file) of every audited table: those of
+    0003_audit_triggers (`AUDITED`) and those later migrations add (`TABLES`)."""
+    tables = []
+    for info in sorted(pkgutil.iter_modules(audit.migrations.__path__), key=lambda info: info.name):
+        module = importlib.import_module(f"audit.migrations.{info.name}")
+        tables += [*getattr(module, "AUDITED", []), *getattr(module, "TABLES", [])]
+    return tables

@@ -153,7 +153,7 @@ def test_each_list_request_leaves_one_entry_with_the_number_of_files_shown(
         (
             counsellor,
             reverse("beneficiaries:desk", args=[session.pk]),
-            "personnes reçues dans la permanence : 2 dossiers affichés",
+            "personnes attendues et reçues dans la permanence : 2 dossiers affichés",
         ),
         (coordinator, reverse("beneficiaries:duplicates"), "doublons probables : 0 dossier affiché"),
         (
@@ -188,7 +188,7 @@ def test_each_list_request_leaves_one_entry_with_the_number_of_files_shown(
             detail,
             "",
         ), url
-    desk = AuditEntry.objects.get(detail__startswith="personnes reçues")
+    desk = AuditEntry.objects.get(detail__startswith="personnes attendues et reçues")
     assert (desk.object_type, desk.object_id) == ("permanences.permanence", str(session.pk))
     assert_no_identity()
 

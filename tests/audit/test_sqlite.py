@@ -30,7 +30,13 @@ result = {}
 # Every column of every audited table is compared by its update trigger.
 with connection.cursor() as cursor:
     missing = {}
-    for table, _, _ in migration.AUDITED:
+    import importlib, pkgutil, audit.migrations
+    audited = []
+    for info in sorted(pkgutil.iter_modules(audit.migrations.__path__), key=lambda info: info.name):
+        module = importlib.import_module(f"audit.migrations.{info.name}")
+        audited += [*getattr(module, "AUDITED", []), *getattr(module, "TABLES", [])]
+    assert any(table == "beneficiaries_appointment" for table, _, _ in audited)
+    for table, _, _ in audited:
         cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
                        [f"audit_{table}_update"])
         found = cursor.fetchone()

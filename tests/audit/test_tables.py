@@ -2,7 +2,6 @@
 that describe the trail say what it holds."""
 
 import datetime
-import importlib
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,17 +11,17 @@ from django.urls import reverse
 from audit.context import acting_as
 from audit.enums import AuditAction
 from beneficiaries.enums import OutcomeKind, Partner
-from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit
+from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Topic, Visit
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
 from ..factories import make_permanence, make_person, make_visit
-from .helpers import columns, only_entry, who
+from .helpers import audited_tables, columns, only_entry, who
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date.fromisoformat
-AUDITED = importlib.import_module("audit.migrations.0003_audit_triggers").AUDITED
+AUDITED = audited_tables()
 
 
 def test_every_audited_table_has_its_three_triggers():
@@ -63,6 +62,12 @@ ROWS = {
             beneficiary=make_person(), kind=OutcomeKind.CDI, start_date=D("2024-01-08")
         ),
         {"kind": OutcomeKind.CDD},
+    ),
+    Appointment: (
+        lambda v: Appointment.objects.create(
+            beneficiary=make_person(), permanence=make_permanence(v, D("2024-01-08")), time="10:00"
+        ),
+        {"time": "11:00"},
     ),
     Topic: (lambda v: Topic.objects.create(code="nouveau", label="Nouveau"), {"label": "Neuf"}),
     Group: (lambda v: Group.objects.create(name="nouveau"), {"name": "neuf"}),

@@ -10,9 +10,10 @@ referral. The whole service only (no venue or quarter scope).
 import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
-from beneficiaries.models import Outcome, Referral, Visit
+from beneficiaries.models import Appointment, Outcome, Referral, Visit
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 
@@ -110,7 +111,35 @@ def reference_bilan(year: int) -> dict:
         for month in range(1, 13)
     ]
     figures["referrals"] = _referrals(year)
+    figures["follow_ups"] = _follow_ups(year)
     return figures
+
+
+def _follow_ups(year: int) -> dict[str, int]:
+    """Appointments not cancelled at the sessions of the year: honoured when the person's
+    visit is logged at that session, missed when the session has ended without it."""
+    now = datetime.datetime.now(ZoneInfo("Europe/Paris"))
+    seen = set(Visit.objects.values_list("beneficiary_id", "permanence_id"))
+    honoured = missed = booked = 0
+    for appointment in Appointment.objects.select_related("permanence"):
+        session = appointment.permanence
+        if (
+            session.date.year != year
+            or appointment.cancelled_at
+            or session.status == PermanenceStatus.CANCELLED
+        ):
+            continue
+        booked += 1
+        if (appointment.beneficiary_id, session.pk) in seen:
+            honoured += 1
+        elif (session.date, session.end_time) <= (now.date(), now.time()):
+            missed += 1
+    return {
+        "booked": booked,
+        "honoured": honoured,
+        "missed": missed,
+        "honoured_pct": pct(honoured, honoured + missed),
+    }
 
 
 def _persons_and_outcomes(outcomes: list[Outcome]) -> dict[str, int]:

@@ -162,14 +162,14 @@ PINNED = {
     # + planning (savepoint, weekly slots, release: no slot today here),
     #   today's sessions and their counsellors, the venues of the ad hoc form
     "permanences:today": 9,
-    # + the session, its visits, their topics, the audit entry of the list shown
-    "beneficiaries:desk": 7,
-    # + the file, the audit entry of this read, today's sessions, outcomes,
-    #   referrals, visits, their topics and referrals
-    "beneficiaries:detail": 11,
-    # + referrals awaiting a result, next steps due, persons not seen, the
-    #   audit entry of the list shown
-    "beneficiaries:followups": 7,
+    # + the session, its visits, their topics, the persons expected, the audit entry of the list shown
+    "beneficiaries:desk": 8,
+    # + the file, the audit entry of this read, today's sessions, outcomes, follow-up
+    #   appointments, referrals, visits, their topics and referrals
+    "beneficiaries:detail": 12,
+    # + missed follow-ups, referrals awaiting a result, next steps due, persons not
+    #   seen, the audit entry of the list shown
+    "beneficiaries:followups": 8,
     # + count, page rows, the audit entry of the list shown, quarters and
     #   venues of the filter form
     "beneficiaries:list": 8,
@@ -184,7 +184,7 @@ PINNED = {
     "beneficiaries:notice": 4,
     # + the file, its read, the session, an existing visit, whether a first
     #   visit, the topics of the form
-    "beneficiaries:visit_create": 9,
+    "beneficiaries:visit_create": 10,
     # + the file and its read
     "beneficiaries:outcome_create": 5,
     # + the file, its read, the outcome

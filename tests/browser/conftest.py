@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
-from beneficiaries.models import Outcome, Referral, Topic
+from beneficiaries.models import Appointment, Outcome, Referral, Topic
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
@@ -116,6 +116,16 @@ def site(counsellor, coordinator, today):
         start="18:00",
         end="19:30",
     ).counsellors.add(counsellor)
+    # Follow-up appointments: one expected at the desk of that session, one at a coming one.
+    coming = make_permanence(
+        esperanto,
+        today + datetime.timedelta(days=2),
+        start="14:00",
+        end="17:00",
+        status=PermanenceStatus.PLANNED,
+    )
+    Appointment.objects.create(beneficiary=people[1], permanence=session, time="18:30", purpose="CV")
+    Appointment.objects.create(beneficiary=people[0], permanence=coming, time="14:30", purpose="Bilan")
     return SimpleNamespace(
         venues=[grand_air, esperanto],
         closure=closure,

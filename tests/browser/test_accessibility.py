@@ -64,6 +64,7 @@ PAGES = [
     ("beneficiaries:visit_delete", lambda site: {"pk": site.visit.pk}, "coordinator"),
     ("beneficiaries:referral_edit", lambda site: {"pk": site.referral.pk}, "coordinator"),
     ("beneficiaries:referral_delete", lambda site: {"pk": site.referral.pk}, "coordinator"),
+    ("beneficiaries:appointment_create", lambda site: {"pk": site.people[0].pk}, "counsellor"),
     (
         "beneficiaries:outcome_edit",
         lambda site: {"pk": site.people[0].pk, "outcome_pk": site.outcome.pk},

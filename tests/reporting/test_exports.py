@@ -94,6 +94,7 @@ def test_the_xlsx_has_one_sheet_per_table(client, coordinator, dataset):
         "Sorties par lieu",
         "Mois",
         "Orientations",
+        "Rendez-vous de suivi",
         f"Comparaison avec {YEAR - 1}",
     ]
     assert f"Comparaison avec {YEAR - 1}" in sheets
