@@ -19,7 +19,7 @@ from core.submissions import check_not_submitted, new_token, submit_once
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, PublicInfo
 
-from . import perms
+from . import perms, timeline
 from .filters import PersonFilter, VisitFilter
 from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm, changes
 from .models import SEARCH_LIMIT, Appointment, Beneficiary, Referral, Visit
@@ -139,17 +139,23 @@ def create(request):
 
 @require_GET
 def detail(request, pk: int):
+    """The file: identity, and one timeline of what happened (timeline.py), filtered by `?type=`."""
     person = perms.get_beneficiary_for_user(request, pk)
     beneficiary_read(beneficiary=person, user=request.user)
+    kinds = timeline.kinds()
+    kind = request.GET.get("type", "")
+    kind = kind if kind in dict(kinds) else ""
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "beneficiaries/detail.html",
         {
             "person": person,
-            "visits": person.visits.for_timeline(),
-            "referrals": person.referrals.select_related("visit"),
-            "outcomes": person.outcomes.all(),
-            "appointments": person.appointments.for_listing().order_by("-permanence__date", "-time"),
+            "page": timeline.timeline_page(person, kind=kind, number=request.GET.get("page")),
+            "kinds": kinds,
+            "kind": kind,
+            "query": query.urlencode(),
             "today_permanences": Permanence.objects.on(timezone.localdate())
             .exclude(status=PermanenceStatus.CANCELLED)
             .select_related("venue"),

@@ -164,9 +164,10 @@ PINNED = {
     "permanences:today": 9,
     # + the session, its visits, their topics, the persons expected, the audit entry of the list shown
     "beneficiaries:desk": 8,
-    # + the file, the audit entry of this read, today's sessions, outcomes, follow-up
-    #   appointments, referrals, visits, their topics and referrals
-    "beneficiaries:detail": 12,
+    # + the file, the audit entry of this read, today's sessions; the timeline: its
+    #   page of keys and their count, the rows of each kind on the page (visits with
+    #   their topics and referrals), the correction rights
+    "beneficiaries:detail": 13,
     # + missed follow-ups, referrals awaiting a result, next steps due, persons not
     #   seen, the audit entry of the list shown
     "beneficiaries:followups": 8,

@@ -134,7 +134,7 @@ REFERRAL_CASES = [
     ({"detail": "x" * 256}, TOO_LONG),
     ({"detail": "Agence\x00"}, "Le caractère nul n’est pas autorisé."),
     ({"token": ""}, "Formulaire expiré : rechargez la page."),
-    ({"token": "²"}, "Saisissez un UUID valide."),
+    ({"token": "²"}, "Formulaire expiré : rechargez la page."),
 ]
 
 

@@ -22,7 +22,11 @@ TRIGGERS = """
 import json
 from django.db import connection
 with connection.cursor() as cursor:
-    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+    # The triggers of the tables the corrections migration rebuilds (later migrations add others).
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+        "('beneficiaries_visit', 'beneficiaries_referral', 'beneficiaries_outcome') ORDER BY name"
+    )
     print("RESULT" + json.dumps([name for (name,) in cursor.fetchall()]))
 """
 
