@@ -60,9 +60,7 @@ def test_a_counsellor_books_from_the_file_and_the_file_shows_it(logged, person, 
     )
     assert state_of(appointment) == AppointmentState.BOOKED
     text = page_text(logged.get(reverse("beneficiaries:detail", args=[person.pk])))
-    assert (
-        "Rendez-vous de suivi" in text and "Centre social Grand Air, à 14h30" in text and "À venir" in text
-    )
+    assert "Rendez-vous de suivi" in text and "Centre social Grand Air, à 14h30" in text and "À venir" in text
     assert Visit.objects.count() == 0  # booked is never held
 
 
