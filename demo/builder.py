@@ -23,6 +23,7 @@ from reporting.models import Attendance
 from reporting.services import bilan_publish
 
 from . import names
+from .follow_ups import book_past_follow_ups
 from .outcomes import OutcomeDrafter
 from .people import Person, draft_person
 from .reference import (
@@ -187,6 +188,7 @@ class DemoBuilder:
         self.save_visits()
         self.save_outcomes()
         self.leave_one_session_unsaid()
+        book_past_follow_ups(today=self.today, author=self.counsellor)
         # The tables were empty: give the planner their new sizes before the bilan.
         analyze(Permanence, Beneficiary, Visit, Referral, Outcome, Attendance)
         bilan_publish(

@@ -4,6 +4,7 @@ figures, recounted here with hand-written SQL, are exactly the published ones.""
 import datetime
 import io
 import re
+from collections import Counter
 
 import pytest
 from django.conf import settings
@@ -13,10 +14,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from beneficiaries.enums import AppointmentState
+from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Visit
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.territory import TERRITORY
+from reporting.bilan import compute_bilan
 from reporting.models import PublishedBilan
 
 from .factories import DEMO_PASSWORD, totp_code
@@ -165,6 +168,16 @@ def test_seed_demo_plans_the_coming_weeks_and_leaves_one_past_session_to_close(d
     # Nobody said whether last week's session without visits took place.
     [unsaid] = Permanence.objects.past_planned(today)
     assert today - datetime.timedelta(weeks=1) <= unsaid.date < today and not unsaid.visits.exists()
+
+
+def test_seed_demo_has_follow_ups_honoured_missed_and_expected(demo, today):
+    states = Counter(Appointment.objects.with_state().values_list("state", flat=True))
+    assert states[AppointmentState.HONOURED] > 10 and states[AppointmentState.MISSED] > 5, states
+    assert states[AppointmentState.BOOKED] > 0  # expected at the coming sessions
+    # Never in the reference year: 2020 keeps its published figures (test above).
+    assert not Appointment.objects.filter(permanence__date__year=2020).exists()
+    last = compute_bilan(today.year - 1).follow_ups
+    assert last.booked == last.honoured + last.missed > 0
 
 
 def logs_in(username, password) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from demo.accounts import DEMO_ACCOUNTS, ensure_accounts, ensure_second_factor
 from demo.builder import DemoAlreadyLoaded, DemoBuilder
+from demo.follow_ups import book_coming_follow_ups
 from permanences.services import permanences_generate, planning_horizon
 from permanences.territory import seed_territory
 
@@ -38,8 +39,10 @@ class Command(BaseCommand):
         seed_territory()
         users = ensure_accounts(password)
         second_factors = [factor for user in users if (factor := ensure_second_factor(user))]
+        built = False
         try:
             DemoBuilder(today=timezone.localdate()).build()
+            built = True
         except DemoAlreadyLoaded:
             self.stdout.write(
                 "La base contient déjà des dossiers : les données de démonstration n'ont pas été "
@@ -54,6 +57,8 @@ class Command(BaseCommand):
             f"Planning des {settings.PLANNING_WEEKS} prochaines semaines à jour : "
             f"{planned.created} permanence(s) créée(s)."
         )
+        if built:  # persons expected at the coming sessions, once the sessions exist
+            book_coming_follow_ups(today=timezone.localdate(), author=users[0])
 
         self.stdout.write("\nComptes de démonstration :")
         for username, _, _, role in DEMO_ACCOUNTS:
