@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("beneficiaries", "0013_nominative_export_contents"),
+        ("beneficiaries", "0014_anonymised_files_read_only"),
     ]
 
     operations = [

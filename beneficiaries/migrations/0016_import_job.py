@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("beneficiaries", "0014_import_upload_rows"),
+        ("beneficiaries", "0015_import_upload_rows"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
