@@ -4,8 +4,11 @@ from django import forms
 from django.utils import timezone
 
 from core.dates import parse_date
-from core.forms import AsciiIntegerField
+from core.enums import Role
+from core.forms import AsciiIntegerField, AsciiModelChoiceField
+from core.roles import has_role, users_with_role
 from core.submissions import TokenField
+from core.templatetags.display import user_label
 from permanences.models import Quarter
 
 from .bounds import (
@@ -130,6 +133,35 @@ class BeneficiaryCreateForm(BeneficiaryForm):
 
 class BeneficiaryEditForm(BeneficiaryForm):
     version = AsciiIntegerField(widget=forms.HiddenInput, min_value=1)
+    referent = AsciiModelChoiceField(
+        label="Référent·e",
+        queryset=users_with_role(Role.CONSEILLER),
+        required=False,
+        empty_label="Aucun·e référent·e",
+        error_messages={
+            "invalid_choice": "Référent·e inconnu·e : choisissez un conseiller ou une conseillère "
+            "de la liste."
+        },
+    )
+
+    class Meta(BeneficiaryForm.Meta):
+        fields = [*BeneficiaryForm.Meta.fields, "referent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        referent = self.fields["referent"]
+        referent.label_from_instance = user_label
+        current = self.instance.referent if self.instance.referent_id else None
+        if current is not None and not has_role(current, Role.CONSEILLER):
+            # Not among the choices: saving the form leaves the file without a referent.
+            referent.help_text = (
+                f"{user_label(current)} n'est plus conseiller ou conseillère : choisissez un·e autre "
+                "référent·e, ou laissez vide."
+            )
+        else:
+            referent.help_text = (
+                "Qui suit la personne ; tout conseiller peut la recevoir et ouvrir le dossier."
+            )
 
 
 class VisitForm(forms.ModelForm):

@@ -3,8 +3,6 @@ the lists and the follow-ups. Visits, referrals and outcomes are in
 `activity_views.py`, the RGPD pages in `rgpd_views.py`, coordination's data
 pages in `data_views.py`."""
 
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,13 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.params import ascii_int
 from core.responses import render_form
 from core.submissions import check_not_submitted, new_token, submit_once
+from core.templatetags.display import user_label
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, PublicInfo
 
 from . import perms
 from .filters import PersonFilter, VisitFilter
 from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm
-from .models import SEARCH_LIMIT, Beneficiary, Referral, Visit
+from .models import SEARCH_LIMIT, UNSEEN_FOR, Beneficiary, Referral, Visit
 from .services import (
     BeneficiaryError,
     EditConflict,
@@ -34,7 +33,6 @@ from .services import (
 )
 
 PAGE_SIZE = 25
-UNSEEN_FOR = datetime.timedelta(days=90)
 
 
 def _permanence_asked(request) -> Permanence | None:
@@ -149,6 +147,9 @@ def detail(request, pk: int):
             .exclude(status=PermanenceStatus.CANCELLED)
             .select_related("venue"),
             "can_manage": perms.can_manage_files(request.user),
+            "can_claim": person.referent_id is None
+            and person.anonymised_at is None
+            and perms.can_have_caseload(request.user),
         },
     )
 
@@ -160,7 +161,10 @@ def _changes(form, current: Beneficiary) -> list[dict]:
         field = current._meta.get_field(name)
         theirs = getattr(current, name)
         mine = form.cleaned_data.get(name)
-        if hasattr(current, f"get_{name}_display"):
+        if name == "referent":
+            theirs_text = user_label(theirs) if theirs else None
+            mine_text = user_label(mine) if mine else None
+        elif hasattr(current, f"get_{name}_display"):
             choices = dict(field.flatchoices)
             theirs_text, mine_text = choices.get(theirs, theirs), choices.get(mine, mine)
         else:

@@ -45,3 +45,27 @@ class AsciiIntegerField(forms.IntegerField):
         if ascii_int(text.removeprefix("-").removeprefix("+")) is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(text)
+
+
+class AsciiModelChoiceField(forms.ModelChoiceField):
+    """A row chosen by its id, written with the digits 0-9 only: int() reads "١٢" as
+    12, which would choose row 12 (see core.params.ascii_int)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value not in self.empty_values and ascii_int(value) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return super().to_python(value)
+
+
+class AsciiModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Rows chosen by their ids, each written with the digits 0-9 only (see AsciiModelChoiceField)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if isinstance(pk, str) and ascii_int(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)

@@ -44,7 +44,7 @@ def test_a_url_without_a_row_fails_the_build():
 
 
 @pytest.fixture
-def sample(venue, today, coordinator):
+def sample(venue, today, coordinator, counsellor):
     upload = ImportUpload.objects.create(id=uuid.uuid4(), user=coordinator)
     permanence = make_permanence(venue, today)
     person = make_person()
@@ -68,6 +68,7 @@ def sample(venue, today, coordinator):
             venue, today, status=PermanenceStatus.CANCELLED, start="18:00", end="19:00"
         ),
         user=coordinator,
+        counsellor=counsellor,
     )
 
 
