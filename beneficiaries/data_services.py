@@ -156,6 +156,7 @@ MERGE_FILLED_FIELDS = (
     "rqth",
     "qualification_level",
     "notice_given_on",
+    "referent_id",
 )
 
 

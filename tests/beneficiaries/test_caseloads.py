@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from audit.enums import AuditAction
 from audit.models import AuditEntry
+from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import AnonymisationReason, ReferralStatus
 from beneficiaries.models import Beneficiary
 from beneficiaries.services import (
@@ -311,3 +312,36 @@ def test_the_city_and_coordination_get_403_on_mes_personnes(client, coordinator,
     for user in (coordinator, city):
         client.force_login(user)
         assert client.get(CASELOAD).status_code == 403
+
+
+def test_a_concurrent_change_of_referent_shows_on_the_conflict_page(client, counsellor, dora):
+    person = make_person()
+    client.force_login(counsellor)
+    url = reverse("beneficiaries:edit", args=[person.pk])
+    client.post(reverse("beneficiaries:referent_claim", args=[person.pk]))  # version 2
+    response = client.post(url, edit_data(person, referent=dora.pk))  # opened at version 1
+    assert response.status_code == 409
+    text = page_text(response)
+    assert "Référent·e différent Dora Alice" in text
+    assert Beneficiary.objects.get(pk=person.pk).referent == counsellor
+
+
+def test_a_merge_keeps_the_referent_or_takes_the_other_files(client, coordinator, counsellor, dora):
+    kept, removed = make_person(), make_person("Martin", "Elodie", referent=dora)
+    client.force_login(coordinator)
+    url = reverse("beneficiaries:merge", args=[kept.pk, removed.pk])
+    page = client.get(url)
+    assert "Référent·e — Dora Dora" in page_text(page)
+    client.post(
+        url,
+        {
+            "token": page.context["form"]["token"].value(),
+            "kept_version": 1,
+            "removed_version": 1,
+            "confirm": "on",
+        },
+    )
+    assert Beneficiary.objects.get(pk=kept.pk).referent == dora
+    other = make_person("Martin", "Élodie", referent=counsellor)
+    beneficiary_merge(kept=Beneficiary.objects.get(pk=kept.pk), removed=other, user=coordinator)
+    assert Beneficiary.objects.get(pk=kept.pk).referent == dora
