@@ -22,6 +22,7 @@ from reporting.models import Attendance
 from reporting.services import bilan_publish
 
 from . import names
+from .caseloads import assign_caseloads
 from .outcomes import OutcomeDrafter
 from .people import Person, draft_person
 from .reference import (
@@ -186,6 +187,7 @@ class DemoBuilder:
         self.save_people()
         self.save_visits()
         self.save_outcomes()
+        assign_caseloads(self.people, counsellor=self.counsellor, rng=self.rng, today=self.today)
         # The tables were empty: give the planner their new sizes before the bilan.
         analyze(Permanence, Beneficiary, Visit, Referral, Outcome, Attendance)
         bilan_publish(

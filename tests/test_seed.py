@@ -1,13 +1,16 @@
 """seed_territory and seed_demo: idempotent, fictitious, and a 2020 whose
 figures, recounted here with hand-written SQL, are exactly the published ones."""
 
+import datetime
 import io
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 
@@ -142,6 +145,19 @@ def test_seed_demo_has_recent_activity(demo, today):
     assert Visit.objects.filter(date__year=today.year).exists()
     assert Permanence.objects.filter(date__gt=today).exists()
     assert PublishedBilan.objects.filter(year=2020).exists()
+
+
+def test_seed_demo_gives_the_two_counsellors_a_caseload_of_recent_persons(demo, today):
+    colleague = get_user_model().objects.get(username="conseiller")
+    assert not colleague.has_usable_password()  # a fictitious colleague: never logs in
+    recent = Beneficiary.objects.filter(visits__date__gte=today - datetime.timedelta(days=365)).distinct()
+    by_referent = dict(
+        Beneficiary.objects.values_list("referent__username").annotate(n=Count("pk")).order_by()
+    )
+    assert by_referent["conseillere"] > by_referent["conseiller"] > 0
+    assert 0 < recent.filter(referent=None).count() < recent.count() // 3
+    assert not Beneficiary.objects.exclude(pk__in=recent.values("pk")).exclude(referent=None).exists()
+    assert not Beneficiary.objects.filter(anonymised_at__isnull=False).exclude(referent=None).exists()
 
 
 def logs_in(username, password) -> str:

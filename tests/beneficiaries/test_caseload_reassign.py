@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit.enums import AuditAction
+from audit.models import AuditEntry
 from beneficiaries.caseload_services import caseload_reassign
 from beneficiaries.enums import AnonymisationReason, Partner
 from beneficiaries.models import Beneficiary, Referral
@@ -130,6 +132,8 @@ def test_all_files_move_after_confirming_their_count(client, coordinator, counse
     url = reverse("beneficiaries:reassign", args=[counsellor.pk])
     page = client.get(url)
     assert "Tous ses dossiers (3)" in page_text(page)
+    listed = AuditEntry.objects.filter(action=AuditAction.LIST).latest("pk")
+    assert listed.detail == "portefeuille à réaffecter : 3 dossiers affichés"
     asked = client.post(url, {"target": dora.pk, "scope": "tous"})
     assert asked.status_code == 200 and "Confier 3 dossiers de Alice à Dora ?" in page_text(asked)
     assert referents()["Ardoise"] == "alice"  # nothing moved before the confirmation
