@@ -67,7 +67,11 @@ class CaseloadQuerySetMixin:
     def with_caseload_data(self):
         """Each file with `last_visit` (its date), `open_referrals` (how many are
         still "proposed"), and the next step of its latest visit while it is not
-        done: `next_step_text`, `next_step_due` (None when there is none)."""
+        done: `next_step_text`, `next_step_due` (None when there is none).
+
+        The coming follow-up appointment (rendez-vous de suivi, not in this
+        branch yet) is one more subquery beside these, read by the caseload
+        page's table in one more column."""
         return self.annotate(**_latest_visit()).annotate(**_figures())
 
     def caseload_of(self, user):
