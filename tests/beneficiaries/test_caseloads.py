@@ -307,6 +307,11 @@ def test_the_navigation_shows_each_role_its_entry(client, counsellor, coordinato
     assert "Mes personnes" not in text and "Portefeuilles" not in text
 
 
+def test_the_caseload_pages_have_stable_addresses():
+    assert CASELOAD == "/personnes/mes-personnes/"
+    assert reverse("beneficiaries:caseloads") == "/personnes/portefeuilles/"
+
+
 def test_the_city_and_coordination_get_403_on_mes_personnes(client, coordinator, city):
     assert client.get(CASELOAD).url.startswith(reverse("login"))
     for user in (coordinator, city):
