@@ -158,6 +158,7 @@ MERGE_FILLED_FIELDS = (
     "rqth",
     "qualification_level",
     "notice_given_on",
+    "referent_id",
 )
 
 

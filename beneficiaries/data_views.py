@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.responses import render_form
 from core.submissions import new_token, submit_once
+from core.templatetags.display import user_label
 
 from . import perms
 from .data_forms import (
@@ -113,6 +114,8 @@ MERGE_COMPARED_FIELDS = ("ref", "last_name", "first_name", "sex", *MERGE_FILLED_
 def _shown(person: Beneficiary, name: str) -> str:
     if name == "quarter_id":
         return person.quarter.name if person.quarter else ""
+    if name == "referent_id":
+        return user_label(person.referent) if person.referent else ""
     value = getattr(person, name)
     if hasattr(person, f"get_{name}_display"):
         return getattr(person, f"get_{name}_display")() if value else ""

@@ -99,7 +99,7 @@ def persons_for_pairs(pairs: list[DuplicatePair]) -> dict[int, Beneficiary]:
 
 def with_activity(queryset):
     """Annotate what the merge page compares besides the fields: each file's activity."""
-    return queryset.select_related("quarter").annotate(
+    return queryset.select_related("quarter", "referent").annotate(
         visit_count=Count("visits", distinct=True),
         first_visit=Min("visits__date"),
         last_visit=Max("visits__date"),

@@ -77,11 +77,13 @@ def beneficiary_rows() -> Iterator[list]:
             "rqth",
             "qualification_level",
             "notice_given_on",
+            "referent__username",
             "anonymised_at",
         )
         .iterator(chunk_size=CHUNK)
     )
-    for ref, last, first, sex, birth, quarter, phone, email, *flags, level, notice, anonymised in rows:
+    for *person, referent, anonymised in rows:
+        ref, last, first, sex, birth, quarter, phone, email, *flags, level, notice = person
         yield [
             ref,
             last,
@@ -94,6 +96,7 @@ def beneficiary_rows() -> Iterator[list]:
             *flags,
             level,
             _date(notice),
+            referent or "",
             _date(timezone.localdate(anonymised) if anonymised else None),
         ]
 

@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core.enums import Role
@@ -163,3 +163,33 @@ class VisitFilter(django_filters.FilterSet):
     class Meta:
         model = Visit
         fields = []
+
+
+class CaseloadFilter(django_filters.FilterSet):
+    """Mes personnes: all of one's caseload, or only a part of it."""
+
+    FOLLOW_UP, NEXT_STEP, OPEN_REFERRAL = "a_relancer", "etape", "orientation"
+
+    situation = django_filters.ChoiceFilter(
+        label="Afficher",
+        choices=[
+            (FOLLOW_UP, "À relancer seulement"),
+            (NEXT_STEP, "Avec une prochaine étape à faire"),
+            (OPEN_REFERRAL, "Avec une orientation en cours"),
+        ],
+        empty_label="Tout mon portefeuille",
+        method="filter_situation",
+        error_messages={"invalid_choice": "Choix inconnu : choisissez dans la liste."},
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = []
+
+    def filter_situation(self, queryset, name, value):
+        if value == self.FOLLOW_UP:
+            # The persons of the À relancer page, with its rules.
+            return queryset.filter(pk__in=Beneficiary.objects.to_follow_up(timezone.localdate()).values("pk"))
+        if value == self.NEXT_STEP:
+            return queryset.filter(Q(next_step_text__isnull=False))
+        return queryset.filter(open_referrals__gt=0)

@@ -5,9 +5,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.dates import parse_date
-from core.forms import AsciiIntegerField, AsciiModelMultipleChoiceField
+from core.enums import Role
+from core.forms import AsciiIntegerField, AsciiModelChoiceField, AsciiModelMultipleChoiceField
+from core.roles import has_role, users_with_role
 from core.submissions import TokenField
-from permanences.forms import AsciiModelChoiceField, PlanningTimeField
+from core.templatetags.display import user_label
+from permanences.forms import PlanningTimeField
 from permanences.models import Permanence, Quarter
 
 from .bounds import (
@@ -133,6 +136,35 @@ class BeneficiaryCreateForm(BeneficiaryForm):
 
 class BeneficiaryEditForm(BeneficiaryForm):
     version = AsciiIntegerField(widget=forms.HiddenInput, min_value=1)
+    referent = AsciiModelChoiceField(
+        label="Référent·e",
+        queryset=users_with_role(Role.CONSEILLER),
+        required=False,
+        empty_label="Aucun·e référent·e",
+        error_messages={
+            "invalid_choice": "Référent·e inconnu·e : choisissez un conseiller ou une conseillère "
+            "de la liste."
+        },
+    )
+
+    class Meta(BeneficiaryForm.Meta):
+        fields = [*BeneficiaryForm.Meta.fields, "referent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        referent = self.fields["referent"]
+        referent.label_from_instance = user_label
+        current = self.instance.referent if self.instance.referent_id else None
+        if current is not None and not has_role(current, Role.CONSEILLER):
+            # Not among the choices: saving the form leaves the file without a referent.
+            referent.help_text = (
+                f"{user_label(current)} n'est plus conseiller ou conseillère : choisissez un·e autre "
+                "référent·e, ou laissez vide."
+            )
+        else:
+            referent.help_text = (
+                "Qui suit la personne ; tout conseiller peut la recevoir et ouvrir le dossier."
+            )
 
 
 class VisitForm(forms.ModelForm):
@@ -272,6 +304,8 @@ def _shown(field, value) -> str:
         return "—"
     if isinstance(value, datetime.date):
         return f"{value:%d/%m/%Y}"
+    if field.name == "referent":
+        return user_label(value)
     return str(value)
 
 

@@ -16,11 +16,13 @@ coordination at any time (`can_correct`).
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core.enums import Role
-from core.roles import Refused, has_role, is_admin, require
+from core.roles import Refused, has_role, is_admin, require, users_with_role
 from permanences.models import Permanence
 
 from .models import (
@@ -47,6 +49,12 @@ def can_edit_files(user) -> bool:
 def can_manage_files(user) -> bool:
     """Nominative exports, import, merging duplicates, RGPD requests."""
     return has_role(user, Role.COORDINATION)
+
+
+def can_have_caseload(user) -> bool:
+    """Be the referent of files, and see one's own caseload (Mes personnes): counsellors.
+    Every counsellor still finds and opens every file: walk-ins meet whoever is on duty."""
+    return has_role(user, Role.CONSEILLER)
 
 
 def can_read_register(user) -> bool:
@@ -88,6 +96,10 @@ def require_manage_files(request) -> None:
     require(can_manage_files(request.user))
 
 
+def require_caseload(request) -> None:
+    require(can_have_caseload(request.user))
+
+
 def require_read_register(request) -> None:
     require(can_read_register(request.user))
 
@@ -101,7 +113,7 @@ def get_beneficiary_for_user(request, pk: int, *, edit: bool = False, manage: bo
         require_edit_files(request)
     else:
         require_view_files(request)
-    person = get_object_or_404(Beneficiary.objects.select_related("quarter"), pk=pk)
+    person = get_object_or_404(Beneficiary.objects.select_related("quarter", "referent"), pk=pk)
     if edit:
         refuse_if_anonymised(person)
     return person
@@ -110,6 +122,16 @@ def get_beneficiary_for_user(request, pk: int, *, edit: bool = False, manage: bo
 def refuse_if_anonymised(person: Beneficiary) -> None:
     if person.anonymised_at is not None:
         raise Refused(ANONYMISED_READ_ONLY)
+
+
+def get_caseload_owner_for_user(request, pk: int):
+    """The account whose caseload coordination moves: a counsellor, or an account still
+    referent of files (a counsellor who left, whose files are to be moved); a 404 otherwise."""
+    require_manage_files(request)
+    holders = Q(pk__in=users_with_role(Role.CONSEILLER).values("pk")) | Q(
+        pk__in=Beneficiary.objects.identified().filter(referent__isnull=False).values("referent")
+    )
+    return get_object_or_404(get_user_model().objects.filter(holders), pk=pk)
 
 
 def get_visit_for_user(request, pk: int) -> Visit:

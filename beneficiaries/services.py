@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from audit.enums import AuditAction
 from audit.services import audit_record
+from core.enums import Role
+from core.roles import has_role
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
 
@@ -37,6 +39,18 @@ def _identified_file(beneficiary_id: int) -> Beneficiary:
     if person.anonymised_at is not None:
         raise BeneficiaryError(ANONYMISED_READ_ONLY)
     return person
+
+
+NOT_A_COUNSELLOR = (
+    "Seul un compte du rôle conseiller peut être référent·e d'un dossier : choisissez un conseiller "
+    "ou une conseillère."
+)
+
+
+def check_referent(referent) -> None:
+    """A file's referent is an active counsellor (or nobody)."""
+    if referent is not None and not has_role(referent, Role.CONSEILLER):
+        raise BeneficiaryError(NOT_A_COUNSELLOR)
 
 
 class EditConflict(BeneficiaryError):
@@ -78,8 +92,10 @@ def beneficiary_update(*, beneficiary_id: int, expected_version: int, data: dict
     """Save the file only if nobody saved it since `expected_version` was read.
 
     The check and the write are one UPDATE … WHERE version = expected, so two
-    counsellors saving at the same time cannot both succeed.
+    counsellors saving at the same time cannot both succeed. A referent, when
+    given, is a counsellor.
     """
+    check_referent(data.get("referent"))
     values = {
         **data,
         "phone": normalise_phone(data.get("phone", "")),
@@ -92,7 +108,7 @@ def beneficiary_update(*, beneficiary_id: int, expected_version: int, data: dict
     updated = Beneficiary._base_manager.filter(
         pk=beneficiary_id, version=expected_version, anonymised_at__isnull=True
     ).update(**values)
-    current = Beneficiary.objects.select_related("quarter").get(pk=beneficiary_id)
+    current = Beneficiary.objects.select_related("quarter", "referent").get(pk=beneficiary_id)
     if not updated:
         if current.anonymised_at is not None:
             raise BeneficiaryError(ANONYMISED_READ_ONLY)
@@ -235,7 +251,7 @@ ANONYMOUS = "Anonyme"
 def beneficiary_anonymise(*, beneficiary: Beneficiary, reason: str, user=None) -> Beneficiary:
     """Remove every identifying value of a file; keep what past bilans count.
 
-    Names, phone, e-mail, status flags and qualification go; the birth date is
+    Names, phone, e-mail, status flags, qualification and referent go; the birth date is
     made coarser while keeping the age bands of every visit; visits, referrals
     and outcomes stay with their dates, kinds and venues, without free text.
     """
@@ -257,6 +273,7 @@ def beneficiary_anonymise(*, beneficiary: Beneficiary, reason: str, user=None) -
         rqth=TriState.UNKNOWN,
         qualification_level="",
         notice_given_on=None,
+        referent=None,
         anonymised_at=timezone.now(),
         updated_by=user,
         updated_at=timezone.now(),

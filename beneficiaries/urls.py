@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import activity_views, appointment_views, correction_views, data_views, import_views, rgpd_views, views
+from . import (
+    activity_views,
+    appointment_views,
+    caseload_views,
+    correction_views,
+    data_views,
+    import_views,
+    rgpd_views,
+    views,
+)
 
 app_name = "beneficiaries"
 
@@ -11,6 +20,9 @@ urlpatterns = [
     path("notice-information/", views.notice, name="notice"),
     path("registre-des-traitements/", rgpd_views.register, name="register"),
     path("a-relancer/", views.followups, name="followups"),
+    path("mes-personnes/", caseload_views.my_caseload, name="caseload"),
+    path("portefeuilles/", caseload_views.caseloads, name="caseloads"),
+    path("portefeuilles/<int:pk>/reaffecter/", caseload_views.reassign, name="reassign"),
     path("rendez-vous/", views.visit_list, name="visits"),
     path("rendez-vous/<int:pk>/etape-faite/", activity_views.visit_next_step_done, name="next_step_done"),
     path("orientations/<int:pk>/suite/", activity_views.referral_status, name="referral_status"),
@@ -26,6 +38,7 @@ urlpatterns = [
     path("<int:pk>/anonymiser/", rgpd_views.anonymise, name="anonymise"),
     path("<int:pk>/droit-d-acces.pdf", rgpd_views.access_document, name="access_document"),
     path("<int:pk>/notice-remise/", views.notice_given, name="notice_given"),
+    path("<int:pk>/referent/", caseload_views.referent_claim, name="referent_claim"),
     path("<int:pk>/rendez-vous/<int:permanence_pk>/", activity_views.visit_create, name="visit_create"),
     path("<int:pk>/suivis/nouveau/", appointment_views.appointment_create, name="appointment_create"),
     path("suivis/<int:pk>/annuler/", appointment_views.appointment_cancel_view, name="appointment_cancel"),

@@ -3,8 +3,6 @@ the lists and the follow-ups. Visits, referrals and outcomes are in
 `activity_views.py`, the RGPD pages in `rgpd_views.py`, coordination's data
 pages in `data_views.py`."""
 
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -22,7 +20,7 @@ from permanences.models import Permanence, PublicInfo
 from . import perms, timeline
 from .filters import PersonFilter, VisitFilter
 from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm, changes
-from .models import SEARCH_LIMIT, Appointment, Beneficiary, Referral, Visit
+from .models import SEARCH_LIMIT, UNSEEN_FOR, Appointment, Beneficiary, Referral, Visit
 from .services import (
     BeneficiaryError,
     EditConflict,
@@ -34,7 +32,6 @@ from .services import (
 )
 
 PAGE_SIZE = 25
-UNSEEN_FOR = datetime.timedelta(days=90)
 
 
 def _permanence_asked(request) -> Permanence | None:
@@ -162,6 +159,9 @@ def detail(request, pk: int):
             "can_manage": perms.can_manage_files(request.user),
             # An anonymised file is read-only: no action on its entries.
             "actions": person.anonymised_at is None,
+            "can_claim": person.referent_id is None
+            and person.anonymised_at is None
+            and perms.can_have_caseload(request.user),
         },
     )
 

@@ -4,6 +4,7 @@ A user's roles are read once per request and cached on the user object. Each
 app's `perms.py` says what a role may do there, from these.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
 from .enums import Role
@@ -22,6 +23,15 @@ def roles_of(user) -> frozenset[Role]:
 
 def has_role(user, *roles: Role) -> bool:
     return not roles_of(user).isdisjoint(roles)
+
+
+def users_with_role(role: Role):
+    """The active accounts that hold `role`, by name: what a list of choices offers."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=role)
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def is_admin(user) -> bool:

@@ -23,6 +23,7 @@ from reporting.models import Attendance
 from reporting.services import bilan_publish
 
 from . import names
+from .caseloads import assign_caseloads
 from .follow_ups import book_past_follow_ups
 from .outcomes import OutcomeDrafter
 from .people import Person, draft_person
@@ -189,6 +190,7 @@ class DemoBuilder:
         self.save_outcomes()
         self.leave_one_session_unsaid()
         book_past_follow_ups(today=self.today, author=self.counsellor)
+        assign_caseloads(self.people, counsellor=self.counsellor, rng=self.rng, today=self.today)
         # The tables were empty: give the planner their new sizes before the bilan.
         analyze(Permanence, Beneficiary, Visit, Referral, Outcome, Attendance)
         bilan_publish(

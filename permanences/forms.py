@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.dates import parse_date
 from core.enums import Role
+from core.forms import AsciiModelChoiceField
 from core.params import ascii_int
 from core.submissions import TokenField, new_token
 
@@ -60,16 +61,6 @@ EARLIEST = datetime.date(2000, 1, 1)
 AHEAD = datetime.timedelta(days=2 * 366)
 # An hour as typed: 14:30 (or 14:30:00, as a browser may send it), 14h30, 14h.
 TYPED_TIME = re.compile(r"([0-9]{1,2})(?:[:hH]([0-9]{2})?(?::[0-9]{2})?)?")
-
-
-class AsciiModelChoiceField(forms.ModelChoiceField):
-    """A choice by number, written with the digits 0-9 only (core.params.ascii_int):
-    int() would read "١٢" as 12."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and ascii_int(value) is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
 
 
 class CounsellorsField(forms.ModelMultipleChoiceField):

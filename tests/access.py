@@ -24,6 +24,8 @@ ROLES = (ANONYMOUS, CONSEILLER, COORDINATION, VILLE, ADMIN)
 EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {ANONYMOUS}
 WORKERS = frozenset({CONSEILLER, COORDINATION})
+# Referents of files, with a caseload of their own.
+COUNSELLORS = frozenset({CONSEILLER})
 COORDINATION_ONLY = frozenset({COORDINATION})
 DASHBOARDS = frozenset({COORDINATION, VILLE})
 ADMINS = frozenset({ADMIN})
@@ -130,12 +132,18 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:referral_edit": Rule(WORKERS, GET_POST, kwargs=lambda s: {"pk": s.referral.pk}),
     "beneficiaries:referral_delete": Rule(WORKERS, GET_POST, kwargs=lambda s: {"pk": s.referral.pk}),
     "beneficiaries:referral_create": Rule(WORKERS, GET_POST, kwargs=person),
+    # Caseloads: a counsellor's own, and taking a file as its referent.
+    "beneficiaries:caseload": Rule(COUNSELLORS),
+    "beneficiaries:referent_claim": Rule(COUNSELLORS, POST, kwargs=person),
     # Coordination: the trail of a file, RGPD requests, data in and out.
     "beneficiaries:register": Rule(COORDINATION_ONLY | ADMINS),
     "beneficiaries:trail": Rule(COORDINATION_ONLY, kwargs=person),
     "beneficiaries:anonymise": Rule(COORDINATION_ONLY, GET_POST, kwargs=person),
     "beneficiaries:access_document": Rule(COORDINATION_ONLY, kwargs=person),
     "beneficiaries:data": Rule(COORDINATION_ONLY),
+    # Each counsellor's caseload, counts only, and moving files between them.
+    "beneficiaries:caseloads": Rule(COORDINATION_ONLY),
+    "beneficiaries:reassign": Rule(COORDINATION_ONLY, GET_POST, kwargs=lambda s: {"pk": s.counsellor.pk}),
     "beneficiaries:import": Rule(COORDINATION_ONLY, GET_POST),
     "beneficiaries:import_preview": Rule(COORDINATION_ONLY, GET_POST, kwargs=lambda s: {"pk": s.upload.pk}),
     "beneficiaries:import_job": Rule(COORDINATION_ONLY, kwargs=lambda s: {"pk": s.import_job.pk}),

@@ -41,6 +41,12 @@ def counsellor(django_user_model):
 
 
 @pytest.fixture
+def other_counsellor(django_user_model):
+    """A second counsellor: another caseload."""
+    return make_user(django_user_model, "dora", Role.CONSEILLER)
+
+
+@pytest.fixture
 def coordinator(django_user_model):
     return make_user(django_user_model, "bob", Role.COORDINATION)
 

@@ -82,6 +82,7 @@ def sample(venue, today, coordinator, counsellor):
             venue, today, status=PermanenceStatus.CANCELLED, start="18:00", end="19:00"
         ),
         user=coordinator,
+        counsellor=counsellor,
     )
 
 

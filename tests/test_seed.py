@@ -8,9 +8,11 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 
@@ -178,6 +180,19 @@ def test_seed_demo_has_follow_ups_honoured_missed_and_expected(demo, today):
     assert not Appointment.objects.filter(permanence__date__year=2020).exists()
     last = compute_bilan(today.year - 1).follow_ups
     assert last.booked == last.honoured + last.missed > 0
+
+
+def test_seed_demo_gives_the_two_counsellors_a_caseload_of_recent_persons(demo, today):
+    colleague = get_user_model().objects.get(username="conseiller")
+    assert not colleague.has_usable_password()  # a fictitious colleague: never logs in
+    recent = Beneficiary.objects.filter(visits__date__gte=today - datetime.timedelta(days=365)).distinct()
+    by_referent = dict(
+        Beneficiary.objects.values_list("referent__username").annotate(n=Count("pk")).order_by()
+    )
+    assert by_referent["conseillere"] > by_referent["conseiller"] > 0
+    assert 0 < recent.filter(referent=None).count() < recent.count() // 3
+    assert not Beneficiary.objects.exclude(pk__in=recent.values("pk")).exclude(referent=None).exists()
+    assert not Beneficiary.objects.filter(anonymised_at__isnull=False).exclude(referent=None).exists()
 
 
 def logs_in(username, password) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.enums import Role
+from core.roles import users_with_role
 from core.spreadsheets import StreamedSheet, UnreadableFile, open_sheet
 
 from .cells import CellError, parse_text
@@ -57,6 +59,7 @@ class PlanContext:
         self.stored_anonymised: set[str] = set()
         self._users: dict[str, int] | None = None
         self._folded: dict[str, list[int]] = {}
+        self._counsellors: frozenset[int] | None = None
 
     def user_pks(self, text: str) -> list[int]:
         """The accounts named in a cell: login names separated by |, any case when that is unambiguous."""
@@ -79,6 +82,12 @@ class PlanContext:
                 "indiquez l'identifiant de connexion d'un compte existant."
             )
         return pks
+
+    def counsellor_pks(self) -> frozenset[int]:
+        """The accounts that may be a file's referent: active counsellors."""
+        if self._counsellors is None:
+            self._counsellors = frozenset(users_with_role(Role.CONSEILLER).values_list("pk", flat=True))
+        return self._counsellors
 
     def free_text_problem(self, kind: str, line: int, ref: str, texts: dict[str, str]) -> bool:
         """For a row of an anonymised file: a problem for each free text given

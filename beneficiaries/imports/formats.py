@@ -36,6 +36,7 @@ COLUMNS = {
         "rqth",
         "qualification_level",
         "notice_given_on",
+        "referent",
         "anonymised_on",
     ),
     SESSIONS: ("venue", "date", "start_time", "end_time", "status", "cancel_reason", "counsellors"),

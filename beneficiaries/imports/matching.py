@@ -36,6 +36,7 @@ PERSON_FIELD_LABELS = {
     "rqth": "RQTH",
     "qualification_level": "niveau de qualification",
     "notice_given_on": "date de remise de la notice",
+    "referent_id": "référent·e",
 }
 
 

@@ -41,6 +41,7 @@ _IDENTIFYING = {
     "rqth": "rqth",
     "qualification_level": "qualification_level",
     "notice_given_on": "notice_given_on",
+    "referent": "referent_id",
 }
 
 
@@ -80,6 +81,18 @@ def _parsers(context: PlanContext) -> dict:
         name = parse_text(raw)
         return find_quarter(name).pk if name else None
 
+    def parse_referent(raw) -> int | None:
+        name = parse_text(raw)
+        pks = context.user_pks(name)
+        if len(pks) > 1:
+            raise CellError("Un seul compte par dossier : celui de son ou sa référent·e.")
+        if pks and pks[0] not in context.counsellor_pks():
+            raise CellError(
+                f"Le compte « {name} » n'est pas un compte actif du rôle conseiller : seul un conseiller "
+                "ou une conseillère peut être référent·e d'un dossier."
+            )
+        return pks[0] if pks else None
+
     return {
         "ref": optional_text_parser(field_length(Beneficiary, "ref"), "Référence"),
         "last_name": required_text_parser(field_length(Beneficiary, "last_name"), "Nom", collapse=True),
@@ -92,6 +105,7 @@ def _parsers(context: PlanContext) -> dict:
         **{name: choice_parser(TriState.values, label) for name, label in _FLAGS.items()},
         "qualification_level": choice_parser(["", *QualificationLevel.values], "Niveau de qualification"),
         "notice_given_on": past_date_parser("Date de remise de la notice", today=context.today),
+        "referent": parse_referent,
         "anonymised_on": past_date_parser("Date d'anonymisation", today=context.today),
     }
 
@@ -114,6 +128,8 @@ def check_persons(context: PlanContext, sheet: StreamedSheet, columns: dict[str,
         values.pop("ref", None)
         if "quarter" in values:
             values["quarter_id"] = values.pop("quarter")
+        if "referent" in values:
+            values["referent_id"] = values.pop("referent")
         anonymised = values.get("anonymised_on") is not None
         if anonymised and _identifying_problem(context, line, values):
             continue

@@ -3,6 +3,7 @@
 - `beneficiary`: the file of a person (`Beneficiary`), its reference, its search;
 - `activity`: what was done with the person — visits, referrals, outcomes, topics;
 - `appointments`: follow-up appointments booked at coming sessions;
+- `caseload`: the caseloads of the referent counsellors, and their counts;
 - `data`: coordination's data work — pending imports and their jobs, nominative exports, merges.
 """
 
@@ -18,6 +19,7 @@ from .beneficiary import (
     next_refs,
     no_contact_since,
 )
+from .caseload import UNSEEN_FOR, CaseloadCounts, caseload_table
 from .data import BeneficiaryMerge, DistinctPair, ImportJob, ImportUpload, NominativeExport
 
 __all__ = [
@@ -26,9 +28,11 @@ __all__ = [
     "NOTES_MAX_LENGTH",
     "SEARCH_LIMIT",
     "SEARCH_MIN_LENGTH",
+    "UNSEEN_FOR",
     "Appointment",
     "Beneficiary",
     "BeneficiaryMerge",
+    "CaseloadCounts",
     "DistinctPair",
     "ImportJob",
     "ImportUpload",
@@ -38,6 +42,7 @@ __all__ = [
     "Referral",
     "Topic",
     "Visit",
+    "caseload_table",
     "next_ref",
     "next_refs",
     "no_contact_since",

@@ -3,6 +3,7 @@
 import datetime
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connections, models, transaction
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
@@ -10,6 +11,7 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 
 from core.dates import parse_date
+from core.enums import Role
 from core.models import AuditedModel
 from permanences.models import Quarter
 
@@ -24,6 +26,7 @@ from ..normalise import (
     search_key,
 )
 from .activity import Referral, Visit
+from .caseload import CaseloadQuerySetMixin
 
 NAME_FIELDS = frozenset({"last_name", "first_name"})
 
@@ -87,7 +90,7 @@ def no_contact_since(cutoff: datetime.date) -> Q:
     return ~Exists(visits.filter(date__gte=cutoff)) & (Exists(visits) | Q(created_at__lt=created))
 
 
-class BeneficiaryQuerySet(models.QuerySet):
+class BeneficiaryQuerySet(CaseloadQuerySetMixin, models.QuerySet):
     """Reads of case files; keeps `search_key` (and `ref`) right on the bulk write paths too."""
 
     def search(self, text: str):
@@ -270,6 +273,18 @@ class Beneficiary(AuditedModel):
         blank=True,
         help_text="Date à laquelle la notice d'information RGPD a été remise à la personne.",
     )
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="référent·e",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="caseload",
+        # Forms and the admin offer active counsellors only; the services check it too.
+        limit_choices_to={"groups__name": Role.CONSEILLER.value, "is_active": True},
+        help_text="Le conseiller ou la conseillère qui suit la personne. Tout conseiller peut "
+        "ouvrir le dossier et recevoir la personne.",
+    )
     version = models.PositiveIntegerField("version", default=1, editable=False)
     anonymised_at = models.DateTimeField(
         "anonymisé le",
@@ -319,6 +334,11 @@ class Beneficiary(AuditedModel):
                 condition=Q(qualification_level="") | Q(qualification_level__in=QualificationLevel.values),
                 name="beneficiary_qualification_valid",
                 violation_error_message="Niveau de qualification inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(anonymised_at__isnull=True) | Q(referent__isnull=True),
+                name="beneficiary_anonymised_no_referent",
+                violation_error_message="Un dossier anonymisé n'a pas de référent·e.",
             ),
         ]
 

@@ -3,7 +3,8 @@ migrated in a fresh SQLite database, in another process (the suite runs on
 PostgreSQL). Its triggers compare every column of every audited table, so a
 later migration that adds a column or rebuilds a table (SQLite rebuilds a table
 for most ALTERs, dropping its triggers) must create them again: this fails
-until it does."""
+until it does (`audit.operations.KeepingSqliteTriggers` does it, and keeps the
+table's other triggers)."""
 
 import json
 import os
@@ -45,6 +46,11 @@ with connection.cursor() as cursor:
         compared = found[0] if found else ""
         missing[table] = sorted(c for c in wanted if f'OLD."{c}" IS NOT NEW."{c}"' not in compared)
     result["missing"] = {table: names for table, names in missing.items() if names}
+    # Kept through the rebuild of the persons table (beneficiaries 0017, a new constraint).
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'beneficiaries_beneficiary'"
+    )
+    result["person_triggers"] = sorted(name for (name,) in cursor.fetchall())
 
 user = get_user_model().objects.create_user(username="alice", password="x" * 20)
 with acting_as(user):
@@ -52,6 +58,7 @@ with acting_as(user):
         last_name="Zyxwvut", first_name="Qwertyuiop", sex="F", phone="0639987766"
     )
     Beneficiary.objects.filter(pk=person.pk).update(first_name="Autre", phone="")
+    Beneficiary.objects.filter(pk=person.pk).update(referent=user)
     person.refresh_from_db()
     person.save()  # unchanged
     quarter = Quarter.objects.create(name="Q")
@@ -106,10 +113,19 @@ def test_the_sqlite_triggers_record_the_same_entries(tmp_path):
     result = json.loads(done.stdout.split("RESULT", 1)[1])
 
     assert result["missing"] == {}
+    assert result["person_triggers"] == [
+        "audit_beneficiaries_beneficiary_delete",
+        "audit_beneficiaries_beneficiary_insert",
+        "audit_beneficiaries_beneficiary_update",
+        "beneficiaries_anonymised_file_guard",
+        "reporting_attendance_person_inserted",
+        "reporting_attendance_person_updated",
+    ]
     ref, user_id = result["ref"], result["user_id"]
     assert result["person"] == [
         ["create", "alice", user_id, ref, ""],
         ["change", "alice", user_id, ref, "first_name, phone"],  # the search key is bookkeeping
+        ["change", "alice", user_id, ref, "referent_id"],
     ]
     assert result["visit"] == [
         ["create", "alice", user_id, ref, ""],
@@ -120,3 +136,48 @@ def test_the_sqlite_triggers_record_the_same_entries(tmp_path):
     assert len(result["refused"]) == 2
     assert all("Le journal d'audit ne se modifie pas" in message for message in result["refused"])
     assert result["purged"] > 0
+
+
+TRIGGERS = r"""
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+    print("RESULT" + json.dumps(cursor.fetchall()))
+"""
+
+
+def test_a_table_rebuilt_back_and_forth_keeps_its_triggers(tmp_path):
+    """Migrating back before the persons table's rebuild (beneficiaries 0017), then
+    forward again: the same triggers, the audit's comparing the columns of the time."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="config.test_settings",
+    )
+    manage = [sys.executable, "manage.py"]
+
+    def triggers() -> dict[str, str]:
+        done = subprocess.run(
+            [*manage, "shell", "-c", "import json\n" + TRIGGERS],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return dict(json.loads(done.stdout.split("RESULT", 1)[1]))
+
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=240)
+    latest = triggers()
+    subprocess.run(
+        [*manage, "migrate", "beneficiaries", "0019", "-v0"], cwd=ROOT, env=env, check=True, timeout=240
+    )
+    before = triggers()
+    assert before.keys() == latest.keys()
+    changed = {name for name in latest if latest[name] != before[name]}
+    assert changed == {"audit_beneficiaries_beneficiary_update"}
+    assert "referent_id" in latest["audit_beneficiaries_beneficiary_update"]
+    assert "referent_id" not in before["audit_beneficiaries_beneficiary_update"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=240)
+    assert triggers() == latest

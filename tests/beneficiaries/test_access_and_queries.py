@@ -179,8 +179,9 @@ PINNED = {
     "beneficiaries:search": 5,
     # + the quarters of the form
     "beneficiaries:create": 4,
-    # + the file, the audit entry of this read, the quarters of the form
-    "beneficiaries:edit": 6,
+    # + the file, the audit entry of this read, the quarters and the
+    #   counsellors (the referent) of the form
+    "beneficiaries:edit": 7,
     # + the public texts (who is responsible, the DPO's contact)
     "beneficiaries:notice": 4,
     # + the file, its read, the session, an existing visit, whether a first

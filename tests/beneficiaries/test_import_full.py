@@ -25,7 +25,7 @@ from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 
 from ..factories import make_permanence, make_person, make_visit
-from .files import FULL_HEADERS, csv_bytes, export_all, full_row, import_all, row_counts, run_import
+from .files import FULL_HEADERS, csv_bytes, export_all, full_row, import_all, person, row_counts, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,7 @@ def hand_made(today) -> dict[str, list[list]]:
                 rqth="oui",
                 qualification_level="4",
                 notice_given_on="2024-01-08",
+                referent="alice",
             ),
             full_row(
                 "beneficiaries",
@@ -296,6 +297,8 @@ def test_every_field_is_stored(territory, today, counsellor, coordinator):
     assert (elodie.france_travail, elodie.rsa, elodie.rqth) == (TriState.YES, TriState.NO, TriState.YES)
     assert elodie.qualification_level == QualificationLevel.LEVEL_4
     assert elodie.notice_given_on == D("2024-01-08")
+    assert elodie.referent == counsellor
+    assert Beneficiary.objects.get(ref="A-2").referent is None
     morning, afternoon = Visit.objects.filter(beneficiary=elodie).order_by("permanence__start_time")
     assert (morning.permanence.start_time, afternoon.permanence.start_time) == (T("09:30"), T("14:00"))
     assert (morning.kind, morning.counsellor, morning.duration_minutes) == (VisitKind.FIRST, counsellor, 45)
@@ -700,3 +703,77 @@ def test_an_import_never_anonymises_nor_changes_an_anonymised_file(territory, to
         ("visits.csv", 5, "ref"),
         ("outcomes.csv", 5, "ref"),
     ]
+
+
+BAD_REFERENTS = [
+    ("zoe", "Compte inconnu « zoe » : indiquez l'identifiant de connexion d'un compte existant."),
+    (
+        "bob",
+        "Le compte « bob » n'est pas un compte actif du rôle conseiller : seul un conseiller ou une "
+        "conseillère peut être référent·e d'un dossier.",
+    ),
+    ("inactive", "Le compte « dora » n'est pas un compte actif du rôle conseiller"),
+    ("alice|dora", "Un seul compte par dossier : celui de son ou sa référent·e."),
+]
+
+
+@pytest.mark.parametrize(("cell", "message"), BAD_REFERENTS)
+def test_a_referent_that_is_not_a_counsellor_is_reported_on_its_row_and_nothing_is_written(
+    territory, other_counsellor, cell, message
+):
+    if cell == "inactive":
+        other_counsellor.is_active = False
+        other_counsellor.save()
+        cell = "dora"
+    rows = [
+        full_row("beneficiaries", ref="A-1", last_name="Martin", first_name="Élodie", referent="ALICE"),
+        full_row("beneficiaries", ref="A-2", last_name="Diallo", first_name="Moussa", referent=cell),
+    ]
+    plan = run_import(beneficiaries=rows)
+    [problem] = plan.problems
+    assert str(problem).startswith(f"beneficiaries.csv, ligne 3, colonne « referent » : {message}")
+    assert not Beneficiary.objects.exists()
+
+
+def test_the_referent_column_sets_clears_or_when_absent_keeps_the_referent(
+    territory, counsellor, other_counsellor
+):
+    make_person("Martin", "Élodie", ref="A-1", referent=counsellor)
+    make_person("Diallo", "Moussa", ref="A-2", referent=counsellor)
+    make_person("Nguyen", "Linh", ref="A-3", referent=counsellor)
+    # A file of the first format, without the column: the referents stay.
+    assert run_import(beneficiaries=[person(ref="A-1", phone="06 12 34 56 78")]).ok
+    plan = run_import(
+        beneficiaries=[
+            full_row(
+                "beneficiaries", ref="A-2", last_name="Diallo", first_name="Moussa", sex="F", referent="dora"
+            ),
+            full_row("beneficiaries", ref="A-3", last_name="Nguyen", first_name="Linh", sex="F", referent=""),
+        ]
+    )
+    assert plan.ok and [change.what for change in plan.changes] == ["référent·e", "référent·e"]
+    referents = dict(Beneficiary.objects.values_list("ref", "referent__username"))
+    assert referents == {"A-1": "alice", "A-2": "dora", "A-3": None}
+    assert Beneficiary.objects.get(ref="A-1").phone == "06 12 34 56 78"
+
+
+def test_an_anonymised_file_gets_no_referent_from_an_import(territory, today):
+    row = full_row(
+        "beneficiaries",
+        ref="A-9",
+        last_name="Anonyme",
+        first_name="Anonyme",
+        referent="alice",
+        anonymised_on="2025-01-01",
+    )
+    [problem] = run_import(beneficiaries=[row]).problems
+    assert (problem.column, problem.message) == (
+        "referent",
+        "Dossier anonymisé (anonymised_on rempli) : cette cellule doit rester vide.",
+    )
+    assert import_all(as_files(hand_made(today))).ok
+    files = hand_made(today)
+    files["beneficiaries"][2][FULL_HEADERS["beneficiaries"].index("referent")] = "alice"  # A-3, anonymised
+    [problem] = import_all(as_files(files)).problems
+    assert (problem.line, problem.column) == (4, "referent")
+    assert Beneficiary.objects.get(ref="A-3").referent is None

@@ -146,6 +146,7 @@ def test_a_file_without_visit_counts_from_its_creation(today):
 
 
 def test_the_access_document_holds_everything_and_is_recorded(client, coordinator, file, counsellor):
+    Beneficiary.objects.filter(pk=file.pk).update(referent=counsellor)
     client.force_login(counsellor)
     client.get(reverse("beneficiaries:detail", args=[file.pk]))
     assert client.get(reverse("beneficiaries:access_document", args=[file.pk])).status_code == 403
@@ -162,6 +163,7 @@ def test_the_access_document_holds_everything_and_is_recorded(client, coordinato
         "PLIE",
         "CDI",
         "alice",
+        "Référent·e Alice",
     ):
         assert expected in text, expected
     assert AuditEntry.objects.filter(action=AuditAction.ACCESS_REQUEST, file_ref=file.ref).exists()

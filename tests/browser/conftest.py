@@ -76,7 +76,8 @@ def site(counsellor, coordinator, today):
         grand_air, today + datetime.timedelta(weeks=1), status=PermanenceStatus.CANCELLED
     )
     last_year = datetime.date(today.year - 1, 6, 15)
-    people = [make_person("Martin", "Élodie"), make_person("Diallo", "Moussa", sex="M")]
+    # Élodie is in the counsellor's caseload (Mes personnes, Portefeuilles).
+    people = [make_person("Martin", "Élodie", referent=counsellor), make_person("Diallo", "Moussa", sex="M")]
     for n, venue in enumerate([grand_air, esperanto]):
         held = make_permanence(venue, last_year + datetime.timedelta(days=n))
         for person in people:

@@ -76,6 +76,9 @@ PAGES = [
         "coordinator",
     ),
     ("beneficiaries:followups", {}, "counsellor"),
+    ("beneficiaries:caseload", {}, "counsellor"),
+    ("beneficiaries:caseloads", {}, "coordinator"),
+    ("beneficiaries:reassign", lambda site: {"pk": site.people[0].referent_id}, "coordinator"),
     ("beneficiaries:list", {}, "coordinator"),
     ("beneficiaries:visits", {}, "counsellor"),
     ("beneficiaries:notice", {}, "counsellor"),
@@ -167,3 +170,19 @@ def test_the_two_factor_set_up_page_is_accessible(check_page, page, live_server,
     page.goto(f"{live_server.url}{reverse('beneficiaries:list')}")
     page.wait_for_url(re.compile("/2fa/totp/activate/"))
     check_page.loaded("mfa-activate-totp-coordinator")
+
+
+def test_the_reassign_confirmation_is_accessible(
+    check_page, page, live_server, site, coordinator, other_counsellor
+):
+    """Reached by choosing where a caseload goes (a POST, not an address)."""
+    counsellor_pk = site.people[0].referent_id
+    check_page(
+        reverse("beneficiaries:reassign", args=[counsellor_pk]),
+        "beneficiaries-reassign-coordinator",
+        username="bob",
+    )
+    page.get_by_label("Confier à").select_option(label="Dora")
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.get_by_role("button", name="Confirmer : confier 1 dossier")).to_be_visible()
+    check_page.loaded("beneficiaries-reassign-confirm-coordinator", replay=True)
