@@ -48,7 +48,6 @@ class ReassignForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={
             "invalid_choice": "Dossier inconnu dans ce portefeuille (« %(value)s ») : rechargez la page.",
-            "invalid_pk_value": "Identifiant de dossier invalide (« %(pk)s ») : rechargez la page.",
             "invalid_list": "Liste de dossiers invalide : rechargez la page.",
         },
     )

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from core.enums import Role
 
 from .activity import Referral, Visit
+from .appointments import Appointment, session_ended
 
 # À relancer: a person with a referral in progress not seen for this long.
 UNSEEN_FOR = datetime.timedelta(days=90)
@@ -61,18 +62,29 @@ def _figures() -> dict:
     }
 
 
+def _coming_appointment() -> dict:
+    """The person's next follow-up appointment whose session has not ended (not cancelled)."""
+    coming = (
+        Appointment.objects.active()
+        .filter(beneficiary=OuterRef("pk"))
+        .exclude(session_ended())
+        .order_by("permanence__date", "time", "pk")
+    )
+    return {
+        "coming_appointment_date": Subquery(coming.values("permanence__date")[:1]),
+        "coming_appointment_time": Subquery(coming.values("time")[:1]),
+    }
+
+
 class CaseloadQuerySetMixin:
     """The caseload reads of `BeneficiaryQuerySet`."""
 
     def with_caseload_data(self):
         """Each file with `last_visit` (its date), `open_referrals` (how many are
         still "proposed"), and the next step of its latest visit while it is not
-        done: `next_step_text`, `next_step_due` (None when there is none).
-
-        The coming follow-up appointment (rendez-vous de suivi, not in this
-        branch yet) is one more subquery beside these, read by the caseload
-        page's table in one more column."""
-        return self.annotate(**_latest_visit()).annotate(**_figures())
+        done: `next_step_text`, `next_step_due` (None when there is none); and the
+        coming follow-up appointment: `coming_appointment_date`, `_time`."""
+        return self.annotate(**_latest_visit()).annotate(**_figures(), **_coming_appointment())
 
     def caseload_of(self, user):
         """The identified files `user` is the referent of, the most urgent first: the

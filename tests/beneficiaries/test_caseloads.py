@@ -350,3 +350,28 @@ def test_a_merge_keeps_the_referent_or_takes_the_other_files(client, coordinator
     other = make_person("Martin", "Élodie", referent=counsellor)
     beneficiary_merge(kept=Beneficiary.objects.get(pk=kept.pk), removed=other, user=coordinator)
     assert Beneficiary.objects.get(pk=kept.pk).referent == dora
+
+
+def test_mes_personnes_shows_the_coming_follow_up_appointment(client, counsellor, caseload, venue, today):
+    from beneficiaries.models import Appointment
+    from permanences.enums import PermanenceStatus
+
+    coming = make_permanence(
+        venue, today + 3 * DAY, status=PermanenceStatus.PLANNED, start="14:00", end="17:00"
+    )
+    later = make_permanence(
+        venue, today + 10 * DAY, status=PermanenceStatus.PLANNED, start="14:00", end="17:00"
+    )
+    past = session(venue, today - 2 * DAY)
+    Appointment.objects.create(beneficiary=caseload["undated"], permanence=later, time="15:00")
+    Appointment.objects.create(beneficiary=caseload["undated"], permanence=coming, time="14:30")
+    Appointment.objects.create(beneficiary=caseload["never"], permanence=past, time="10:00")  # missed
+    client.force_login(counsellor)
+    by_ref = {person.ref: person for person in client.get(CASELOAD).context["page"].object_list}
+    undated, never = by_ref[caseload["undated"].ref], by_ref[caseload["never"].ref]
+    assert (undated.coming_appointment_date, str(undated.coming_appointment_time)) == (
+        coming.date,
+        "14:30:00",
+    )
+    assert never.coming_appointment_date is None
+    assert f"{coming.date:%d/%m/%Y} à 14h30" in page_text(client.get(CASELOAD))

@@ -247,7 +247,7 @@ def test_an_exceptional_session_is_added_through_the_form(coord, venue, counsell
         ({"venue": "999999"}, "Ce lieu n'existe pas ou n'est plus actif"),
         ({"counsellors": ["²"]}, "Ce conseiller n'existe pas"),
         ({"counsellors": ["999999"]}, "Ce conseiller n'existe pas"),
-        ({"token": "²"}, "Saisissez un UUID valide"),
+        ({"token": "²"}, "Formulaire expiré : rechargez la page."),
         ({"token": ""}, "Formulaire expiré"),
     ],
 )
