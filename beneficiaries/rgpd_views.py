@@ -80,6 +80,7 @@ def access_document(request, pk: int):
             "visits": person.visits.for_timeline().order_by("date", "pk"),
             "referrals": person.referrals.order_by("proposed_on", "pk"),
             "outcomes": person.outcomes.order_by("start_date", "pk"),
+            "appointments": person.appointments.for_listing().order_by("permanence__date", "time", "pk"),
             "trail": AuditEntry.objects.for_file(person.ref),
             "now": timezone.localtime(),
         },

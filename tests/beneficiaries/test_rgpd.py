@@ -14,7 +14,7 @@ from audit.enums import AuditAction
 from audit.models import AuditEntry
 from beneficiaries.ages import age_band, generalised_birth_date
 from beneficiaries.enums import OutcomeKind, Partner
-from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Visit
 from beneficiaries.services import beneficiary_anonymise
 from permanences.models import PublicInfo
 from reporting.bilan import compute_bilan
@@ -145,8 +145,11 @@ def test_a_file_without_visit_counts_from_its_creation(today):
     assert person in Beneficiary.objects.inactive_since(today - datetime.timedelta(days=730))
 
 
-def test_the_access_document_holds_everything_and_is_recorded(client, coordinator, file, counsellor):
+def test_the_access_document_holds_everything_and_is_recorded(client, coordinator, file, counsellor, venue):
     Beneficiary.objects.filter(pk=file.pk).update(referent=counsellor)
+    Appointment.objects.create(
+        beneficiary=file, permanence=make_permanence(venue, D(2016, 7, 1)), time="10:30", purpose="Objet Vwqz"
+    )
     client.force_login(counsellor)
     client.get(reverse("beneficiaries:detail", args=[file.pk]))
     assert client.get(reverse("beneficiaries:access_document", args=[file.pk])).status_code == 403
@@ -164,6 +167,8 @@ def test_the_access_document_holds_everything_and_is_recorded(client, coordinato
         "CDI",
         "alice",
         "Référent·e Alice",
+        "Objet Vwqz",
+        "Manqué",
     ):
         assert expected in text, expected
     assert AuditEntry.objects.filter(action=AuditAction.ACCESS_REQUEST, file_ref=file.ref).exists()
@@ -174,7 +179,14 @@ def test_the_register_page_states_purposes_recipients_and_retention(client, coor
     assert client.get(reverse("beneficiaries:register")).status_code == 403
     client.force_login(coordinator)
     html = client.get(reverse("beneficiaries:register")).content.decode()
-    for expected in ("Finalités", "Destinataires", "Durées de conservation", "730 jours", "365 jours"):
+    for expected in (
+        "Finalités",
+        "Destinataires",
+        "Durées de conservation",
+        "730 jours",
+        "365 jours",
+        "rendez-vous de suivi pris (permanence, heure, objet)",
+    ):
         assert expected in html
 
 
