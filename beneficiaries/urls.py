@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, data_views, import_views, rgpd_views, views
+from . import activity_views, data_views, import_views, rgpd_views, views, workshop_views
 
 app_name = "beneficiaries"
 
@@ -24,6 +24,18 @@ urlpatterns = [
     path("<int:pk>/rendez-vous/<int:permanence_pk>/", activity_views.visit_create, name="visit_create"),
     path("<int:pk>/sorties/nouvelle/", activity_views.outcome_form, name="outcome_create"),
     path("<int:pk>/sorties/<int:outcome_pk>/", activity_views.outcome_form, name="outcome_edit"),
+    # Collective workshops (workshop_views.py).
+    path("ateliers/", workshop_views.workshop_list, name="workshops"),
+    path("ateliers/nouveau/", workshop_views.workshop_create_view, name="workshop_create"),
+    path("ateliers/inscrire/", workshop_views.workshop_register, name="workshop_register"),
+    path("ateliers/<int:pk>/", workshop_views.workshop_detail, name="workshop"),
+    path("ateliers/<int:pk>/modifier/", workshop_views.workshop_edit, name="workshop_edit"),
+    path("ateliers/<int:pk>/presences/", workshop_views.workshop_attendance, name="workshop_attendance"),
+    path(
+        "ateliers/inscriptions/<int:pk>/retirer/",
+        workshop_views.workshop_unregister,
+        name="workshop_unregister",
+    ),
     # Coordination's data pages: import (import_views.py), nominative export, duplicates (data_views.py).
     path("donnees/", data_views.data_home, name="data"),
     path("donnees/import/", import_views.import_upload, name="import"),

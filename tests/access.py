@@ -59,6 +59,10 @@ def permanence(sample):
     return {"pk": sample.permanence.pk}
 
 
+def workshop(sample):
+    return {"pk": sample.workshop.pk}
+
+
 ACCESS: dict[str, Rule] = {
     "home": Rule(LOGGED_IN),
     # Accounts (django-allauth).
@@ -108,6 +112,17 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:outcome_create": Rule(WORKERS, GET_POST, kwargs=person),
     "beneficiaries:outcome_edit": Rule(
         WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "outcome_pk": s.outcome.pk}
+    ),
+    # Collective workshops: counsellors and coordination; the city sees the bilan's aggregates only.
+    "beneficiaries:workshops": Rule(WORKERS),
+    "beneficiaries:workshop_create": Rule(WORKERS, GET_POST),
+    "beneficiaries:workshop": Rule(WORKERS, kwargs=workshop),
+    "beneficiaries:workshop_edit": Rule(WORKERS, GET_POST, kwargs=workshop),
+    "beneficiaries:workshop_attendance": Rule(WORKERS, POST, kwargs=workshop),
+    "beneficiaries:workshop_register": Rule(WORKERS, POST),
+    # The first role allowed takes the registration back; the next one finds it gone.
+    "beneficiaries:workshop_unregister": Rule(
+        WORKERS, POST, kwargs=lambda s: {"pk": s.registration.pk}, also_allowed=NOT_FOUND
     ),
     # Coordination: the trail of a file, RGPD requests, data in and out.
     "beneficiaries:register": Rule(COORDINATION_ONLY | ADMINS),

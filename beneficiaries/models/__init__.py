@@ -2,7 +2,8 @@
 
 - `beneficiary`: the file of a person (`Beneficiary`), its reference, its search;
 - `activity`: what was done with the person — visits, referrals, outcomes, topics;
-- `data`: coordination's data work — pending imports and their jobs, nominative exports, merges.
+- `data`: coordination's data work — pending imports and their jobs, nominative exports, merges;
+- `workshops`: collective workshops, their registrations and attendance.
 """
 
 from .activity import ANONYMISED_READ_ONLY, NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
@@ -17,6 +18,7 @@ from .beneficiary import (
     no_contact_since,
 )
 from .data import BeneficiaryMerge, DistinctPair, ImportJob, ImportUpload, NominativeExport
+from .workshops import Workshop, WorkshopRegistration, WorkshopTheme
 
 __all__ = [
     "ANONYMISED_READ_ONLY",
@@ -35,6 +37,9 @@ __all__ = [
     "Referral",
     "Topic",
     "Visit",
+    "Workshop",
+    "WorkshopRegistration",
+    "WorkshopTheme",
     "next_ref",
     "next_refs",
     "no_contact_since",

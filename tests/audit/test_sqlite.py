@@ -25,12 +25,13 @@ from django.contrib.auth import get_user_model
 import datetime
 
 migration = __import__("audit.migrations.0003_audit_triggers", fromlist=["AUDITED", "IGNORED"])
+workshops = __import__("audit.migrations.0004_workshop_triggers", fromlist=["AUDITED"])
 result = {}
 
 # Every column of every audited table is compared by its update trigger.
 with connection.cursor() as cursor:
     missing = {}
-    for table, _, _ in migration.AUDITED:
+    for table, _, _ in [*migration.AUDITED, *workshops.AUDITED]:
         cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
                        [f"audit_{table}_update"])
         found = cursor.fetchone()

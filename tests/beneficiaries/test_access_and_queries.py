@@ -134,8 +134,9 @@ PINNED = {
     # + the session, its visits, their topics, the audit entry of the list shown
     "beneficiaries:desk": 7,
     # + the file, the audit entry of this read, today's sessions, outcomes,
-    #   referrals, visits, their topics and referrals
-    "beneficiaries:detail": 11,
+    #   referrals, visits, their topics and referrals, workshops registered
+    #   for and those open for registration
+    "beneficiaries:detail": 13,
     # + referrals awaiting a result, next steps due, persons not seen, the
     #   audit entry of the list shown
     "beneficiaries:followups": 7,

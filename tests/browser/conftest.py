@@ -5,11 +5,19 @@ import pytest
 from playwright.sync_api import expect
 
 from beneficiaries.enums import OutcomeKind
-from beneficiaries.models import Outcome, Topic
+from beneficiaries.models import Outcome, Topic, WorkshopRegistration
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
-from ..factories import PASSWORD, TOTP_SECRET, make_permanence, make_person, make_visit, totp_code
+from ..factories import (
+    PASSWORD,
+    TOTP_SECRET,
+    make_permanence,
+    make_person,
+    make_visit,
+    make_workshop,
+    totp_code,
+)
 from . import a11y
 
 # The live server reads the database from its own thread: the data must be
@@ -89,8 +97,17 @@ def site(counsellor, coordinator, today):
     )
     # A session today outside the slots' hours, for the desk and the visit form.
     session = make_permanence(grand_air, today, start="18:00", end="20:00")
+    # A workshop today, full: one person present, one on the waiting list.
+    workshop = make_workshop(grand_air, today, capacity=1, facilitator=counsellor)
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=people[0], attendance="present")
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=people[1], status="waiting")
     return SimpleNamespace(
-        venues=[grand_air, esperanto], closure=closure, people=people, session=session, outcome=outcome
+        venues=[grand_air, esperanto],
+        closure=closure,
+        people=people,
+        session=session,
+        outcome=outcome,
+        workshop=workshop,
     )
 
 
