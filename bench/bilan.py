@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus
-from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, Visit
+from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, Visit, WorkshopRegistration
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 from permanences.territory import seed_territory
@@ -290,7 +290,7 @@ def vacuum_analyze() -> None:
 def clean_up() -> None:
     """Empty the tables the benchmark filled (they were empty before it), and
     the ones that refer to them (empty too: the persons were)."""
-    tables = ", ".join(model._meta.db_table for model in (DistinctPair, *GENERATED))
+    tables = ", ".join(model._meta.db_table for model in (DistinctPair, WorkshopRegistration, *GENERATED))
     if connection.in_atomic_block:
         # Inside a transaction (a test), the deferred foreign-key checks of
         # the inserts must run before TRUNCATE may.

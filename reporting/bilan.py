@@ -13,6 +13,7 @@ from permanences.models import Quarter, Venue
 from .figures import MONTHS, Bilan, MonthRow, VenueRow
 from .queries import outcome_figures, referral_figures, session_figures, visit_figures
 from .scope import Scope
+from .workshops import workshop_figures
 
 # The earliest year a bilan may be asked for (as PublishedBilan's constraint):
 # that of the earliest activity a file may hold.
@@ -22,7 +23,8 @@ FIRST_YEAR = EARLIEST_ACTIVITY.year
 def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | None = None) -> Bilan:
     """The bilan of `year`, optionally restricted to one venue or the venues of one quarter.
 
-    Six queries whatever the data: venues, quarters, then one per figure family.
+    Seven queries whatever the data: venues, quarters, then one per figure
+    family, the workshops (beside the council grid) included.
     """
     scope = Scope(year=year, venue=venue, quarter=quarter)
     venues = list(scope.venues())
@@ -74,4 +76,5 @@ def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | N
             for month in MONTHS
         ],
         referrals=referral_figures(scope),
+        workshops=workshop_figures(scope),
     )

@@ -100,11 +100,14 @@ COORDINATION_PAGES = {
 
 
 def digest(report) -> str:
+    """The page's digest; the workshops' table, added later beside the council grid
+    (and drawn from rows of their own: small_counts.py), left out."""
     page = {
         "headline": report.headline,
         "tables": [
             [t.key, t.title, t.sheet, t.columns, t.rows, t.note, t.total_row, sorted(t.text_columns)]
             for t in report.tables
+            if t.key != "ateliers"
         ],
         "comparison": [
             report.comparison.title,
