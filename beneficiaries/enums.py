@@ -115,6 +115,8 @@ class ExportContent(models.TextChoices):
     VISITS = "visits", "Rendez-vous"
     REFERRALS = "referrals", "Orientations"
     OUTCOMES = "outcomes", "Sorties"
+    WORKSHOPS = "workshops", "Ateliers"
+    REGISTRATIONS = "registrations", "Inscriptions aux ateliers"
     ALL = "all", "Tous les fichiers (zip)"
 
 

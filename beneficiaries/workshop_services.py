@@ -49,6 +49,13 @@ def _promote(workshop: Workshop, *, user) -> list[WorkshopRegistration]:
 
 
 @transaction.atomic
+def registrations_promote(*, workshop: Workshop, user) -> list[WorkshopRegistration]:
+    """Give a workshop's free places to the first on its waiting list (after a
+    write elsewhere freed one: a merge of two files both registered)."""
+    return _promote(_locked(workshop), user=user)
+
+
+@transaction.atomic
 def workshop_create(*, data: dict, user) -> Workshop:
     return Workshop.objects.create(**data, created_by=user, updated_by=user)
 

@@ -4,9 +4,11 @@ constraints of the tables, and their audit trail."""
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from audit.context import acting_as
 from audit.enums import AuditAction
+from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import AttendanceMark, RegistrationStatus, WorkshopStatus
 from beneficiaries.models import Workshop, WorkshopRegistration
 from beneficiaries.services import BeneficiaryError, beneficiary_anonymise
@@ -17,9 +19,11 @@ from beneficiaries.workshop_services import (
     registration_remove,
     workshop_update,
 )
+from reporting.bilan import compute_bilan
 
 from ..audit.helpers import only_entry, who
 from ..factories import make_person, make_workshop
+from ..reporting.test_exports import pdf_text
 from ..test_constraints import assert_refused
 
 pytestmark = pytest.mark.django_db
@@ -276,3 +280,37 @@ def test_a_registration_is_in_the_trail_of_its_persons_file(venue, today, counse
     entry = only_entry(registration, AuditAction.CREATE)
     assert (entry.file_ref, who(entry)) == (person.ref, (counsellor, "alice"))
     assert only_entry(workshop, AuditAction.CREATE).file_ref == ""
+
+
+# --- merge, right of access ----------------------------------------------------------------
+
+
+def test_merging_two_files_keeps_one_registration_per_workshop_and_frees_the_place(venue, today, coordinator):
+    kept, removed, waiting = make_person("Martin"), make_person("Martin", "Elodie"), make_person("Autre")
+    both = make_workshop(venue, today - DAY, capacity=2)
+    WorkshopRegistration.objects.create(workshop=both, beneficiary=kept, attendance=ABSENT)
+    WorkshopRegistration.objects.create(workshop=both, beneficiary=removed, attendance=PRESENT)
+    WorkshopRegistration.objects.create(workshop=both, beneficiary=waiting, status=RegistrationStatus.WAITING)
+    only_removed = make_workshop(venue, today + DAY)
+    WorkshopRegistration.objects.create(workshop=only_removed, beneficiary=removed)
+
+    beneficiary_merge(kept=kept, removed=removed, user=coordinator)
+
+    assert set(kept.workshop_registrations.values_list("workshop", "status", "attendance")) == {
+        (both.pk, RegistrationStatus.REGISTERED, PRESENT),
+        (only_removed.pk, RegistrationStatus.REGISTERED, ""),
+    }
+    # One place was counted twice: it goes to the waiting list.
+    assert both.registrations.get(beneficiary=waiting).status == RegistrationStatus.REGISTERED
+    assert compute_bilan(both.date.year).workshops.persons == 1
+
+
+def test_the_access_document_lists_the_workshops(client, coordinator, venue, today):
+    person = make_person()
+    workshop = make_workshop(venue, today - DAY)
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=person, attendance=EXCUSED)
+    client.force_login(coordinator)
+    response = client.get(reverse("beneficiaries:access_document", args=[person.pk]))
+    text = " ".join(pdf_text(response.content).split())
+    assert "Ateliers collectifs (1)" in text
+    assert f"{workshop.date:%d/%m/%Y} {workshop.theme.label}" in text and "Excusé·e" in text

@@ -6,6 +6,7 @@ import datetime
 import html
 import io
 import json
+import random
 
 import openpyxl
 import pytest
@@ -20,6 +21,7 @@ from reporting.bilan import compute_bilan
 from reporting.disclosure import SECRET, SMALL, Figures
 from reporting.figures import Bilan, WorkshopFigures
 
+from ..beneficiaries.bilan_reference import reference_bilan
 from ..factories import make_permanence, make_person, make_visit, make_workshop
 from .conftest import SECRET_NAMES, YEAR
 
@@ -245,3 +247,39 @@ def test_a_withheld_bilan_hides_the_workshops_too(venue, today):
     figures = Figures.shown_to(compute_bilan(Y), masked=True)
     assert figures.withheld
     assert figures["workshops.attendances"] == SECRET and figures["workshops.sessions"] == 1
+
+
+def test_the_workshops_section_equals_the_definitions_counted_person_by_person(venue, other_venue):
+    """Random visits and workshops over three years, with every status and
+    attendance: the bilan equals the definitions counted in Python."""
+    rng = random.Random(14)
+    persons = [make_person(f"R{n}", sex=rng.choice(list(Sex))) for n in range(30)]
+    days = [
+        D(f"{year}-{month:02d}-{day:02d}")
+        for year in (Y - 1, Y)
+        for month, day in ((1, 1), (6, 15), (12, 31))
+    ]
+    for person in persons:
+        for day in rng.sample(days, k=rng.randint(0, 2)):
+            where = rng.choice([venue, other_venue])
+            session = where.permanences.filter(date=day).first() or make_permanence(where, day)
+            make_visit(person, session)
+    statuses = [WorkshopStatus.PLANNED] * 4 + [WorkshopStatus.CANCELLED]
+    for number, day in enumerate([*days, D(f"{Y + 1}-01-01")]):
+        status = rng.choice(statuses)
+        workshop = make_workshop(
+            rng.choice([venue, other_venue]),
+            day,
+            start=f"{8 + number:02d}:00",
+            end=f"{9 + number:02d}:00",
+            status=status,
+            cancel_reason="Annulé" if status == WorkshopStatus.CANCELLED else "",
+        )
+        for person in rng.sample(persons, k=rng.randint(0, 12)):
+            if rng.random() < 0.2:
+                register(workshop, person, status=WAITING)
+            else:
+                register(workshop, person, rng.choice([PRESENT, PRESENT, ABSENT, EXCUSED, ""]))
+    for year in (Y - 1, Y, Y + 1):
+        assert compute_bilan(year).as_dict() == reference_bilan(year), year
+    assert compute_bilan(Y).workshops.persons_without_appointment > 0
