@@ -10,7 +10,7 @@ both take the last place. Each function is one transaction; a refusal is a
 `BeneficiaryError` whose message the view shows.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .enums import AttendanceMark, RegistrationStatus, WorkshopStatus
@@ -55,9 +55,17 @@ def registrations_promote(*, workshop: Workshop, user) -> list[WorkshopRegistrat
     return _promote(_locked(workshop), user=user)
 
 
+SAME_START = "Un atelier commence déjà à cette heure dans ce lieu ce jour-là."
+
+
 @transaction.atomic
 def workshop_create(*, data: dict, user) -> Workshop:
-    return Workshop.objects.create(**data, created_by=user, updated_by=user)
+    try:
+        with transaction.atomic():
+            return Workshop.objects.create(**data, created_by=user, updated_by=user)
+    except IntegrityError:
+        # Created by a concurrent request between the form's check and here.
+        raise BeneficiaryError(SAME_START) from None
 
 
 @transaction.atomic
@@ -86,7 +94,11 @@ def workshop_update(*, workshop: Workshop, data: dict, user) -> list[WorkshopReg
     for name, value in data.items():
         setattr(workshop, name, value)
     workshop.updated_by = user
-    workshop.save()
+    try:
+        with transaction.atomic():
+            workshop.save()
+    except IntegrityError:
+        raise BeneficiaryError(SAME_START) from None
     return _promote(workshop, user=user)
 
 

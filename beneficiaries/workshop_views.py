@@ -61,15 +61,19 @@ def workshop_create_view(request):
     form = WorkshopCreateForm(request.POST or None, initial={"token": new_token()})
     if request.method == "POST" and form.is_valid():
         fallback = reverse("beneficiaries:workshops")
-        workshop = submit_once(
-            token=form.cleaned_data["token"],
-            user=request.user,
-            create=lambda: workshop_create(data=form.save_data(), user=request.user),
-            result_url=lambda created: reverse("beneficiaries:workshop", args=[created.pk]),
-            fallback=fallback,
-        )
-        messages.success(request, "Atelier créé.")
-        return redirect("beneficiaries:workshop", workshop.pk)
+        try:
+            workshop = submit_once(
+                token=form.cleaned_data["token"],
+                user=request.user,
+                create=lambda: workshop_create(data=form.save_data(), user=request.user),
+                result_url=lambda created: reverse("beneficiaries:workshop", args=[created.pk]),
+                fallback=fallback,
+            )
+        except BeneficiaryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Atelier créé.")
+            return redirect("beneficiaries:workshop", workshop.pk)
     return render_form(request, "beneficiaries/workshops/form.html", {"form": form, "workshop": None}, form)
 
 

@@ -390,3 +390,30 @@ def test_the_list_and_the_page_show_places_waiting_list_and_presence(counsellor_
     assert found.count("2 / 10") == 2
     page = text(counsellor_client.get(reverse("beneficiaries:workshop", args=[two_workshops[0].pk])))
     assert "Liste d'attente, rang 1" in page and "Enregistrer les présences" in page
+
+
+def test_the_register_and_the_notice_declare_the_workshops(client, coordinator):
+    client.force_login(coordinator)
+    register = text(client.get(reverse("beneficiaries:register")))
+    assert "organiser des ateliers collectifs (inscriptions, liste d'attente, présences)" in register
+    assert "inscriptions aux ateliers collectifs et présence" in register
+    assert "orientations, sorties et inscriptions aux ateliers y est notée" in register
+    notice = text(client.get(reverse("beneficiaries:notice")))
+    assert "vos inscriptions aux ateliers collectifs et votre présence" in notice
+
+
+@pytest.mark.parametrize("meanwhile", [False, True], ids=["already", "created-meanwhile"])
+def test_a_second_workshop_at_the_same_venue_day_and_hour_is_refused(
+    counsellor_client, venue, today, monkeypatch, meanwhile
+):
+    """Refused by the form, or, when another request took the hour after the form
+    checked it (`meanwhile`), by the database: a 400 either way, never a 500."""
+    if meanwhile:
+        monkeypatch.setattr(Workshop, "validate_constraints", lambda self, exclude=None: None)
+    make_workshop(venue, today + DAY)
+    response = counsellor_client.post(
+        reverse("beneficiaries:workshop_create"), workshop_form(venue, today + DAY)
+    )
+    assert response.status_code == 400
+    assert "Un atelier commence déjà à cette heure dans ce lieu ce jour-là." in text(response)
+    assert Workshop.objects.count() == 1

@@ -10,7 +10,7 @@ from audit.context import acting_as
 from audit.enums import AuditAction
 from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import AttendanceMark, RegistrationStatus, WorkshopStatus
-from beneficiaries.models import Workshop, WorkshopRegistration
+from beneficiaries.models import Beneficiary, Workshop, WorkshopRegistration
 from beneficiaries.services import BeneficiaryError, beneficiary_anonymise
 from beneficiaries.workshop_services import (
     AlreadyRegistered,
@@ -314,3 +314,16 @@ def test_the_access_document_lists_the_workshops(client, coordinator, venue, tod
     text = " ".join(pdf_text(response.content).split())
     assert "Ateliers collectifs (1)" in text
     assert f"{workshop.date:%d/%m/%Y} {workshop.theme.label}" in text and "Excusé·e" in text
+
+
+def test_attending_a_workshop_is_a_contact_that_keeps_a_file_from_anonymisation(venue, today):
+    old = datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
+    came, missed = make_person("Venue"), make_person("Absente")
+    Beneficiary.objects.filter(pk__in=[came.pk, missed.pk]).update(created_at=old)
+    workshop = make_workshop(venue, today - 30 * DAY)
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=came, attendance=PRESENT)
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=missed, attendance=ABSENT)
+    cutoff = today - 730 * DAY
+    assert set(Beneficiary.objects.inactive_since(cutoff)) == {missed}
+    # Two years after that workshop, the one who came is due too.
+    assert set(Beneficiary.objects.inactive_since(today)) == {came, missed}
