@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from permanences.admin import AuditedAdmin
 
-from .models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, Topic, Visit
+from .models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, Topic, Visit, WorkshopTheme
 from .services import beneficiary_read, file_row_read, files_listed
 
 
@@ -75,6 +75,11 @@ class TopicAdmin(admin.ModelAdmin):
     list_editable = ("position", "is_active")
     list_filter = ("is_active",)
     search_fields = ("label", "code")
+
+
+@admin.register(WorkshopTheme)
+class WorkshopThemeAdmin(TopicAdmin):
+    """The themes workshops are created with (the workshops themselves are managed in the app)."""
 
 
 class ReferralInline(admin.TabularInline):

@@ -25,6 +25,10 @@ MAX_DURATION_MINUTES = 600
 YEAR_AHEAD = datetime.timedelta(days=366)
 # The latest end of an outcome after its start: ten years.
 LONGEST_OUTCOME = datetime.timedelta(days=10 * 366)
+# The places of a workshop: a meeting room of a centre social holds a few dozen.
+MIN_CAPACITY = 1
+MAX_CAPACITY = 60
+FACILITATOR_NAME_MAX_LENGTH = 100
 
 
 def birth_date_problem(birth_date: datetime.date, today: datetime.date) -> str | None:
@@ -68,3 +72,17 @@ def outcome_end_problem(start: datetime.date, end: datetime.date) -> str | None:
     if end > start + LONGEST_OUTCOME:
         return "Date de fin invraisemblable : plus de dix ans après le début."
     return end_before_start_problem(start, end)
+
+
+def capacity_problem(capacity: int) -> str | None:
+    """Why a workshop's number of places is implausible, or None."""
+    if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        return f"La capacité doit être comprise entre {MIN_CAPACITY} et {MAX_CAPACITY} places."
+    return None
+
+
+def workshop_date_problem(day: datetime.date, today: datetime.date) -> str | None:
+    """Why a workshop's date is implausible, or None: before 1990, or more than a year ahead."""
+    if day > today + YEAR_AHEAD:
+        return f"Date de l'atelier invraisemblable ({day:%d/%m/%Y}) : plus d'un an après aujourd'hui."
+    return too_early_problem(day, "Date de l'atelier")

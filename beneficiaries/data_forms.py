@@ -17,7 +17,8 @@ def _size(size: int) -> str:
 
 
 class ImportForm(forms.Form):
-    """One to five files: persons, sessions, visits, referrals, outcomes.
+    """One to seven files: persons, sessions, visits, referrals, outcomes, workshops and
+    their registrations.
 
     Each file is bounded here, before anything parses it: its size (before it is
     read), then its rows and columns and, for a workbook, its zip parts
@@ -31,6 +32,8 @@ class ImportForm(forms.Form):
     visits = forms.FileField(label="Fichier des rendez-vous", required=False)
     referrals = forms.FileField(label="Fichier des orientations", required=False)
     outcomes = forms.FileField(label="Fichier des sorties", required=False)
+    workshops = forms.FileField(label="Fichier des ateliers", required=False)
+    registrations = forms.FileField(label="Fichier des inscriptions aux ateliers", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from audit.services import audit_record
 from core.db import analyze
 from permanences.models import Permanence
 
-from .enums import ExportFormat, ImportAction, ReferralStatus, Sex, VisitKind
+from .enums import AttendanceMark, ExportFormat, ImportAction, ReferralStatus, Sex, VisitKind
 from .exports import ExportFile, export_file
 from .imports import COLUMNS, Decisions, ImportPlan, ImportProgress, ImportSource, plan_import, write_plan
 from .models import (
@@ -28,8 +28,10 @@ from .models import (
     Outcome,
     Referral,
     Visit,
+    WorkshopRegistration,
 )
 from .services import BeneficiaryError
+from .workshop_services import registrations_promote
 
 
 @transaction.atomic
@@ -166,7 +168,8 @@ MERGE_FILLED_FIELDS = (
 def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> BeneficiaryMerge:
     """Merge `removed` into `kept`: one person had two files.
 
-    Visits, referrals, outcomes and follow-up appointments move to the kept file; its empty fields are
+    Visits, referrals, outcomes, follow-up appointments and workshop registrations move to
+    the kept file (one registration per workshop: see `_registrations_merge`); its empty fields are
     filled from the removed one; the removed file is deleted and the merge
     recorded (references only). Two visits in the same permanence become one
     (topics, referrals and notes merged); an outcome present in both files
@@ -185,6 +188,8 @@ def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> Benef
     _outcomes_merge(kept=kept, removed=removed, user=user)
     Outcome.objects.filter(beneficiary=removed).update(beneficiary=kept, **audit)
     _appointments_merge(kept=kept, removed=removed, audit=audit)
+    _registrations_merge(kept=kept, removed=removed, user=user)
+    WorkshopRegistration.objects.filter(beneficiary=removed).update(beneficiary=kept, **audit)
     first = Visit.objects.filter(beneficiary=kept).order_by("date", "created_at", "pk").first()
     if first is not None:
         Visit.objects.filter(beneficiary=kept, kind=VisitKind.FIRST).exclude(pk=first.pk).update(
@@ -245,6 +250,35 @@ def _outcomes_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> None:
             update_fields=["end_date", "working_time", "employer", "updated_by", "updated_at", "version"]
         )
         outcome.delete()
+
+
+_ATTENDANCE_RANK = [
+    AttendanceMark.NOT_MARKED,
+    AttendanceMark.ABSENT,
+    AttendanceMark.EXCUSED,
+    AttendanceMark.PRESENT,
+]
+
+
+def _registration_rank(registration: WorkshopRegistration) -> tuple[bool, int]:
+    """What a registration is worth beside another: a place, then the attendance marked."""
+    return registration.has_place, _ATTENDANCE_RANK.index(registration.attendance)
+
+
+def _registrations_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> None:
+    """A workshop both files were registered for keeps one registration, the kept
+    file's, with the better of the two (a place rather than the waiting list,
+    then present, excused, absent); a place that frees goes to the waiting list."""
+    kept_rows = {row.workshop_id: row for row in WorkshopRegistration.objects.filter(beneficiary=kept)}
+    for row in WorkshopRegistration.objects.filter(beneficiary=removed, workshop_id__in=kept_rows):
+        twin = kept_rows[row.workshop_id]
+        if _registration_rank(row) > _registration_rank(twin):
+            twin.status, twin.attendance, twin.updated_by = row.status, row.attendance, user
+            twin.save(update_fields=["status", "attendance", "updated_by", "updated_at"])
+        freed = row.has_place and twin.has_place
+        row.delete()
+        if freed:
+            registrations_promote(workshop=twin.workshop, user=user)
 
 
 def _fill_empty_fields(*, kept: Beneficiary, removed: Beneficiary, user) -> None:

@@ -107,6 +107,27 @@ class AnonymisationReason(models.TextChoices):
     RETENTION = "conservation", "Durée de conservation atteinte (sans contact depuis 2 ans)"
 
 
+class WorkshopStatus(models.TextChoices):
+    PLANNED = "planned", "Programmé"
+    CANCELLED = "cancelled", "Annulé"
+
+
+class RegistrationStatus(models.TextChoices):
+    """A place in the workshop, or a rank on its waiting list (capacity reached)."""
+
+    REGISTERED = "registered", "Inscrit·e"
+    WAITING = "waiting", "Liste d'attente"
+
+
+class AttendanceMark(models.TextChoices):
+    """Whether a registered person came: marked on the day or after it."""
+
+    PRESENT = "present", "Présent·e"
+    ABSENT = "absent", "Absent·e"
+    EXCUSED = "excused", "Excusé·e"
+    NOT_MARKED = "", "Non notée"
+
+
 class ExportContent(models.TextChoices):
     """What a nominative export holds: one of the import's files, or all of them."""
 
@@ -115,6 +136,8 @@ class ExportContent(models.TextChoices):
     VISITS = "visits", "Rendez-vous"
     REFERRALS = "referrals", "Orientations"
     OUTCOMES = "outcomes", "Sorties"
+    WORKSHOPS = "workshops", "Ateliers"
+    REGISTRATIONS = "registrations", "Inscriptions aux ateliers"
     ALL = "all", "Tous les fichiers (zip)"
 
 

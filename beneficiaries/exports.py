@@ -1,4 +1,4 @@
-"""Nominative exports: the five files of the import format, every column, from the database.
+"""Nominative exports: the seven files of the import format, every column, from the database.
 
 CSV by `spreadsheets.write_csv` (UTF-8 with BOM, semicolons, formulas
 neutralised) or XLSX by `spreadsheets.xlsx_bytes` (one sheet, text cells
@@ -18,23 +18,26 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from core.spreadsheets import WorkbookSheet, write_csv, xlsx_bytes
 from permanences.models import Permanence
 
-from .enums import ExportContent, ExportFormat, Sex
+from .enums import ExportContent, ExportFormat, RegistrationStatus, Sex
 from .imports import (
     EXPORT_COLUMNS,
     LIST_SEPARATOR,
     OUTCOMES,
     PERSONS,
     REFERRALS,
+    REGISTRATIONS,
     SESSIONS,
     TIME_FORMAT,
     VISITS,
+    WORKSHOPS,
 )
-from .models import Beneficiary, Outcome, Referral, Visit
+from .models import Beneficiary, Outcome, Referral, Visit, Workshop, WorkshopRegistration
 
 CHUNK = 5000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -196,6 +199,65 @@ def outcome_rows() -> Iterator[list]:
         yield [ref, kind, _date(start), _date(end), working_time, employer]
 
 
+def workshop_rows() -> Iterator[list]:
+    rows = (
+        Workshop.objects.order_by("date", "venue__name", "start_time", "pk")
+        .values_list(
+            "venue__name",
+            "date",
+            "start_time",
+            "end_time",
+            "theme__code",
+            "capacity",
+            "facilitator__username",
+            "facilitator_name",
+            "status",
+            "cancel_reason",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    for venue, date, start, end, theme, capacity, facilitator, name, status, reason in rows:
+        yield [
+            venue,
+            _date(date),
+            _time(start),
+            _time(end),
+            theme,
+            capacity,
+            facilitator or "",
+            name,
+            status,
+            reason,
+        ]
+
+
+def registration_rows() -> Iterator[list]:
+    """By workshop: those with a place by reference, then the waiting list in its order."""
+    waiting_rank = Case(When(status=RegistrationStatus.WAITING, then=F("pk")), default=Value(0))
+    rows = (
+        WorkshopRegistration.objects.order_by(
+            "workshop__date",
+            "workshop__venue__name",
+            "workshop__start_time",
+            "status",
+            waiting_rank,
+            "beneficiary__ref",
+            "pk",
+        )
+        .values_list(
+            "beneficiary__ref",
+            "workshop__date",
+            "workshop__venue__name",
+            "workshop__start_time",
+            "status",
+            "attendance",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    for ref, date, venue, start, status, attendance in rows:
+        yield [ref, _date(date), venue, _time(start), status, attendance]
+
+
 # Content -> (file name stem, import kind, rows), in the import's reading order.
 FILES: dict[str, tuple[str, str, Callable[[], Iterator[list]]]] = {
     ExportContent.BENEFICIARIES: ("personnes", PERSONS, beneficiary_rows),
@@ -203,6 +265,8 @@ FILES: dict[str, tuple[str, str, Callable[[], Iterator[list]]]] = {
     ExportContent.VISITS: ("rendez-vous", VISITS, visit_rows),
     ExportContent.REFERRALS: ("orientations", REFERRALS, referral_rows),
     ExportContent.OUTCOMES: ("sorties", OUTCOMES, outcome_rows),
+    ExportContent.WORKSHOPS: ("ateliers", WORKSHOPS, workshop_rows),
+    ExportContent.REGISTRATIONS: ("inscriptions-ateliers", REGISTRATIONS, registration_rows),
 }
 
 

@@ -11,7 +11,7 @@ from permanences.models import Permanence, Quarter, Venue
 
 from .enums import QualityCheck, TriState
 from .forms import FrenchDateField
-from .models import Beneficiary, Outcome, Visit
+from .models import Beneficiary, Outcome, Visit, Workshop, WorkshopTheme
 from .quality import Period, person_condition
 
 DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa"})
@@ -193,3 +193,30 @@ class CaseloadFilter(django_filters.FilterSet):
         if value == self.NEXT_STEP:
             return queryset.filter(Q(next_step_text__isnull=False))
         return queryset.filter(open_referrals__gt=0)
+
+
+class WorkshopFilter(django_filters.FilterSet):
+    """Coming workshops by default (the next first); past ones, the latest first."""
+
+    period = django_filters.ChoiceFilter(
+        label="Période",
+        choices=[("a_venir", "À venir (dont aujourd'hui)"), ("passes", "Passés")],
+        method="filter_period",
+        empty_label="Tous",
+    )
+    venue = django_filters.ModelChoiceFilter(label="Lieu", queryset=Venue.objects.all(), empty_label="Tous")
+    theme = django_filters.ModelChoiceFilter(
+        label="Thème", queryset=WorkshopTheme.objects.all(), empty_label="Tous"
+    )
+    date_from = DateFilter(label="Du", field_name="date", lookup_expr="gte")
+    date_until = DateFilter(label="Au", field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = Workshop
+        fields = []
+
+    def filter_period(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "passes":
+            return queryset.filter(date__lt=today).order_by("-date", "-start_time", "pk")
+        return queryset.filter(date__gte=today).order_by("date", "start_time", "pk")

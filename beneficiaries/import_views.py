@@ -27,7 +27,7 @@ from .data_services import import_upload_cancel
 from .enums import ImportAction, ImportJobState, OutcomeKind, Partner, ReferralStatus, VisitKind, WorkingTime
 from .import_jobs import decisions_as_post, decisions_from_json, fail_stalled
 from .imports import plan_from_json
-from .models import ImportJob, ImportUpload, Topic
+from .models import ImportJob, ImportUpload, Topic, WorkshopTheme
 from .services import BeneficiaryError, files_listed
 from .tasks import import_job_start, import_upload_preview
 
@@ -38,6 +38,7 @@ def _reference_lists() -> dict:
         "venues": Venue.objects.order_by("name").values_list("name", flat=True),
         "quarters": Quarter.objects.order_by("name").values_list("name", flat=True),
         "topics": Topic.objects.values_list("code", "label"),
+        "workshop_themes": WorkshopTheme.objects.values_list("code", "label"),
         "partners": Partner.choices,
         "outcome_kinds": OutcomeKind.choices,
         "visit_kinds": VisitKind.choices,
@@ -49,7 +50,7 @@ def _reference_lists() -> dict:
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    """Upload one to five files; their preview is queued, nothing is imported yet."""
+    """Upload one to seven files; their preview is queued, nothing is imported yet."""
     perms.require_manage_files(request)
     form = ImportForm(request.POST or None, request.FILES or None, initial={"token": new_token()})
     if request.method == "POST" and form.is_valid():

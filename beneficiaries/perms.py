@@ -34,6 +34,8 @@ from .models import (
     Outcome,
     Referral,
     Visit,
+    Workshop,
+    WorkshopRegistration,
 )
 
 
@@ -43,6 +45,12 @@ def can_view_files(user) -> bool:
 
 def can_edit_files(user) -> bool:
     """Create and edit files, log visits, referrals, outcomes, next steps."""
+    return has_role(user, Role.CONSEILLER, Role.COORDINATION)
+
+
+def can_manage_workshops(user) -> bool:
+    """Create workshops, register persons, mark attendance: counsellors and coordination
+    alike (a counsellor often runs the workshop). The city sees only the bilan's aggregates."""
     return has_role(user, Role.CONSEILLER, Role.COORDINATION)
 
 
@@ -90,6 +98,10 @@ def require_view_files(request) -> None:
 
 def require_edit_files(request) -> None:
     require(can_edit_files(request.user))
+
+
+def require_manage_workshops(request) -> None:
+    require(can_manage_workshops(request.user))
 
 
 def require_manage_files(request) -> None:
@@ -214,3 +226,19 @@ def get_import_job_for_user(request, pk) -> ImportJob:
     user's, or an expired one, is a 404."""
     require_manage_files(request)
     return get_object_or_404(ImportJob.objects.alive(), pk=pk, user=request.user)
+
+
+def get_workshop_for_user(request, pk) -> Workshop:
+    """A workshop to show or act on (its registrations are read by the view)."""
+    require_manage_workshops(request)
+    return get_object_or_404(Workshop.objects.select_related("theme", "venue", "facilitator"), pk=pk)
+
+
+def get_registration_for_user(request, pk: int) -> WorkshopRegistration:
+    """A registration to take back: its file must still name a person."""
+    require_manage_workshops(request)
+    registration = get_object_or_404(
+        WorkshopRegistration.objects.select_related("beneficiary", "workshop"), pk=pk
+    )
+    refuse_if_anonymised(registration.beneficiary)
+    return registration

@@ -81,6 +81,9 @@ def access_document(request, pk: int):
             "referrals": person.referrals.order_by("proposed_on", "pk"),
             "outcomes": person.outcomes.order_by("start_date", "pk"),
             "appointments": person.appointments.for_listing().order_by("permanence__date", "time", "pk"),
+            "workshop_registrations": person.workshop_registrations.select_related(
+                "workshop__theme", "workshop__venue"
+            ).order_by("workshop__date", "pk"),
             "trail": AuditEntry.objects.for_file(person.ref),
             "now": timezone.localtime(),
         },

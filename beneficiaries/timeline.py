@@ -1,6 +1,6 @@
 """A file's timeline: one chronological story of what happened with the person —
 visits (with their referrals), referrals made outside a visit, outcomes,
-follow-up appointments (booked, honoured, missed), the notice given, merges —
+follow-up appointments (booked, honoured, missed), workshops, the notice given, merges —
 newest first (a coming appointment first of all), filterable by kind, paginated, in a number
 of queries that does not grow with the file.
 
@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Cast, TruncDate
 
-from .models import Appointment, Beneficiary, BeneficiaryMerge, Outcome, Referral, Visit
+from .models import Appointment, Beneficiary, BeneficiaryMerge, Outcome, Referral, Visit, WorkshopRegistration
 
 PAGE_SIZE = 20
 
@@ -159,6 +159,20 @@ register(
         day=F("permanence__date"),
         moment=F("created_at"),
         rows=lambda person, pks: Appointment.objects.filter(pk__in=pks).for_listing(),
+    )
+)
+register(
+    Source(
+        kind="ateliers",
+        label="Ateliers collectifs",
+        heading="Atelier collectif",
+        template="beneficiaries/timeline/workshop.html",
+        of_file=lambda person: WorkshopRegistration.objects.filter(beneficiary=person),
+        day=F("workshop__date"),
+        moment=F("created_at"),
+        rows=lambda person, pks: WorkshopRegistration.objects.filter(pk__in=pks).select_related(
+            "workshop__theme", "workshop__venue"
+        ),
     )
 )
 register(

@@ -9,6 +9,7 @@ from . import (
     import_views,
     rgpd_views,
     views,
+    workshop_views,
 )
 
 app_name = "beneficiaries"
@@ -47,6 +48,18 @@ urlpatterns = [
     path("<int:pk>/sorties/<int:outcome_pk>/", correction_views.outcome_edit, name="outcome_edit"),
     path(
         "<int:pk>/sorties/<int:outcome_pk>/supprimer/", correction_views.outcome_delete, name="outcome_delete"
+    ),
+    # Collective workshops (workshop_views.py).
+    path("ateliers/", workshop_views.workshop_list, name="workshops"),
+    path("ateliers/nouveau/", workshop_views.workshop_create_view, name="workshop_create"),
+    path("ateliers/inscrire/", workshop_views.workshop_register, name="workshop_register"),
+    path("ateliers/<int:pk>/", workshop_views.workshop_detail, name="workshop"),
+    path("ateliers/<int:pk>/modifier/", workshop_views.workshop_edit, name="workshop_edit"),
+    path("ateliers/<int:pk>/presences/", workshop_views.workshop_attendance, name="workshop_attendance"),
+    path(
+        "ateliers/inscriptions/<int:pk>/retirer/",
+        workshop_views.workshop_unregister,
+        name="workshop_unregister",
     ),
     # Coordination's data pages: import (import_views.py), nominative export, duplicates (data_views.py).
     path("donnees/", data_views.data_home, name="data"),

@@ -17,10 +17,10 @@ from core.submissions import check_not_submitted, new_token, submit_once
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, PublicInfo
 
-from . import perms, timeline
+from . import perms, timeline, workshop_views
 from .filters import PersonFilter, VisitFilter
 from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm, changes
-from .models import SEARCH_LIMIT, UNSEEN_FOR, Appointment, Beneficiary, Referral, Visit
+from .models import SEARCH_LIMIT, UNSEEN_FOR, Appointment, Beneficiary, Referral, Visit, Workshop
 from .services import (
     BeneficiaryError,
     EditConflict,
@@ -38,6 +38,12 @@ def _permanence_asked(request) -> Permanence | None:
     """The session named by `?permanence=`, when the page was opened from its desk."""
     pk = ascii_int(request.GET.get("permanence", ""))
     return Permanence.objects.filter(pk=pk).select_related("venue").first() if pk is not None else None
+
+
+def _workshop_asked(request) -> Workshop | None:
+    """The workshop named by `?atelier=`, when the page was opened from its page (at the door)."""
+    pk = ascii_int(request.GET.get("atelier", ""))
+    return Workshop.objects.filter(pk=pk).select_related("venue", "theme").first() if pk is not None else None
 
 
 # --- the desk: one session, search, people seen -----------------------------
@@ -84,6 +90,8 @@ def search(request):
         "query": query,
         "results": results,
         "permanence": _permanence_asked(request),
+        "workshop": _workshop_asked(request),
+        "today": timezone.localdate(),
         "limit": SEARCH_LIMIT,
     }
     template = "beneficiaries/search.html#results" if request.htmx else "beneficiaries/search.html"
@@ -97,7 +105,7 @@ def search(request):
 def create(request):
     """Create a file in seconds; likely duplicates are shown before saving."""
     perms.require_edit_files(request)
-    permanence = _permanence_asked(request)
+    permanence, workshop = _permanence_asked(request), _workshop_asked(request)
     duplicates = []
     form = BeneficiaryCreateForm(
         request.POST or None, initial={"token": new_token(), "last_name": request.GET.get("nom", "")[:100]}
@@ -119,6 +127,8 @@ def create(request):
                 fallback=fallback,
             )
             messages.success(request, f"Dossier {person.ref} créé.")
+            if workshop is not None:
+                return workshop_views.register_created(request, workshop, person)
             if permanence is not None:
                 return redirect("beneficiaries:visit_create", person.pk, permanence.pk)
             return redirect("beneficiaries:detail", person.pk)
@@ -129,7 +139,13 @@ def create(request):
     return render_form(
         request,
         "beneficiaries/create.html",
-        {"form": form, "duplicates": duplicates, "permanence": permanence},
+        {
+            "form": form,
+            "duplicates": duplicates,
+            "permanence": permanence,
+            "workshop": workshop,
+            "today": timezone.localdate(),
+        },
         form,
     )
 
@@ -153,6 +169,12 @@ def detail(request, pk: int):
             "kinds": kinds,
             "kind": kind,
             "query": query.urlencode(),
+            "open_workshops": []
+            if person.anonymised_at
+            else Workshop.objects.open_on(timezone.localdate())
+            .exclude(registrations__beneficiary=person)
+            .select_related("theme", "venue")
+            .order_by("date", "start_time")[:50],
             "today_permanences": Permanence.objects.on(timezone.localdate())
             .exclude(status=PermanenceStatus.CANCELLED)
             .select_related("venue"),

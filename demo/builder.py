@@ -14,7 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from beneficiaries.enums import Partner, ReferralStatus, Sex, VisitKind
-from beneficiaries.models import Beneficiary, Outcome, Referral, Topic, Visit, next_refs
+from beneficiaries.models import (
+    Beneficiary,
+    Outcome,
+    Referral,
+    Topic,
+    Visit,
+    Workshop,
+    WorkshopRegistration,
+    next_refs,
+)
 from core.db import analyze
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
@@ -34,6 +43,7 @@ from .reference import (
     REFERENCE_WOMEN,
     REFERENCE_YEAR,
 )
+from .workshops import WorkshopDrafter
 
 User = get_user_model()
 
@@ -63,6 +73,7 @@ class DemoBuilder:
         self.people: list[Person] = []
         self.first_visit: dict[int, datetime.date] = {}
         self.sequence = 0
+        self.twins: list[Person] = []
 
     # --- sessions -----------------------------------------------------------
 
@@ -191,8 +202,9 @@ class DemoBuilder:
         self.leave_one_session_unsaid()
         book_past_follow_ups(today=self.today, author=self.counsellor)
         assign_caseloads(self.people, counsellor=self.counsellor, rng=self.rng, today=self.today)
+        self.save_workshops()
         # The tables were empty: give the planner their new sizes before the bilan.
-        analyze(Permanence, Beneficiary, Visit, Referral, Outcome, Attendance)
+        analyze(Permanence, Beneficiary, Visit, Referral, Outcome, Attendance, Workshop, WorkshopRegistration)
         bilan_publish(
             year=REFERENCE_YEAR,
             user=self.coordinator,
@@ -227,6 +239,7 @@ class DemoBuilder:
         original.row.birth_date = twin.row.birth_date
         twin.home_venue = original.home_venue
         self.spread_visits(year, [original, twin], 3)
+        self.twins = [original, twin]
 
     def save_people(self) -> None:
         by_year = defaultdict(list)
@@ -313,6 +326,17 @@ class DemoBuilder:
             created_by=visit.counsellor,
             updated_by=visit.counsellor,
         )
+
+    def save_workshops(self) -> None:
+        """Workshops of the recent years and the coming weeks; never the duplicate's two
+        files, so that merging them changes no workshop figure."""
+        drafter = WorkshopDrafter(
+            today=self.today,
+            venues=self.venues,
+            facilitators=[self.counsellor, self.coordinator],
+            author=self.counsellor,
+        )
+        drafter.save(self.year_persons, excluded={person.row.pk for person in self.twins})
 
     def save_outcomes(self) -> None:
         drafter = OutcomeDrafter(rng=self.rng, today=self.today, author=self.counsellor)

@@ -14,6 +14,7 @@ from .beside_grid import follow_up_figures
 from .figures import MONTHS, Bilan, MonthRow, VenueRow
 from .queries import outcome_figures, referral_figures, session_figures, visit_figures
 from .scope import Scope
+from .workshops import workshop_figures
 
 # The earliest year a bilan may be asked for (as PublishedBilan's constraint):
 # that of the earliest activity a file may hold.
@@ -23,7 +24,8 @@ FIRST_YEAR = EARLIEST_ACTIVITY.year
 def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | None = None) -> Bilan:
     """The bilan of `year`, optionally restricted to one venue or the venues of one quarter.
 
-    Seven queries whatever the data: venues, quarters, then one per figure family.
+    Eight queries whatever the data: venues, quarters, then one per figure
+    family, the follow-ups and the workshops (beside the council grid) included.
     """
     scope = Scope(year=year, venue=venue, quarter=quarter)
     venues = list(scope.venues())
@@ -76,4 +78,5 @@ def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | N
         ],
         referrals=referral_figures(scope),
         follow_ups=follow_up_figures(scope),
+        workshops=workshop_figures(scope),
     )

@@ -37,6 +37,10 @@ PERCENTAGES = {
 FOLLOW_UP_FIELDS = ("booked", "honoured", "missed")
 # Sessions held are the association's public schedule, not persons: never hidden.
 PUBLIC = "permanences_held"
+# The workshops beside the council grid (docs/BILAN.md): how many took place is
+# no count of persons either; the others are.
+WORKSHOP_FIELDS = ("sessions", "registrations", "attendances", "persons", "persons_without_appointment")
+WORKSHOP_SESSIONS = "workshops.sessions"
 
 
 def cell(*parts) -> str:
@@ -58,9 +62,10 @@ def row_cell(row, *field: str) -> str:
 
 
 def is_count_of_persons(name: str) -> bool:
-    """Every cell but the sessions held and the shares counts persons, their
-    appointments, outcomes or referrals: the small-count rule applies."""
-    return not name.endswith(PUBLIC) and name not in PERCENTAGES
+    """Every cell but the sessions held (permanences, workshops) and the shares
+    counts persons, their appointments, outcomes, referrals or workshop
+    registrations: the small-count rule applies."""
+    return not name.endswith(PUBLIC) and name != WORKSHOP_SESSIONS and name not in PERCENTAGES
 
 
 def counts(bilan: Bilan) -> dict[str, int]:
@@ -96,6 +101,7 @@ def counts(bilan: Bilan) -> dict[str, int]:
     for field in REFERRAL_FIELDS:
         values[cell("referral_totals", field)] = sum(getattr(r, field) for r in bilan.referrals)
     values |= {cell("follow_ups", field): getattr(bilan.follow_ups, field) for field in FOLLOW_UP_FIELDS}
+    values |= {cell("workshops", field): getattr(bilan.workshops, field) for field in WORKSHOP_FIELDS}
     return values
 
 
@@ -134,6 +140,7 @@ def relations(bilan: Bilan) -> list[Relation]:
         *_referrals(bilan),
         _sum("follow_ups.booked", ("follow_ups.honoured", "follow_ups.missed")),  # once all are past
         *_once_each(bilan),
+        *_workshops(),
     ]
     return [relation for relation in declared if relation.holds(values)]
 
@@ -214,3 +221,15 @@ def _once_each(bilan: Bilan) -> Iterator[Relation]:
     pairs += [(row_cell(row, "appointments"), row_cell(row, "persons")) for row in rows]
     for events, persons in pairs:
         yield _sum(events, [persons])
+
+
+def _workshops() -> Iterator[Relation]:
+    """The workshops' figures equal one another when every registration was
+    attended, when each person came once, when none of them had an individual
+    appointment: kept, as one-part sums, when they are."""
+    for total, part in [
+        ("registrations", "attendances"),
+        ("attendances", "persons"),
+        ("persons", "persons_without_appointment"),
+    ]:
+        yield _sum(cell("workshops", total), [cell("workshops", part)])

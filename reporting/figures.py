@@ -121,6 +121,19 @@ class PersonsAndOutcomes:
     outcomes: int = 0
 
 
+@dataclass(frozen=True)
+class WorkshopFigures:
+    """Collective workshops of the year, beside the council grid: a workshop is
+    never an individual appointment, and changes neither `persons` nor
+    `appointments` (docs/BILAN.md)."""
+
+    sessions: int = 0
+    registrations: int = 0
+    attendances: int = 0
+    persons: int = 0
+    persons_without_appointment: int = 0
+
+
 # --- the bilan ---------------------------------------------------------------------
 
 
@@ -200,6 +213,7 @@ class Bilan(_Derives):
     by_month: list[MonthRow] = field(default_factory=list)
     referrals: list[ReferralRow] = field(default_factory=list)
     follow_ups: FollowUps = field(default_factory=FollowUps)
+    workshops: WorkshopFigures = field(default_factory=WorkshopFigures)
 
     @property
     def scope_label(self) -> str:

@@ -45,6 +45,20 @@ KEY_FIGURES = (
 )
 
 
+# The workshops, beside the council grid: their label and their cell.
+WORKSHOP_FIGURES = (
+    ("Ateliers programmés (hors annulés)", "workshops.sessions"),
+    ("Inscriptions (hors liste d'attente)", "workshops.registrations"),
+    ("Présences", "workshops.attendances"),
+    ("Personnes venues au moins une fois", "workshops.persons"),
+    ("dont sans rendez-vous individuel dans l'année", "workshops.persons_without_appointment"),
+)
+WORKSHOPS_NOTE = (
+    "Un atelier collectif n'est pas un rendez-vous individuel : ces chiffres ne changent ni les "
+    "personnes accompagnées ni les rendez-vous de la grille du conseil."
+)
+
+
 def number(value: int | str) -> str:
     """1234 -> "1 234" (French grouping); a hidden figure's marker as it is."""
     if isinstance(value, str):
@@ -168,6 +182,7 @@ def bilan_tables(figures: Figures) -> list[Table]:
     b = _Builder(figures)
     for add_tables in (
         _key_figures_table,
+        _workshop_table,
         _outcome_tables,
         _person_tables,
         _venue_tables,
@@ -186,6 +201,17 @@ def _key_figures_table(b: _Builder, f: Figures) -> None:
         "Chiffres clés",
         ["Indicateur", str(f.bilan.year)],
         [list(r) for r in key_figures(f)],
+    )
+
+
+def _workshop_table(b: _Builder, f: Figures) -> None:
+    b.add(
+        "ateliers",
+        "Ateliers collectifs (à côté de la grille du conseil)",
+        "Ateliers",
+        ["Indicateur", "Nombre"],
+        [[label, f[name]] for label, name in WORKSHOP_FIGURES],
+        note=f"Ateliers datés de {f.bilan.year}. {WORKSHOPS_NOTE}",
     )
 
 

@@ -13,7 +13,7 @@
   it exists.
 
 A constant number of queries: the publications of both years (one query) and
-at most two live bilans (six each).
+at most two live bilans (seven each).
 """
 
 from dataclasses import dataclass, field
@@ -31,7 +31,7 @@ from .comparison import Difference, comparison_table, differences
 from .disclosure import MARKERS, Figures
 from .figures import Bilan
 from .models import PublishedBilan
-from .presentation import Table, bilan_tables, headline, plural
+from .presentation import WORKSHOP_FIGURES, Table, bilan_tables, headline, plural
 
 # The dashboard's key figures: label, cell, unit.
 CARDS = (
@@ -105,6 +105,14 @@ class Report:
         return [
             (label, _card(self.figures[name], unit), _card(self.previous_figures[name], unit))
             for label, name, unit in CARDS
+        ]
+
+    @cached_property
+    def workshop_cards(self) -> list[tuple[str, str, str]]:
+        """The workshops beside the council grid: label, this year's value, the year before's."""
+        return [
+            (label, _card(self.figures[name], ""), _card(self.previous_figures[name], ""))
+            for label, name in WORKSHOP_FIGURES
         ]
 
     @cached_property

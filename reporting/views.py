@@ -18,7 +18,7 @@ from .disclosure import Figures
 from .exports import bilan_csv, bilan_pdf, bilan_xlsx, filename
 from .forms import BilanForm, PublishForm
 from .models import PublishedBilan
-from .presentation import headline
+from .presentation import WORKSHOPS_NOTE, headline
 from .quality import data_quality
 from .report import Source, build_report
 from .services import bilan_publish
@@ -76,6 +76,7 @@ def dashboard(request):
             # Only a finished year is published.
             "can_publish": perms.can_publish(request.user) and report.year < timezone.localdate().year,
             "can_view_data_quality": perms.can_view_data_quality(request.user),
+            "workshops_note": WORKSHOPS_NOTE,
         },
     )
 

@@ -61,6 +61,10 @@ def permanence(sample):
     return {"pk": sample.permanence.pk}
 
 
+def workshop(sample):
+    return {"pk": sample.workshop.pk}
+
+
 ACCESS: dict[str, Rule] = {
     "home": Rule(LOGGED_IN),
     # Accounts (django-allauth).
@@ -135,6 +139,17 @@ ACCESS: dict[str, Rule] = {
     # Caseloads: a counsellor's own, and taking a file as its referent.
     "beneficiaries:caseload": Rule(COUNSELLORS),
     "beneficiaries:referent_claim": Rule(COUNSELLORS, POST, kwargs=person),
+    # Collective workshops: counsellors and coordination; the city sees the bilan's aggregates only.
+    "beneficiaries:workshops": Rule(WORKERS),
+    "beneficiaries:workshop_create": Rule(WORKERS, GET_POST),
+    "beneficiaries:workshop": Rule(WORKERS, kwargs=workshop),
+    "beneficiaries:workshop_edit": Rule(WORKERS, GET_POST, kwargs=workshop),
+    "beneficiaries:workshop_attendance": Rule(WORKERS, POST, kwargs=workshop),
+    "beneficiaries:workshop_register": Rule(WORKERS, POST),
+    # The first role allowed takes the registration back; the next one finds it gone.
+    "beneficiaries:workshop_unregister": Rule(
+        WORKERS, POST, kwargs=lambda s: {"pk": s.registration.pk}, also_allowed=NOT_FOUND
+    ),
     # Coordination: the trail of a file, RGPD requests, data in and out.
     "beneficiaries:register": Rule(COORDINATION_ONLY | ADMINS),
     "beneficiaries:trail": Rule(COORDINATION_ONLY, kwargs=person),

@@ -115,6 +115,7 @@ def demo_db(django_db_setup, django_db_blocker):
 REFERENCE_DATA = [
     ("permanences.migrations.0002_role_groups", "create_groups"),
     ("beneficiaries.migrations.0002_topics", "create_topics"),
+    ("beneficiaries.migrations.0022_workshop_themes", "create_themes"),
 ]
 
 

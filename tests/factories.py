@@ -13,7 +13,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth.models import Group
 
 from beneficiaries.enums import Sex
-from beneficiaries.models import Beneficiary, Visit
+from beneficiaries.models import Beneficiary, Visit, Workshop, WorkshopTheme
 from core.enums import Role
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
@@ -60,3 +60,19 @@ def make_person(last_name="Martin", first_name="Élodie", *, sex=Sex.FEMALE, **e
 
 def make_visit(person, permanence, **extra):
     return Visit.objects.create(beneficiary=person, permanence=permanence, **extra)
+
+
+def make_workshop(venue, date, *, start="14:00", end="16:00", capacity=10, theme=None, **extra):
+    """A workshop of `venue` on `date`, run by a partner's facilitator unless told otherwise."""
+    if theme is None:
+        theme, _ = WorkshopTheme.objects.get_or_create(code="cv_lettre", defaults={"label": "CV"})
+    extra.setdefault("facilitator_name", "" if extra.get("facilitator") else "Intervenante PLIE")
+    return Workshop.objects.create(
+        theme=theme,
+        venue=venue,
+        date=date,
+        start_time=datetime.time.fromisoformat(start),
+        end_time=datetime.time.fromisoformat(end),
+        capacity=capacity,
+        **extra,
+    )

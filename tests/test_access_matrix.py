@@ -12,11 +12,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from beneficiaries.enums import ImportAction, OutcomeKind, Partner
-from beneficiaries.models import Appointment, ImportJob, ImportUpload, Outcome, Referral
+from beneficiaries.models import Appointment, ImportJob, ImportUpload, Outcome, Referral, WorkshopRegistration
 from permanences.enums import PermanenceStatus
 
 from . import access
-from .factories import make_permanence, make_person, make_visit
+from .factories import make_permanence, make_person, make_visit, make_workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,10 @@ def sample(venue, today, coordinator, counsellor):
     visit = make_visit(
         person, make_permanence(venue, today - datetime.timedelta(days=7)), created_by=counsellor
     )
+    workshop = make_workshop(venue, today)
     return SimpleNamespace(
+        workshop=workshop,
+        registration=WorkshopRegistration.objects.create(workshop=workshop, beneficiary=person),
         venue=venue,
         permanence=permanence,
         person=person,

@@ -17,7 +17,16 @@ from django.urls import reverse
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from beneficiaries.enums import OutcomeKind, Partner
-from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, Topic, Visit
+from beneficiaries.models import (
+    Beneficiary,
+    DistinctPair,
+    Outcome,
+    Referral,
+    RefSequence,
+    Topic,
+    Visit,
+    WorkshopTheme,
+)
 from permanences.models import PUBLIC_INFO_PK, Permanence, PublicInfo, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
@@ -67,6 +76,7 @@ FACTORIES = {
     Group: lambda: Group.objects.create(name=f"groupe {next(counter)}"),
     Beneficiary: lambda: make_person(f"Nom{next(counter)}", "Prénom", quarter=Quarter.objects.first()),
     Topic: lambda: Topic.objects.create(code=f"theme-{next(counter)}", label="Thème"),
+    WorkshopTheme: lambda: WorkshopTheme.objects.create(code=f"atelier-{next(counter)}", label="Thème"),
     Visit: _visit,
     Referral: lambda: Referral.objects.create(
         beneficiary=make_person(f"Nom{next(counter)}", "Prénom"),

@@ -16,12 +16,21 @@ from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 
-from beneficiaries.enums import AppointmentState
-from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Visit
+from beneficiaries.enums import AppointmentState, RegistrationStatus, WorkshopStatus
+from beneficiaries.models import (
+    Appointment,
+    Beneficiary,
+    Outcome,
+    Referral,
+    Visit,
+    Workshop,
+    WorkshopRegistration,
+)
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.territory import TERRITORY
 from reporting.bilan import compute_bilan
+from reporting.figures import WorkshopFigures
 from reporting.models import PublishedBilan
 
 from .factories import DEMO_PASSWORD, totp_code
@@ -48,6 +57,8 @@ def counts():
             Referral,
             Outcome,
             PublishedBilan,
+            Workshop,
+            WorkshopRegistration,
         )
     }
 
@@ -193,6 +204,24 @@ def test_seed_demo_gives_the_two_counsellors_a_caseload_of_recent_persons(demo, 
     assert 0 < recent.filter(referent=None).count() < recent.count() // 3
     assert not Beneficiary.objects.exclude(pk__in=recent.values("pk")).exclude(referent=None).exists()
     assert not Beneficiary.objects.filter(anonymised_at__isnull=False).exclude(referent=None).exists()
+
+
+def test_seed_demo_has_workshops_with_attendance_in_the_recent_years(demo, today):
+    for year in range(today.year - 2, today.year + 1):
+        workshops = compute_bilan(year).workshops
+        assert workshops.sessions >= 10 and workshops.registrations > workshops.attendances > 0, year
+        assert 0 < workshops.persons_without_appointment < workshops.persons, year
+    assert compute_bilan(2020).workshops == WorkshopFigures()
+    coming = Workshop.objects.filter(date__gt=today, status=WorkshopStatus.PLANNED)
+    assert coming.filter(registrations__status=RegistrationStatus.WAITING).exists()
+    assert Workshop.objects.filter(status=WorkshopStatus.CANCELLED).exists()
+    # Attendance only where it can be: a place, a workshop held, and not to come.
+    marked = WorkshopRegistration.objects.exclude(attendance="")
+    assert not marked.exclude(status=RegistrationStatus.REGISTERED).exists()
+    assert not marked.filter(workshop__date__gt=today).exists()
+    assert not marked.filter(workshop__status=WorkshopStatus.CANCELLED).exists()
+    for workshop in Workshop.objects.all():
+        assert workshop.registrations.with_place().count() <= workshop.capacity
 
 
 def logs_in(username, password) -> str:

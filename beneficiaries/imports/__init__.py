@@ -1,8 +1,9 @@
-"""Importing activity from spreadsheets: persons, sessions, visits, referrals, outcomes.
+"""Importing activity from spreadsheets: persons, sessions, visits, referrals, outcomes,
+workshops and their registrations.
 
 `plan_import` (planner.py) reads the files, checks every row (cells.py and
 one module per file: persons.py, sessions.py, visits.py, referrals.py,
-outcomes.py), finds who each person is (matching.py) and compares every row
+outcomes.py, workshops.py, registrations.py), finds who each person is (matching.py) and compares every row
 with the database: the resulting `ImportPlan` (plan.py) lists what would be
 created, updated or left unchanged, the persons who look like stored files
 (each waiting for the coordinator's decision), and every problem (file,
@@ -28,10 +29,12 @@ from .formats import (
     OUTCOMES,
     PERSONS,
     REFERRALS,
+    REGISTRATIONS,
     REQUIRED_COLUMNS,
     SESSIONS,
     TIME_FORMAT,
     VISITS,
+    WORKSHOPS,
     ReferralCell,
 )
 from .plan import NEW_PERSON, Decisions, ImportPlan, ImportSource, LikelyDuplicate
@@ -49,10 +52,12 @@ __all__ = [
     "OUTCOMES",
     "PERSONS",
     "REFERRALS",
+    "REGISTRATIONS",
     "REQUIRED_COLUMNS",
     "SESSIONS",
     "TIME_FORMAT",
     "VISITS",
+    "WORKSHOPS",
     "Decisions",
     "ImportPlan",
     "ImportProgress",

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from ..enums import ReferralStatus
 
-PERSONS, SESSIONS, VISITS, REFERRALS, OUTCOMES = (
+PERSONS, SESSIONS, VISITS, REFERRALS, OUTCOMES, WORKSHOPS, REGISTRATIONS = (
     "beneficiaries",
     "sessions",
     "visits",
     "referrals",
     "outcomes",
+    "workshops",
+    "registrations",
 )
 # In reading order: a file may point to the rows of the files before it.
 FILE_LABELS = {
@@ -20,6 +22,8 @@ FILE_LABELS = {
     VISITS: "rendez-vous",
     REFERRALS: "orientations",
     OUTCOMES: "sorties",
+    WORKSHOPS: "ateliers",
+    REGISTRATIONS: "inscriptions aux ateliers",
 }
 COLUMNS = {
     PERSONS: (
@@ -69,6 +73,19 @@ COLUMNS = {
         "start_time",
     ),
     OUTCOMES: ("ref", "type", "start_date", "end_date", "working_time", "label"),
+    WORKSHOPS: (
+        "venue",
+        "date",
+        "start_time",
+        "end_time",
+        "theme",
+        "capacity",
+        "facilitator",
+        "facilitator_name",
+        "status",
+        "cancel_reason",
+    ),
+    REGISTRATIONS: ("ref", "date", "venue", "start_time", "status", "attendance"),
 }
 REQUIRED_COLUMNS = {
     PERSONS: ("last_name", "first_name"),
@@ -76,6 +93,8 @@ REQUIRED_COLUMNS = {
     VISITS: ("ref", "date", "venue"),
     REFERRALS: ("ref", "proposed_on", "partner"),
     OUTCOMES: ("ref", "type", "start_date"),
+    WORKSHOPS: ("venue", "date", "start_time", "end_time", "theme", "capacity"),
+    REGISTRATIONS: ("ref", "date", "venue", "start_time"),
 }
 # What the export writes: every column but the first format's referral cell.
 EXPORT_COLUMNS = {

@@ -11,7 +11,7 @@ from typing import Any
 
 from permanences.models import Permanence
 
-from ..models import Beneficiary
+from ..models import Beneficiary, Workshop
 from .formats import COLUMNS, ReferralCell
 
 # Past this many problems the files are clearly wrong: the list stops there.
@@ -162,6 +162,28 @@ class OutcomeRow:
     values: dict[str, Any]  # end_date, working_time, employer: when given
 
 
+@dataclass(slots=True)
+class WorkshopRow:
+    line: int
+    venue_id: int
+    date: datetime.date
+    start_time: datetime.time
+    values: dict[
+        str, Any
+    ]  # end_time, theme_id, capacity, facilitator_id, facilitator_name, status, cancel_reason
+
+
+@dataclass(slots=True)
+class RegistrationRow:
+    line: int
+    ref: str
+    venue_id: int
+    date: datetime.date
+    start_time: datetime.time
+    values: dict[str, Any]  # status, attendance: when given
+    workshop: Workshop | None = None
+
+
 @dataclass
 class ImportPlan:
     """What importing the files would do; `write_plan` does it when it is `ready`."""
@@ -174,6 +196,8 @@ class ImportPlan:
     visits: Tally = field(default_factory=Tally)
     referrals: Tally = field(default_factory=Tally)
     outcomes: Tally = field(default_factory=Tally)
+    workshops: Tally = field(default_factory=Tally)
+    registrations: Tally = field(default_factory=Tally)
     changes: list[Change] = field(default_factory=list)
     likely_duplicates: list[LikelyDuplicate] = field(default_factory=list)
     # What the writer needs, filled by the planner.
@@ -196,6 +220,10 @@ class ImportPlan:
     referral_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
     new_outcomes: list[OutcomeRow] = field(default_factory=list, repr=False)
     outcome_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
+    new_workshops: list[Workshop] = field(default_factory=list, repr=False)
+    workshop_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
+    new_registrations: list[RegistrationRow] = field(default_factory=list, repr=False)
+    registration_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -232,6 +260,10 @@ class ImportPlan:
                     self.referral_updates,
                     self.new_outcomes,
                     self.outcome_updates,
+                    self.new_workshops,
+                    self.workshop_updates,
+                    self.new_registrations,
+                    self.registration_updates,
                 ),
             ),
             cells,
@@ -241,7 +273,8 @@ class ImportPlan:
         """The rows of the preview table, in reading order."""
         rows = [("Personnes", self.persons), ("Rendez-vous", self.visits)]
         rows += [("Orientations", self.referrals), ("Sorties", self.outcomes)]
-        return [*rows, ("Permanences", self.permanences)]
+        rows += [("Permanences", self.permanences), ("Ateliers", self.workshops)]
+        return [*rows, ("Inscriptions aux ateliers", self.registrations)]
 
     def add_problem(self, kind: str, line: int | None, column: str, message: str) -> None:
         if len(self.problems) >= MAX_PROBLEMS:

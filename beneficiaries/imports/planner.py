@@ -4,7 +4,8 @@ Identities, so that importing the same files twice changes nothing: a person
 by ref (else by normalised names and birth date, see matching.py); a session
 by venue, day and start time; a visit by person and session; a referral by
 person, visit, partner and day (paired in order); an outcome by ref, type and
-start date. A ref is looked up in the persons file of the same import, then
+start date; a workshop by venue, day and start time; a registration by person
+and workshop. A ref is looked up in the persons file of the same import, then
 in the database.
 """
 
@@ -12,15 +13,17 @@ import itertools
 
 from ..models import Beneficiary
 from .context import PlanContext, chunks
-from .formats import COLUMNS, OUTCOMES, PERSONS, REFERRALS, SESSIONS, VISITS
+from .formats import COLUMNS, OUTCOMES, PERSONS, REFERRALS, REGISTRATIONS, SESSIONS, VISITS, WORKSHOPS
 from .matching import compare_persons
 from .outcomes import check_outcomes, compare_outcomes
 from .persons import check_persons
 from .plan import Decisions, ImportPlan, ImportSource, TooManyProblems
 from .progress import ImportProgress
 from .referrals import check_referrals, compare_referrals
+from .registrations import check_registrations, compare_registrations
 from .sessions import SessionIndex, check_sessions, compare_sessions
 from .visits import check_visits, compare_visits
+from .workshops import WorkshopIndex, check_workshops, compare_workshops
 
 CHECKS = {
     PERSONS: check_persons,
@@ -28,6 +31,8 @@ CHECKS = {
     VISITS: check_visits,
     REFERRALS: check_referrals,
     OUTCOMES: check_outcomes,
+    WORKSHOPS: check_workshops,
+    REGISTRATIONS: check_registrations,
 }
 
 
@@ -70,6 +75,7 @@ def plan_import(
         progress.compared(len(rows.get(SESSIONS, [])) + len(rows.get(VISITS, [])))
         compare_referrals(context, rows.get(REFERRALS, []))
         compare_outcomes(context, rows.get(OUTCOMES, []))
+        _compare_workshops(context, rows)
     except TooManyProblems:
         pass
     progress.all_compared()
@@ -81,7 +87,7 @@ def _resolve_refs(context: PlanContext, rows: dict[str, list]) -> None:
     """Refs of visits, referrals and outcomes: in the persons file, else in the
     database; a problem when unknown."""
     person_pks = context.plan.person_pks
-    linked = [(kind, rows.get(kind, [])) for kind in (VISITS, REFERRALS, OUTCOMES)]
+    linked = [(kind, rows.get(kind, [])) for kind in (VISITS, REFERRALS, OUTCOMES, REGISTRATIONS)]
     wanted = {row.ref for _, kind_rows in linked for row in kind_rows} - context.file_refs
     wanted -= person_pks.keys()
     for chunk in chunks(wanted):
@@ -114,3 +120,12 @@ def _session_index(context: PlanContext, rows: dict[str, list]) -> SessionIndex:
     if not days:
         return SessionIndex(context, set(), context.today, context.today)
     return SessionIndex(context, venues, min(days), max(days))
+
+
+def _compare_workshops(context: PlanContext, rows: dict[str, list]) -> None:
+    """The workshops, then their registrations, against the stored ones of the venues and days they name."""
+    workshops, registrations = rows.get(WORKSHOPS, []), rows.get(REGISTRATIONS, [])
+    index = WorkshopIndex([*workshops, *registrations])
+    compare_workshops(context, index, workshops)
+    compare_registrations(context, index, registrations)
+    context.progress.compared(len(workshops) + len(registrations))

@@ -14,7 +14,7 @@ from .plan import Candidate, Change, ImportPlan, LikelyDuplicate, Problem, Tally
 
 # The changes listed on the preview page; the others are counted.
 CHANGES_SHOWN = 100
-TALLIES = ("persons", "permanences", "visits", "referrals", "outcomes")
+TALLIES = ("persons", "permanences", "visits", "referrals", "outcomes", "workshops", "registrations")
 
 
 def _iso(day: datetime.date | None) -> str | None:
@@ -63,7 +63,8 @@ def plan_from_json(data: dict[str, Any]) -> StoredPlan:
     plan = StoredPlan(files=data["files"], truncated=data["truncated"])
     plan.problems = [Problem(**problem) for problem in data["problems"]]
     for name in TALLIES:
-        setattr(plan, name, Tally(**data["tallies"][name]))
+        # A preview kept from before a kind of file existed has no tally for it.
+        setattr(plan, name, Tally(**data["tallies"].get(name, {})))
     plan.changes = [Change(**change) for change in data["changes"]]
     plan.changes_count = data["changes_count"]
     plan.likely_duplicates = [

@@ -12,7 +12,7 @@ from permanences.models import Permanence
 
 from ..db import BATCH_SIZE, insert_links, insert_rows
 from ..enums import ReferralStatus
-from ..models import Beneficiary, Outcome, Referral, Visit, next_refs
+from ..models import Beneficiary, Outcome, Referral, Visit, Workshop, WorkshopRegistration, next_refs
 from .plan import ImportPlan, VisitRow
 from .progress import ImportProgress
 from .visits import VISIT_FIELDS
@@ -32,6 +32,7 @@ def write_plan(plan: ImportPlan, *, user, progress: ImportProgress | None = None
     visits = _write_visits(plan, user=user, now=now, progress=progress)
     _write_referrals(plan, visits, user=user, now=now, progress=progress)
     _write_outcomes(plan, user=user, now=now, progress=progress)
+    _write_workshops(plan, user=user, now=now, progress=progress)
 
 
 def _write_persons(plan: ImportPlan, *, user, now: datetime.datetime, progress: ImportProgress) -> None:
@@ -156,6 +157,24 @@ def _write_outcomes(plan: ImportPlan, *, user, now: datetime.datetime, progress:
     insert_rows(Outcome, outcomes, on_progress=progress.wrote)
     _update_in_bulk(Outcome, plan.outcome_updates, user=user, now=now)
     progress.wrote(len(plan.outcome_updates))
+
+
+def _write_workshops(plan: ImportPlan, *, user, now: datetime.datetime, progress: ImportProgress) -> None:
+    """New workshops and the changes of stored ones, then the registrations (in the
+    order of the file: the waiting list keeps it)."""
+    user_id = _user_id(user)
+    for workshop in plan.new_workshops:
+        workshop.created_by_id = workshop.updated_by_id = user_id
+    insert_rows(Workshop, plan.new_workshops, on_progress=progress.wrote)
+    _update_in_bulk(Workshop, plan.workshop_updates, user=user, now=now)
+    progress.wrote(len(plan.workshop_updates))
+    registrations = [
+        WorkshopRegistration(**_owned(plan, row.ref, user_id), workshop_id=row.workshop.pk, **row.values)
+        for row in plan.new_registrations
+    ]
+    insert_rows(WorkshopRegistration, registrations, on_progress=progress.wrote)
+    _update_in_bulk(WorkshopRegistration, plan.registration_updates, user=user, now=now)
+    progress.wrote(len(plan.registration_updates))
 
 
 def _user_id(user) -> int | None:

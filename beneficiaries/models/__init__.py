@@ -4,7 +4,8 @@
 - `activity`: what was done with the person — visits, referrals, outcomes, topics;
 - `appointments`: follow-up appointments booked at coming sessions;
 - `caseload`: the caseloads of the referent counsellors, and their counts;
-- `data`: coordination's data work — pending imports and their jobs, nominative exports, merges.
+- `data`: coordination's data work — pending imports and their jobs, nominative exports, merges;
+- `workshops`: collective workshops, their registrations and attendance.
 """
 
 from .activity import ANONYMISED_READ_ONLY, NOTES_MAX_LENGTH, Outcome, Referral, Topic, Visit
@@ -21,6 +22,7 @@ from .beneficiary import (
 )
 from .caseload import UNSEEN_FOR, CaseloadCounts, caseload_table
 from .data import BeneficiaryMerge, DistinctPair, ImportJob, ImportUpload, NominativeExport
+from .workshops import Workshop, WorkshopRegistration, WorkshopTheme
 
 __all__ = [
     "ANONYMISED_READ_ONLY",
@@ -42,6 +44,9 @@ __all__ = [
     "Referral",
     "Topic",
     "Visit",
+    "Workshop",
+    "WorkshopRegistration",
+    "WorkshopTheme",
     "caseload_table",
     "next_ref",
     "next_refs",

@@ -19,8 +19,9 @@ from ..db import DatabaseTomorrow
 from ..enums import OutcomeKind, Partner, ReferralChannel, ReferralStatus, VisitKind, WorkingTime
 
 
-class Topic(models.Model):
-    """Reference list of what a visit was about (CV, training, RSA…)."""
+class ReferenceItem(models.Model):
+    """An item of a reference list that admins edit: a code (used by the import),
+    a label, its place in the forms, and whether the forms still offer it."""
 
     code = models.SlugField("code", max_length=40, unique=True)
     label = models.CharField("libellé", max_length=100)
@@ -28,12 +29,19 @@ class Topic(models.Model):
     is_active = models.BooleanField("proposé dans les formulaires", default=True)
 
     class Meta:
-        verbose_name = "thème d'entretien"
-        verbose_name_plural = "thèmes d'entretien"
+        abstract = True
         ordering = ["position", "label"]
 
     def __str__(self) -> str:
         return self.label
+
+
+class Topic(ReferenceItem):
+    """Reference list of what a visit was about (CV, training, RSA…)."""
+
+    class Meta(ReferenceItem.Meta):
+        verbose_name = "thème d'entretien"
+        verbose_name_plural = "thèmes d'entretien"
 
 
 class VisitQuerySet(models.QuerySet):

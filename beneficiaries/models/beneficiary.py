@@ -16,7 +16,7 @@ from core.models import AuditedModel
 from permanences.models import Quarter
 
 from ..bounds import EARLIEST_BIRTH
-from ..enums import QualificationLevel, ReferralStatus, Sex, TriState
+from ..enums import AttendanceMark, QualificationLevel, ReferralStatus, Sex, TriState
 from ..normalise import (
     SEARCH_KEY_LENGTH,
     looks_like_phone,
@@ -27,6 +27,7 @@ from ..normalise import (
 )
 from .activity import Referral, Visit
 from .caseload import CaseloadQuerySetMixin
+from .workshops import WorkshopRegistration
 
 NAME_FIELDS = frozenset({"last_name", "first_name"})
 
@@ -83,11 +84,18 @@ def _typed_date(text: str) -> datetime.date | None:
 
 
 def no_contact_since(cutoff: datetime.date) -> Q:
-    """On persons: no visit on or after `cutoff`, and a last contact before it
-    (a visit, or for a file without visits its creation)."""
+    """On persons: no visit and no workshop attended on or after `cutoff`, and a
+    last contact before it (one of those, or for a file without any its creation)."""
     visits = Visit.objects.filter(beneficiary=OuterRef("pk"))
+    attended = WorkshopRegistration.objects.filter(
+        beneficiary=OuterRef("pk"), attendance=AttendanceMark.PRESENT
+    )
     created = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time.min))
-    return ~Exists(visits.filter(date__gte=cutoff)) & (Exists(visits) | Q(created_at__lt=created))
+    return (
+        ~Exists(visits.filter(date__gte=cutoff))
+        & ~Exists(attended.filter(workshop__date__gte=cutoff))
+        & (Exists(visits) | Exists(attended) | Q(created_at__lt=created))
+    )
 
 
 class BeneficiaryQuerySet(CaseloadQuerySetMixin, models.QuerySet):

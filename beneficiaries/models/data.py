@@ -48,6 +48,10 @@ class ImportUpload(models.Model):
     referrals_data = models.BinaryField("contenu du fichier des orientations", null=True)
     outcomes_name = models.CharField("fichier des sorties", max_length=255, blank=True)
     outcomes_data = models.BinaryField("contenu du fichier des sorties", null=True)
+    workshops_name = models.CharField("fichier des ateliers", max_length=255, blank=True)
+    workshops_data = models.BinaryField("contenu du fichier des ateliers", null=True)
+    registrations_name = models.CharField("fichier des inscriptions aux ateliers", max_length=255, blank=True)
+    registrations_data = models.BinaryField("contenu du fichier des inscriptions aux ateliers", null=True)
 
     # Data rows of the files, measured at the upload: the total of the progress bars.
     rows = models.PositiveIntegerField("lignes", default=0)

@@ -174,8 +174,10 @@ def test_a_table_rebuilt_back_and_forth_keeps_its_triggers(tmp_path):
         [*manage, "migrate", "beneficiaries", "0019", "-v0"], cwd=ROOT, env=env, check=True, timeout=240
     )
     before = triggers()
-    assert before.keys() == latest.keys()
-    changed = {name for name in latest if latest[name] != before[name]}
+    # The tables of later migrations (workshops) go back with them; every other trigger stays.
+    assert before.keys() <= latest.keys()
+    assert all("workshop" in name for name in latest.keys() - before.keys())
+    changed = {name for name in before if latest[name] != before[name]}
     assert changed == {"audit_beneficiaries_beneficiary_update"}
     assert "referent_id" in latest["audit_beneficiaries_beneficiary_update"]
     assert "referent_id" not in before["audit_beneficiaries_beneficiary_update"]

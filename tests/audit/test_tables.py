@@ -11,11 +11,21 @@ from django.urls import reverse
 from audit.context import acting_as
 from audit.enums import AuditAction
 from beneficiaries.enums import OutcomeKind, Partner
-from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Topic, Visit
+from beneficiaries.models import (
+    Appointment,
+    Beneficiary,
+    Outcome,
+    Referral,
+    Topic,
+    Visit,
+    Workshop,
+    WorkshopRegistration,
+    WorkshopTheme,
+)
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
-from ..factories import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit, make_workshop
 from .helpers import audited_tables, columns, only_entry, who
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +80,17 @@ ROWS = {
         {"time": "11:00"},
     ),
     Topic: (lambda v: Topic.objects.create(code="nouveau", label="Nouveau"), {"label": "Neuf"}),
+    WorkshopTheme: (
+        lambda v: WorkshopTheme.objects.create(code="nouveau", label="Nouveau"),
+        {"label": "Neuf"},
+    ),
+    Workshop: (lambda v: make_workshop(v, D("2024-01-08")), {"capacity": 12}),
+    WorkshopRegistration: (
+        lambda v: WorkshopRegistration.objects.create(
+            workshop=make_workshop(v, D("2024-01-08")), beneficiary=make_person()
+        ),
+        {"attendance": "present"},
+    ),
     Group: (lambda v: Group.objects.create(name="nouveau"), {"name": "neuf"}),
     PublishedBilan: (lambda v: PublishedBilan.objects.create(year=2024, figures={}), {"note": "Conseil"}),
 }

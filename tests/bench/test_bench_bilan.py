@@ -36,7 +36,7 @@ def test_it_measures_the_bilan_against_a_hand_written_query_and_cleans_up():
     assert figures["year_visits"] == 2000
     assert 0 < figures["year_persons"] <= 300
     assert figures["postgresql"] >= 15
-    assert figures["bilan_queries"] == 7
+    assert figures["bilan_queries"] == 8
     assert figures["runs"] == 1
     assert_timing(figures["bilan"], count=1)
     assert_timing(figures["reference"], count=1)

@@ -3,8 +3,8 @@ themselves and the definitions of DESIGN.md and docs/BILAN.md — never from
 the attendance table or reporting's queries — to check `compute_bilan` against
 (`reference_bilan(year) == compute_bilan(year).as_dict()`).
 
-For small hand-made datasets: it reads every visit, session, outcome and
-referral. The whole service only (no venue or quarter scope).
+For small hand-made datasets: it reads every visit, session, outcome,
+referral, workshop and registration. The whole service only (no venue or quarter scope).
 """
 
 import datetime
@@ -12,8 +12,16 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
-from beneficiaries.models import Appointment, Outcome, Referral, Visit
+from beneficiaries.enums import (
+    AttendanceMark,
+    OutcomeKind,
+    Partner,
+    ReferralStatus,
+    RegistrationStatus,
+    Sex,
+    WorkshopStatus,
+)
+from beneficiaries.models import Appointment, Outcome, Referral, Visit, Workshop, WorkshopRegistration
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 
@@ -112,6 +120,7 @@ def reference_bilan(year: int) -> dict:
     ]
     figures["referrals"] = _referrals(year)
     figures["follow_ups"] = _follow_ups(year)
+    figures["workshops"] = _workshops(year, persons)
     return figures
 
 
@@ -139,6 +148,27 @@ def _follow_ups(year: int) -> dict[str, int]:
         "honoured": honoured,
         "missed": missed,
         "honoured_pct": pct(honoured, honoured + missed),
+    }
+
+
+def _workshops(year: int, seen: dict) -> dict[str, int]:
+    """Beside the council grid: the year's workshops not cancelled, their places taken,
+    those present, and the persons present, with those not seen at a visit (`seen`)."""
+    registrations = [
+        r
+        for r in WorkshopRegistration.objects.select_related("workshop")
+        if r.workshop.date.year == year and r.workshop.status != WorkshopStatus.CANCELLED
+    ]
+    with_place = [r for r in registrations if r.status == RegistrationStatus.REGISTERED]
+    present = {r.beneficiary_id for r in with_place if r.attendance == AttendanceMark.PRESENT}
+    return {
+        "sessions": sum(
+            1 for w in Workshop.objects.all() if w.date.year == year and w.status != WorkshopStatus.CANCELLED
+        ),
+        "registrations": len(with_place),
+        "attendances": sum(1 for r in with_place if r.attendance == AttendanceMark.PRESENT),
+        "persons": len(present),
+        "persons_without_appointment": len(present - seen.keys()),
     }
 
 

@@ -11,7 +11,7 @@ from beneficiaries.data_services import activity_import
 from beneficiaries.enums import ExportContent
 from beneficiaries.exports import export_file
 from beneficiaries.imports import EXPORT_COLUMNS, ImportSource
-from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from beneficiaries.models import Beneficiary, Outcome, Referral, Visit, Workshop, WorkshopRegistration
 from permanences.models import Permanence
 
 # The first format's columns: spreadsheets written for it keep importing.
@@ -84,7 +84,16 @@ def run_import(*, user=None, dry_run=False, decisions=None, **files):
 def row_counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Beneficiary, Visit, Referral, Outcome, Permanence, Visit.topics.through)
+        for model in (
+            Beneficiary,
+            Visit,
+            Referral,
+            Outcome,
+            Permanence,
+            Visit.topics.through,
+            Workshop,
+            WorkshopRegistration,
+        )
     }
 
 
@@ -94,11 +103,13 @@ EXPORTS = {
     "visits": ExportContent.VISITS,
     "referrals": ExportContent.REFERRALS,
     "outcomes": ExportContent.OUTCOMES,
+    "workshops": ExportContent.WORKSHOPS,
+    "registrations": ExportContent.REGISTRATIONS,
 }
 
 
 def export_all(today, fmt="csv") -> dict[str, bytes]:
-    """The five files of a nominative export, by import kind."""
+    """The seven files of a nominative export, by import kind."""
     return {kind: export_file(content, today=today, fmt=fmt).data for kind, content in EXPORTS.items()}
 
 

@@ -166,8 +166,9 @@ PINNED = {
     "beneficiaries:desk": 8,
     # + the file, the audit entry of this read, today's sessions; the timeline: its
     #   page of keys and their count, the rows of each kind on the page (visits with
-    #   their topics and referrals), the correction rights
-    "beneficiaries:detail": 13,
+    #   their topics and referrals), the correction rights;
+    #   the workshops open for registration
+    "beneficiaries:detail": 14,
     # + missed follow-ups, referrals awaiting a result, next steps due, persons not
     #   seen, the audit entry of the list shown
     "beneficiaries:followups": 8,

@@ -101,6 +101,8 @@ def test_it_imports_persons_visits_referrals_and_outcomes(territory, coordinator
         ("Orientations", 1),
         ("Sorties", 1),
         ("Permanences", 2),
+        ("Ateliers", 0),
+        ("Inscriptions aux ateliers", 0),
     ]
 
 

@@ -276,6 +276,8 @@ def test_a_hand_made_file_set_with_every_column_comes_back_byte_for_byte(territo
         ("Orientations", 5),
         ("Sorties", 3),
         ("Permanences", 5),
+        ("Ateliers", 0),
+        ("Inscriptions aux ateliers", 0),
     ]
     exported = export_all(today)
     for kind in files:

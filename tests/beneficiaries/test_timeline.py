@@ -9,11 +9,11 @@ from django.urls import reverse
 
 from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
-from beneficiaries.models import Appointment, Outcome, Referral
+from beneficiaries.models import Appointment, Outcome, Referral, WorkshopRegistration
 from beneficiaries.timeline import PAGE_SIZE
 from permanences.enums import PermanenceStatus
 
-from ..factories import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit, make_workshop
 from .files import page_text
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,8 @@ def story(person, venue, today, coordinator, *, copies: int = 1):
 def file(venue, today, coordinator):
     person = make_person(notice_given_on=today - 40 * DAY)
     story(person, venue, today, coordinator)
+    workshop = make_workshop(venue, today - 15 * DAY)
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=person, attendance="present")
     twin = make_person("Martin", "Elodie")
     beneficiary_merge(kept=person, removed=twin, user=coordinator)
     person.refresh_from_db()
@@ -69,6 +71,7 @@ def test_the_file_tells_one_story_newest_first(logged, file, today):
         "À venir 0",  # a coming appointment: first of all
         "Fusion de dossiers",  # today
         "Sortie —",  # 10 days ago
+        "Atelier collectif —",  # 15 days ago, present
         "Orientation hors rendez-vous —",  # 20 days ago, by phone
         "Manqué 0",  # 25 days ago
         "Visite 0",  # 30 days ago, with its referral and the appointment it honoured
@@ -90,6 +93,7 @@ def test_the_file_tells_one_story_newest_first(logged, file, today):
         ("suivis", "Manqué 0", "Sortie —"),
         ("notice", "Notice d'information remise", "Sortie —"),
         ("fusions", "Fusion de dossiers", "Sortie —"),
+        ("ateliers", "Atelier collectif —", "Sortie —"),
     ],
 )
 def test_the_story_filters_by_kind(logged, file, kind, shown, hidden):
@@ -110,12 +114,12 @@ def test_a_long_story_is_paginated_in_a_constant_number_of_queries(
     story(small, venue, today, coordinator)
     other = type(venue).objects.create(name="Autre lieu", quarter=venue.quarter)
     story(large, other, today, coordinator, copies=6)
-    # session, user, roles, the file, its read in the trail, today's sessions; the
-    # page's keys and their count; visits (topics, referrals), referrals, outcomes,
-    # appointments; the correction rights (the user's roles, once)
-    with django_assert_num_queries(14):
+    # session, user, roles, the file, its read in the trail, today's sessions, the
+    # workshops open for registration; the page's keys and their count; visits
+    # (topics, referrals), referrals, outcomes, appointments; the correction rights
+    with django_assert_num_queries(15):
         detail(logged, small)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         text = detail(logged, large)
     assert f"Page 1 sur {-(-6 * 6 // PAGE_SIZE)}" in text
     second = detail(logged, large, page=2)

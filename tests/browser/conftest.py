@@ -5,11 +5,19 @@ import pytest
 from playwright.sync_api import expect
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
-from beneficiaries.models import Appointment, Outcome, Referral, Topic
+from beneficiaries.models import Appointment, Outcome, Referral, Topic, WorkshopRegistration
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
-from ..factories import PASSWORD, TOTP_SECRET, make_permanence, make_person, make_visit, totp_code
+from ..factories import (
+    PASSWORD,
+    TOTP_SECRET,
+    make_permanence,
+    make_person,
+    make_visit,
+    make_workshop,
+    totp_code,
+)
 from . import a11y
 
 # The live server reads the database from its own thread: the data must be
@@ -127,6 +135,10 @@ def site(counsellor, coordinator, today):
     )
     Appointment.objects.create(beneficiary=people[1], permanence=session, time="18:30", purpose="CV")
     Appointment.objects.create(beneficiary=people[0], permanence=coming, time="14:30", purpose="Bilan")
+    # A workshop today, full: one person present, one on the waiting list.
+    workshop = make_workshop(grand_air, today, capacity=1, facilitator=counsellor)
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=people[0], attendance="present")
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=people[1], status="waiting")
     return SimpleNamespace(
         venues=[grand_air, esperanto],
         closure=closure,
@@ -135,6 +147,7 @@ def site(counsellor, coordinator, today):
         visit=visit,
         referral=referral,
         outcome=outcome,
+        workshop=workshop,
     )
 
 

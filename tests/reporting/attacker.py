@@ -20,8 +20,9 @@ the row of that venue reads "(ce lieu)", so that what holds on every venue's
 page is learnt too. The more pages, the fewer coincidences pass for sums.
 Then, on each page the city sees, it fills in what a sum with a single
 unknown gives, again and again (`recompute`), and also solves all the sums
-together (`solvable`). Shares, changes and sessions held are left out of the
-sums: they are no counts of persons (shares and changes are checked apart).
+together (`solvable`). Shares, changes and sessions held (permanences,
+workshops) are left out of the sums: they are no counts of persons (shares and
+changes are checked apart).
 """
 
 import itertools
@@ -65,7 +66,8 @@ class Page:
 
 def is_count(position: Position) -> bool:
     _, row, column = position
-    return "(%)" not in row and column != "Évolution" and "Permanences" not in f"{row} {column}"
+    sessions = "Permanences" in f"{row} {column}" or row.startswith("Ateliers programmés")
+    return "(%)" not in row and column != "Évolution" and not sessions
 
 
 def page_of(report, kind: str, own_venue: str | None = None) -> Page:

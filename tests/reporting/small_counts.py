@@ -9,11 +9,11 @@ Drawn from seeded generators, so that a seed always builds the same rows.
 import datetime
 import random
 
-from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex
-from beneficiaries.models import Outcome, Referral
+from beneficiaries.enums import AttendanceMark, OutcomeKind, Partner, ReferralStatus, RegistrationStatus, Sex
+from beneficiaries.models import Outcome, Referral, WorkshopRegistration
 from permanences.models import Quarter, Venue
 
-from ..factories import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit, make_workshop
 
 YEARS = (2022, 2023, 2024)
 
@@ -46,6 +46,7 @@ def build(seed: int, size: int, years=YEARS, site: dict | None = None) -> dict:
         ]
         for year in years
     }
+    persons = []
     for number in range(size):
         person = make_person(
             f"Personne{seed}-{number}",
@@ -53,11 +54,34 @@ def build(seed: int, size: int, years=YEARS, site: dict | None = None) -> dict:
             birth_date=None if rng.random() < 0.15 else datetime.date(rng.randint(1960, 2006), 6, 15),
             quarter=rng.choice([*quarters, None]),
         )
+        persons.append(person)
         home = rng.choice(venues)
         first = rng.randrange(len(years))
         for year in years[first : first + rng.randint(1, 3)]:
             _attend(rng, person, home, sessions[year], year)
+    # Their own generator: the rows above stay those every seed always built.
+    _workshops(random.Random(seed + 1000), persons, venues, years)
     return site
+
+
+def _workshops(rng, persons, venues, years) -> None:
+    """A few workshops a year, a handful of persons at each (some of them seen at
+    no visit that year), present, absent, excused or waiting."""
+    marks = [AttendanceMark.PRESENT] * 3 + [AttendanceMark.ABSENT, AttendanceMark.EXCUSED]
+    for year in years:
+        for number in range(rng.randint(0, 3)):
+            day = datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
+            workshop = make_workshop(
+                rng.choice(venues), day, start=f"{9 + number:02d}:00", end=f"{10 + number:02d}:00"
+            )
+            for person in rng.sample(persons, k=min(len(persons), rng.randint(1, 7))):
+                waiting = rng.random() < 0.1
+                WorkshopRegistration.objects.create(
+                    workshop=workshop,
+                    beneficiary=person,
+                    status=RegistrationStatus.WAITING if waiting else RegistrationStatus.REGISTERED,
+                    attendance="" if waiting else rng.choice(marks),
+                )
 
 
 def _attend(rng, person, home, sessions, year):

@@ -314,13 +314,13 @@ def test_the_json_round_trips_through_a_publication(venue, other_venue):
     assert old.persons == 3 and old.outcomes["cdd"] == 0 and old.by_venue == []
 
 
-def test_the_bilan_takes_seven_queries_whatever_the_data(venue, other_venue, django_assert_num_queries):
+def test_the_bilan_takes_eight_queries_whatever_the_data(venue, other_venue, django_assert_num_queries):
     # Two rows of every relation: persons, venues, quarters, outcomes, referrals.
     for name, where in [("A", venue), ("B", other_venue)]:
         person = make_person(name, quarter=where.quarter)
         visit = visit_on(person, where, f"{Y}-01-10")
         outcome(person, OutcomeKind.CDI, f"{Y}-02-01")
         Referral.objects.create(beneficiary=person, visit=visit, partner=Partner.PLIE, proposed_on=visit.date)
-    # venues, quarters, visits, permanences, outcomes, referrals, follow-up appointments
-    with django_assert_num_queries(7):
+    # venues, quarters, visits, permanences, outcomes, referrals, follow-up appointments, workshops
+    with django_assert_num_queries(8):
         compute_bilan(Y)

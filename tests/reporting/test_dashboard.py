@@ -207,10 +207,10 @@ def test_the_city_gets_403_or_404_on_every_nominative_page(client, city, dataset
     ("role", "queries"),
     [
         # session, user, roles; years offered; publications of Y and Y-1; the venues
-        # and quarters of the form; two live bilans of seven queries each.
-        ("coordinator", 21),
+        # and quarters of the form; two live bilans of eight queries each.
+        ("coordinator", 23),
         # The same: with a publication, Y-1 is still live (not published).
-        ("city", 21),
+        ("city", 23),
     ],
 )
 def test_the_dashboard_takes_a_constant_number_of_queries(
@@ -235,7 +235,7 @@ def test_with_both_years_published_the_city_page_computes_one_live_bilan(
     bilan_publish(year=YEAR, user=coordinator)
     assert PublishedBilan.objects.count() == 2
     client.force_login(city)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(DASHBOARD, {"year": YEAR})
     assert "Comparaison avec 2022" in response.content.decode()
 

@@ -85,6 +85,7 @@ def test_the_xlsx_has_one_sheet_per_table(client, coordinator, dataset):
     assert list(sheets) == [
         "Présentation",
         "Chiffres clés",
+        "Ateliers",
         "Sorties par type",
         "Sorties regroupées",
         "Emploi et formation",

@@ -12,6 +12,7 @@ from reporting.figures import (
     QuarterRow,
     ReferralRow,
     VenueRow,
+    WorkshopFigures,
     derived,
     percent,
 )
@@ -63,6 +64,9 @@ def a_bilan() -> Bilan:
             MonthRow(month=month, permanences_held=3, appointments=2, persons=1) for month in range(1, 13)
         ],
         referrals=[ReferralRow(partner="plie", label="PLIE", total=3, proposed=1, done=1, not_taken_up=1)],
+        workshops=WorkshopFigures(
+            sessions=4, registrations=20, attendances=15, persons=8, persons_without_appointment=3
+        ),
     )
 
 
@@ -109,6 +113,7 @@ def test_an_old_publication_reads_its_missing_figures_as_zeros_every_category_li
     assert (old.women_pct, old.outcomes_total, old.outcomes_grouped["cdi"]) == (75, 1, 1)
     assert (old.appointments, old.priority_quarter_residents_pct) == (0, 0)
     assert old.employment == PersonsAndOutcomes()
+    assert old.workshops == WorkshopFigures()
     assert old.by_venue == old.by_month == old.referrals == []
     assert old.scope == {"venue": None, "quarter": None}
     assert Bilan.from_dict({"year": 2019, "scope": None}).scope == {"venue": None, "quarter": None}
