@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from beneficiaries.enums import AppointmentState
-from beneficiaries.models import Appointment, Referral, Visit
+from beneficiaries.enums import AppointmentState, AttendanceMark
+from beneficiaries.models import Appointment, Referral, Visit, Workshop, WorkshopRegistration
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
 
@@ -117,6 +117,48 @@ def test_a_week_of_a_counsellor(login, page, live_server, site, counsellor, coor
     expect(page.get_by_role("status").first).to_contain_text("enregistré")
     assert Appointment.objects.with_state().get(pk=appointment.pk).state == AppointmentState.HONOURED
 
+    # --- Thursday: a workshop, two persons registered from their files, a walk-in ----
+    go("beneficiaries:workshop_create")
+    page.get_by_label("Thème").select_option(index=1)
+    page.get_by_label("Lieu").select_option(str(grand_air.pk))
+    page.get_by_label("Date").fill(today.strftime("%d/%m/%Y"))
+    page.get_by_label("Début").fill("10:00")
+    page.get_by_label("Fin").fill("11:30")
+    page.get_by_label("Capacité (places)").fill("8")
+    page.get_by_label("Animé par un conseiller ou une conseillère").select_option(str(counsellor.pk))
+    screenshot("nouvel-atelier")
+    page.get_by_role("button", name="Créer l'atelier").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Atelier —")
+    workshop = Workshop.objects.get(venue=grand_air, date=today, start_time=datetime.time(10))
+    for someone in site.people:
+        go("beneficiaries:detail", someone.pk)
+        page.get_by_label("Inscrire à un atelier à venir").select_option(str(workshop.pk))
+        page.get_by_role("button", name="Inscrire", exact=True).click()
+    assert workshop.registrations.count() == 2
+    go("beneficiaries:workshop", workshop.pk)
+    page.get_by_role("link", name="Nouvelle personne").click()
+    page.locator("#id_last_name").fill("Nouveau")
+    page.locator("#id_first_name").fill("Venu")
+    page.get_by_label("Homme").check()
+    page.get_by_role("button", name="Créer le dossier").click()
+    walk_in = WorkshopRegistration.objects.get(workshop=workshop, beneficiary__last_name="Nouveau")
+    assert walk_in.attendance == AttendanceMark.PRESENT  # added at the door: present
+    go("beneficiaries:workshop", workshop.pk)
+    page.get_by_role("group", name=re.compile(f"Présence de {person.first_name}")).get_by_label(
+        "Présent·e"
+    ).check()
+    page.get_by_role("group", name=re.compile(f"Présence de {site.people[1].first_name}")).get_by_label(
+        "Excusé·e"
+    ).check()
+    page.get_by_role("button", name="Enregistrer les présences").click()
+    screenshot("atelier-presences")
+    marks = dict(workshop.registrations.values_list("beneficiary__last_name", "attendance"))
+    assert marks == {
+        person.last_name: AttendanceMark.PRESENT,
+        site.people[1].last_name: AttendanceMark.EXCUSED,
+        "Nouveau": AttendanceMark.PRESENT,
+    }
+
     # --- Her caseload -----------------------------------------------------------------
     go("beneficiaries:detail", person.pk)
     claim = page.get_by_role("button", name=re.compile("Je suis"))
@@ -134,10 +176,12 @@ def test_a_week_of_a_counsellor(login, page, live_server, site, counsellor, coor
     kinds = [h.split(" — ")[0] for h in headings if h.endswith(day)]
     # All of it today: the same day's entries in the order they were written, newest first.
     assert kinds == [
+        "Atelier collectif",  # present
         "Rendez-vous individuel",  # the visit that honoured the follow-up
         "Orientation hors rendez-vous",  # by phone
         "Rendez-vous de suivi",  # booked at the end of the first visit, now honoured
         "Rendez-vous individuel",  # the first visit, corrected
+        "Atelier collectif",  # the site's own workshop of today, recorded before all this
     ], headings
     expect(page.locator("main ol.timeline")).to_contain_text("Honoré")
     expect(page.locator("main ol.timeline")).to_contain_text("par téléphone")
