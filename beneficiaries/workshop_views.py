@@ -47,7 +47,10 @@ def workshop_list(request):
     if "period" not in data:
         data["period"] = "a_venir"
     filterset = WorkshopFilter(data, queryset=Workshop.objects.for_listing())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    workshops = filterset.qs
+    if not workshops.ordered:  # all periods, or a period refused: the latest first
+        workshops = workshops.order_by("-date", "-start_time", "pk")
+    page = Paginator(workshops, PAGE_SIZE).get_page(request.GET.get("page"))
     query = data.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode()}

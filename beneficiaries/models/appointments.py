@@ -137,7 +137,7 @@ class Appointment(FileRow):
         indexes = [models.Index(fields=["permanence", "time"], name="appointment_permanence_idx")]
 
     def __str__(self) -> str:
-        return f"Rendez-vous de suivi du {self.permanence.date:%d/%m/%Y} à {self.time:%H:%M}"
+        return f"Rendez-vous de suivi du {self.permanence.date:%d/%m/%Y} à {str(self.time)[:5]}"
 
     @property
     def state_label(self) -> str:
