@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.formats import date_format
 
 from core.forms import AsciiIntegerField
+from core.params import ascii_int
 from core.spreadsheets import TooLarge, measure_sheet
 from core.submissions import TokenField
 
@@ -143,8 +144,8 @@ def decisions_from_post(post) -> Decisions:
     choices = {}
     for key, value in post.items():
         line = key.removeprefix("choix-")
-        if line != key and line.isdigit() and value:
-            choices[int(line)] = value
+        if line != key and ascii_int(line) is not None and value:
+            choices[ascii_int(line)] = value
     return Decisions(choices=choices, create_anyway=post.get("create_anyway") == "on")
 
 

@@ -15,6 +15,8 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from core.params import ascii_int
+
 from ..enums import Sex
 from ..models import Beneficiary
 from ..normalise import search_key
@@ -172,8 +174,8 @@ def _resolve(context: PlanContext, row: PersonRow, lookalikes: Lookalikes) -> in
     decision = context.decisions.of(row.line)
     if decision == NEW_PERSON:
         entry.decision = NEW_PERSON
-    elif decision is not None and decision.isdigit() and int(decision) in {c.pk for c in candidates}:
-        entry.decision = int(decision)
+    elif decision is not None and ascii_int(decision) in {c.pk for c in candidates}:
+        entry.decision = ascii_int(decision)
         return entry.decision
     # Not decided yet: counted as a new person, and nothing is written until it is.
     return None

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from django.db.models import Min
 
+from core.params import ascii_int
 from core.spreadsheets import StreamedSheet
 
 from ..bounds import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, NOTES_MAX_LENGTH, too_early_problem
@@ -69,12 +70,13 @@ def parse_minutes(raw) -> int | None:
     text = parse_text(raw)
     if not text:
         return None
-    if not text.isdigit() or not MIN_DURATION_MINUTES <= int(text) <= MAX_DURATION_MINUTES:
+    minutes = ascii_int(text)  # "²".isdigit() is true, and int("²") fails
+    if minutes is None or not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
         raise CellError(
             f"Durée illisible « {text} » : un nombre entier de minutes, "
             f"de {MIN_DURATION_MINUTES} à {MAX_DURATION_MINUTES}."
         )
-    return int(text)
+    return minutes
 
 
 def _parsers(context: PlanContext) -> dict:

@@ -504,6 +504,8 @@ BAD_VISITS = [
         "Durée illisible « 0 » : un nombre entier de minutes, de 1 à 600.",
     ),
     ({"duration_minutes": "1h"}, "duration_minutes", "Durée illisible"),
+    ({"duration_minutes": "²"}, "duration_minutes", "Durée illisible « ² »"),
+    ({"duration_minutes": "４５"}, "duration_minutes", "Durée illisible « ４５ »"),
     ({"counsellor": "zoe"}, "counsellor", "Compte inconnu « zoe »"),
     ({"counsellor": "alice|bob"}, "counsellor", "Un seul compte par rendez-vous"),
     (

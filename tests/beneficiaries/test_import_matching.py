@@ -161,6 +161,12 @@ def test_the_preview_asks_who_each_lookalike_is(client, coordinator, elodie):
     )
     assert Beneficiary.objects.count() == 1
 
+    # Crafted choices (other digits, in the line or the file's id): no choice made, never a 500.
+    for crafted in ({"choix-²": str(elodie.pk)}, {"choix-2": "²"}, {"choix-2": "١"}):
+        response = client.post(url, {"action": "confirmer", **crafted})
+        assert response.status_code == 400 and "choisissez « une autre personne »" in page_text(response)
+    assert Beneficiary.objects.count() == 1
+
     # Previewed again with a choice: Élodie's file, which the row would change; the choice stays checked.
     again = client.post(url, {"action": "apercu", "choix-2": str(elodie.pk)})
     assert again.status_code == 200

@@ -8,6 +8,7 @@ from beneficiaries.data_services import activity_import
 from beneficiaries.imports import COLUMNS, FILE_LABELS, NEW_PERSON, Decisions, ImportPlan, ImportSource
 from beneficiaries.models import Beneficiary
 from beneficiaries.services import BeneficiaryError
+from core.params import ascii_int
 
 
 def plan_report(plan: ImportPlan) -> list[str]:
@@ -111,9 +112,9 @@ class Command(BaseCommand):
         for item in options["same_person"]:
             line, _, ref = item.partition("=")
             pk = Beneficiary.objects.filter(ref=ref.strip()).values_list("pk", flat=True).first()
-            if not line.strip().isdigit() or pk is None:
+            if ascii_int(line.strip()) is None or pk is None:
                 raise CommandError(
                     f"--same-person {item} : écrivez LIGNE=REF, REF étant un dossier existant."
                 )
-            choices[int(line)] = str(pk)
+            choices[ascii_int(line.strip())] = str(pk)
         return Decisions(choices=choices, create_anyway=options["create_anyway"])
