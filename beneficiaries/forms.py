@@ -6,11 +6,10 @@ from django.utils.formats import date_format
 
 from core.dates import parse_date
 from core.enums import Role
-from core.forms import AsciiIntegerField, AsciiModelChoiceField, AsciiModelMultipleChoiceField
+from core.forms import AsciiIntegerField, AsciiModelChoiceField, AsciiModelMultipleChoiceField, TypedTimeField
 from core.roles import has_role, users_with_role
 from core.submissions import TokenField
 from core.templatetags.display import user_label
-from permanences.forms import PlanningTimeField
 from permanences.models import Permanence, Quarter
 
 from .bounds import (
@@ -346,7 +345,7 @@ class AppointmentForm(forms.Form):
             "required": "Choisissez la permanence du rendez-vous.",
         },
     )
-    time = PlanningTimeField(
+    time = TypedTimeField(
         label="Heure",
         error_messages={
             "invalid": "Heure invalide : saisissez-la sous la forme hh:mm.",

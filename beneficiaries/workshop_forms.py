@@ -4,14 +4,12 @@ They validate and normalise; workshop_services.py writes. Numbers and times are
 read with the digits 0-9 only ("²", "١٢" are refused with a French message).
 """
 
-import re
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.enums import Role
-from core.forms import AsciiIntegerField
+from core.forms import AsciiIntegerField, TypedTimeField
 from core.submissions import TokenField
 from permanences.models import Venue
 
@@ -20,26 +18,11 @@ from .enums import AttendanceMark, WorkshopStatus
 from .forms import FrenchDateField
 from .models import Workshop, WorkshopRegistration, WorkshopTheme
 
-_TIME = re.compile(r"([0-9]{1,2})\s*[:hH]\s*([0-9]{2})?")
 
-
-class AsciiTimeField(forms.TimeField):
-    """A time typed 14:30 or 14h30, with the digits 0-9 only."""
-
-    default_error_messages = {"invalid": "Heure invalide : saisissez-la sous la forme HH:MM (14:30)."}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        text = str(value).strip()
-        match = _TIME.fullmatch(text[:8]) if text.isascii() else None
-        if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(f"{int(match[1]):02d}:{match[2] or '00'}")
+def time_field(label: str) -> TypedTimeField:
+    return TypedTimeField(
+        label=label, error_messages={"invalid": "Heure invalide : saisissez-la sous la forme HH:MM (14:30)."}
+    )
 
 
 def counsellors():
@@ -62,8 +45,8 @@ class WorkshopForm(forms.ModelForm):
     or the name of a partner's facilitator)."""
 
     date = FrenchDateField(label="Date")
-    start_time = AsciiTimeField(label="Début")
-    end_time = AsciiTimeField(label="Fin")
+    start_time = time_field("Début")
+    end_time = time_field("Fin")
     capacity = AsciiIntegerField(
         label="Capacité (places)",
         min_value=MIN_CAPACITY,

@@ -1,5 +1,8 @@
 """Form pieces every app uses, and the forms of the account machinery that the site changes."""
 
+import datetime
+import re
+
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm
 from axes.handlers.proxy import AxesProxyHandler
@@ -68,3 +71,26 @@ class AsciiModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
         return super()._check_values(value)
+
+
+# An hour as typed: 14:30 (or 14:30:00, as a browser may send it), 14h30, 14h.
+TYPED_TIME = re.compile(r"([0-9]{1,2})(?:[:hH]([0-9]{2})?(?::[0-9]{2})?)?")
+
+
+class TypedTimeField(forms.TimeField):
+    """An hour typed 14:30, 14h30 or 14h, with the digits 0-9 only. A text field: the
+    browser's time picker keeps the keyboard focus out of sight."""
+
+    widget = forms.TimeInput(format="%H:%M", attrs={"placeholder": "hh:mm", "size": 6})
+    default_error_messages = {"invalid": "Saisissez une heure valide (hh:mm)."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.time):
+            return value
+        match = TYPED_TIME.fullmatch(str(value).strip())
+        try:
+            return datetime.time(int(match[1]), int(match[2] or 0))
+        except (TypeError, ValueError):  # no match, or no such hour
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None

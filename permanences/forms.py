@@ -1,5 +1,4 @@
 import datetime
-import re
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -7,7 +6,7 @@ from django.utils import timezone
 
 from core.dates import parse_date
 from core.enums import Role
-from core.forms import AsciiModelChoiceField
+from core.forms import AsciiModelChoiceField, TypedTimeField
 from core.params import ascii_int
 from core.submissions import TokenField, new_token
 
@@ -59,8 +58,6 @@ class AdHocForm(forms.Form):
 # this far ahead, and no week before the first year of records is shown.
 EARLIEST = datetime.date(2000, 1, 1)
 AHEAD = datetime.timedelta(days=2 * 366)
-# An hour as typed: 14:30 (or 14:30:00, as a browser may send it), 14h30, 14h.
-TYPED_TIME = re.compile(r"([0-9]{1,2})(?:[:hH]([0-9]{2})?(?::[0-9]{2})?)?")
 
 
 class CounsellorsField(forms.ModelMultipleChoiceField):
@@ -122,27 +119,8 @@ class PlanningDateField(forms.DateField):
             )
 
 
-class PlanningTimeField(forms.TimeField):
-    """An hour typed 14:30, 14h30 or 14h, with the digits 0-9 only. A text field: the
-    browser's time picker keeps the keyboard focus out of sight."""
-
-    widget = forms.TimeInput(format="%H:%M", attrs={"placeholder": "hh:mm", "size": 6})
-    default_error_messages = {"invalid": "Saisissez une heure valide (hh:mm)."}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime.time):
-            return value
-        match = TYPED_TIME.fullmatch(str(value).strip())
-        try:
-            return datetime.time(int(match[1]), int(match[2] or 0))
-        except (TypeError, ValueError):  # no match, or no such hour
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
 def time_field(label: str) -> forms.TimeField:
-    return PlanningTimeField(label=label)
+    return TypedTimeField(label=label)
 
 
 class SessionForm(forms.Form):
