@@ -125,5 +125,5 @@ def test_the_panel_takes_a_constant_number_of_queries(client, coordinator, files
     client.force_login(coordinator)
     # session, user, roles; years offered; five counts; the past sessions left
     # "planned": their number, the most recent with venue and quarter.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(QUALITY, {"year": YEAR})
