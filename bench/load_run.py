@@ -114,11 +114,11 @@ class LoadRun:
         for user in users:
             user.recorder = recorder
         self.counter.counts = []
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         tasks = [asyncio.create_task(user.work(stop)) for user in users]
         watching = asyncio.create_task(self.counter.watch(stop))
         await asyncio.sleep(duration or self.duration)
-        ended = time.perf_counter()
+        ended, cpu = time.perf_counter(), time.process_time() - cpu
         stop.set()
         await asyncio.gather(*tasks, watching)
         roles = {}
@@ -131,19 +131,25 @@ class LoadRun:
             "login": timing(logins.samples),
             "login_errors": logins.errors[:5],
             "pg_connections": max(self.counter.counts, default=0),
+            # The processor time of this client (it shares the machine with the server).
+            "client_cpu_share": cpu / (ended - started),
         }
 
     async def bare(self, concurrency: int, path: str) -> dict:
         """The bare view requested by `concurrency` connections at once."""
         recorder, stop = Recorder(), asyncio.Event()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         tasks = [
             asyncio.create_task(bare_loop(Browser(self.host, self.port), path, recorder, stop))
             for _ in range(concurrency)
         ]
         await asyncio.sleep(self.duration)
-        ended = time.perf_counter()
+        ended, cpu = time.perf_counter(), time.process_time() - cpu
         stop.set()
         await asyncio.gather(*tasks)
         result = figures(recorder, started=started, ended=ended)
-        return {"concurrency": concurrency, **{k: v for k, v in result.items() if k != "kinds"}}
+        return {
+            "concurrency": concurrency,
+            **{k: v for k, v in result.items() if k != "kinds"},
+            "client_cpu_share": cpu / (ended - started),
+        }

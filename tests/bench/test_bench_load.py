@@ -19,7 +19,11 @@ from .conftest import bench_json
 # gunicorn's workers read the database: the data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TINY = "--persons 200 --visits 1000 --years 2 --users 1,6 --duration 2 --warmup 0.5 --workers 2"
+# No step is the last for its latency: a shared machine may be slow, the figures' shape is what counts.
+TINY = (
+    "--persons 200 --visits 1000 --years 2 --users 1,6 --duration 2 --warmup 0.5 --workers 2"
+    " --p95-limit 60000"
+)
 COUNSELLOR_KINDS = {
     "today",
     "desk",
@@ -49,7 +53,7 @@ def test_users_of_each_role_work_through_gunicorn_without_an_error():
 
     assert (figures["workers"], figures["duration_s"], figures["think_time_ms"]) == (2, 2, 0)
     assert figures["cpus"] >= 1 and figures["postgresql"] >= 15
-    assert (figures["p95_limit_ms"], figures["target_ratio"]) == (500, 0.3)
+    assert (figures["p95_limit_ms"], figures["target_ratio"]) == (60000, 0.3)
     dataset = figures["dataset"]
     assert (dataset["generated"]["persons"], dataset["generated"]["visits"]) == (200, 1000)
     assert dataset["persons"] == 200
@@ -65,6 +69,7 @@ def test_users_of_each_role_work_through_gunicorn_without_an_error():
             assert_timing(kind)
         # gunicorn's workers hold one connection each at most.
         assert 1 <= step["pg_connections"] <= 2
+        assert 0 < step["client_cpu_share"] < 2
     assert set(first["kinds"]) <= COUNSELLOR_KINDS and "search" in first["kinds"]
     assert set(second["kinds"]) & COORDINATION_KINDS and set(second["kinds"]) & CITY_KINDS
     # Six users logged in for the second step: the counsellor of the first was already.

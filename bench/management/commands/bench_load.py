@@ -19,7 +19,7 @@ from bench.load_users import KINDS
 from bench.urls import BARE_PATH
 from reporting.presentation import number
 
-# A step past this 95th percentile (ms), or with an error, is the last one.
+# A step past this 95th percentile (ms, the issue's), or with an error, is the last one.
 P95_LIMIT_MS = 500
 # The logged-in mix's requests per second, as a share of the bare view's (issue 16).
 TARGET_RATIO = 0.3
@@ -59,13 +59,21 @@ class Command(BenchmarkCommand):
             "--warmup", type=float, default=5, help="Secondes de chauffe, non comptées (défaut : 5)."
         )
         parser.add_argument(
+            "--p95-limit",
+            type=float,
+            default=P95_LIMIT_MS,
+            help=f"Dernier palier : celui dont le 95e centile dépasse ces ms (défaut : {P95_LIMIT_MS}).",
+        )
+        parser.add_argument(
             "--database-url",
             help="Base des serveurs gunicorn, par exemple un PgBouncer (défaut : celle de la commande).",
         )
 
-    def run(self, *, persons, visits, years, workers, users, duration, warmup, database_url, **options):
+    def run(
+        self, *, persons, visits, years, workers, users, duration, warmup, p95_limit, database_url, **options
+    ):
         steps = user_counts(users)
-        if workers < 1 or duration <= 0 or warmup < 0 or persons < 10 or visits < persons:
+        if workers < 1 or duration <= 0 or warmup < 0 or p95_limit <= 0 or persons < 10 or visits < persons:
             raise BenchmarkError("Options invraisemblables : voir --help.")
         dataset = load_data.prepare(persons=persons, visits=visits, years=years)
         self.say(
@@ -78,6 +86,7 @@ class Command(BenchmarkCommand):
         with Gunicorn(workers=workers, database_url=database_url or load_server.database_url()) as server:
             self.say(f"gunicorn : {workers} workers sur {server.host}:{server.port}, {os.cpu_count()} CPU.")
             run = LoadRun(server.host, server.port, dataset, accounts, duration)
+            self.p95_limit = p95_limit
             result = asyncio.run(self.load(run, steps, workers=workers, warmup=warmup))
         return {
             "workers": workers,
@@ -87,7 +96,7 @@ class Command(BenchmarkCommand):
             "dataset": {k: v for k, v in asdict(dataset).items() if k != "people"},
             "duration_s": duration,
             "think_time_ms": 0,
-            "p95_limit_ms": P95_LIMIT_MS,
+            "p95_limit_ms": p95_limit,
             "target_ratio": TARGET_RATIO,
             **result,
         }
@@ -97,7 +106,7 @@ class Command(BenchmarkCommand):
         if warmup:
             await run.step(min(steps[-1], workers), duration=warmup)
         bare = [await run.bare(2 * workers, bare_path)]
-        self.say(f"Vue nue, {2 * workers} connexions : {bare[0]['rps']:.0f} requêtes/s.")
+        self.report_bare(bare[0])
         results = []
         try:
             for count in steps:
@@ -106,25 +115,25 @@ class Command(BenchmarkCommand):
                 self.report_step(step)
                 if not step["count"] or step["errors"] or step["login"]["errors"]:
                     break
-                if step["p95_ms"] > P95_LIMIT_MS:
+                if step["p95_ms"] > self.p95_limit:
                     break
             bare.append(await run.bare(2 * workers, bare_path))
-            self.say(f"Vue nue, de nouveau : {bare[1]['rps']:.0f} requêtes/s.")
+            self.report_bare(bare[1])
         finally:
             run.counter.close()
         bare_rps = max(b["rps"] for b in bare)
-        fit = [s for s in results if s["count"] and not s["errors"] and s["p95_ms"] <= P95_LIMIT_MS]
+        fit = [s for s in results if s["count"] and not s["errors"] and s["p95_ms"] <= self.p95_limit]
         best = max(fit, key=lambda s: s["users"], default=None)
         ratio = best["rps"] / bare_rps if best else None
         if best:
             self.say(
-                f"Au palier de {best['users']} utilisateurs (95e centile sous {P95_LIMIT_MS} ms, sans "
+                f"Au palier de {best['users']} utilisateurs (95e centile sous {self.p95_limit:.0f} ms, sans "
                 f"erreur) : {best['rps']:.1f} requêtes/s, soit {ratio:.0%} de la vue nue "
                 f"({bare_rps:.0f} requêtes/s ; objectif : {TARGET_RATIO:.0%} au moins).",
                 self.style.SUCCESS if ratio >= TARGET_RATIO else self.style.WARNING,
             )
         else:
-            self.say(f"Aucun palier sous {P95_LIMIT_MS} ms sans erreur.", self.style.WARNING)
+            self.say(f"Aucun palier sous {self.p95_limit:.0f} ms sans erreur.", self.style.WARNING)
         return {
             "bare": bare,
             "bare_rps": bare_rps,
@@ -133,12 +142,20 @@ class Command(BenchmarkCommand):
             "ratio": ratio,
         }
 
+    def report_bare(self, bare: dict) -> None:
+        self.say(
+            f"Vue nue, {bare['concurrency']} connexions : {bare['rps']:.0f} requêtes/s, médiane "
+            f"{bare['median_ms']:.0f} ms, {bare['errors']} erreurs ; "
+            f"client : {bare['client_cpu_share']:.0%} d'un processeur"
+        )
+
     def report_step(self, step: dict) -> None:
         roles = ", ".join(f"{n} {ROLE_NAMES[role]}" for role, n in step["roles"].items())
         self.say(
             f"{step['users']} utilisateurs ({roles}) : {step['rps']:.1f} requêtes/s, médiane "
             f"{step['median_ms']:.0f} ms, 95e centile {step['p95_ms']:.0f} ms, {step['errors']} erreurs, "
-            f"{step['pg_connections']} connexions PostgreSQL"
+            f"{step['pg_connections']} connexions PostgreSQL ; "
+            f"client : {step['client_cpu_share']:.0%} d'un processeur"
         )
         for kind, figures in step["kinds"].items():
             self.say(
