@@ -59,10 +59,11 @@ class Dataset:
 
 def roles_for(users: int) -> list[str]:
     """The role of each simulated user, in the order they join: each one goes to the
-    role furthest below its share, so that every step is as close to MIX as it can be."""
+    role furthest below its share (on a tie, the first of MIX: counsellors), so that
+    every step is as close to MIX as it can be."""
     roles: list[str] = []
     for n in range(1, users + 1):
-        deficit = {role: share * n - roles.count(role) for role, share in MIX.items()}
+        deficit = {role: round(share * n - roles.count(role), 6) for role, share in MIX.items()}
         roles.append(max(deficit, key=deficit.get))
     return roles
 
