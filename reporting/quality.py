@@ -20,6 +20,7 @@ from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from beneficiaries.quality import (
     Period,
     cdd_without_end,
+    idle_counts,
     person_condition,
     referral_without_result,
     visit_without_topic,
@@ -146,9 +147,7 @@ def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
     start, end = year_bounds(year)
     period = Period(start=start, end=end - datetime.timedelta(days=1))
     persons, visits, cdd, referrals = _year_counts(year, period=period, today=today)
-    idle = Beneficiary.objects.aggregate(
-        **{check.value: Count("pk", filter=person_condition(check, today=today)) for check in IDLE_CHECKS}
-    )
+    idle = idle_counts(Beneficiary.objects.all(), today=today)
     # (check, things concerned, out of, unit, persons concerned).
     of_the_year = [
         *(
