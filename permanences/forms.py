@@ -4,9 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core.dates import parse_date
 from core.enums import Role
-from core.forms import AsciiModelChoiceField, TypedTimeField
+from core.forms import AsciiModelChoiceField, TypedDateField, TypedTimeField
 from core.params import ascii_int
 from core.submissions import TokenField, new_token
 
@@ -92,24 +91,10 @@ class CounsellorsField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class PlanningDateField(forms.DateField):
-    """A date typed jj/mm/aaaa (or yyyy-mm-dd, as the week links carry it), with the digits
-    0-9 only (core.dates.parse_date): strptime would read "٢٠٢٦-٠٦-١٥" as a date. A text
-    field, as every date of the site: the browser's date picker keeps the keyboard focus
-    out of sight."""
+class PlanningDateField(TypedDateField):
+    """A typed date within what the planning shows."""
 
-    widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric"})
     default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return parse_date(str(value))
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def validate(self, value):
         super().validate(value)
