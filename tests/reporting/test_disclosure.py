@@ -229,6 +229,20 @@ def test_fewer_than_five_persons_are_not_detailed(client, city, coordinator, dat
     csv = client.get(export, {"year": YEAR - 1}).content.decode("utf-8-sig")
     assert "Moins de 5 personnes" in csv and "Chiffres clés" not in csv
 
+    # A venue, the venues of a quarter: the same rule on the persons received there.
+    venue, quarter = dataset["venues"][0], dataset["quarters"][0]
+    for scope, label in ((venue, f"lieu d'accueil : {venue.name}"), (quarter, f"du quartier {quarter.name}")):
+        params = {"year": YEAR - 1, scope._meta.model_name: scope.pk}
+        response = client.get(dashboard, params)
+        report = response.context["report"]
+        assert report.withheld and report.tables == [] and report.bilan.persons == 2, label
+        assert label.replace("'", "&#x27;") in response.content.decode()
+        csv = client.get(export, params).content.decode("utf-8-sig")
+        assert "Moins de 5 personnes" in csv and "Chiffres clés" not in csv, label
+        assert not client.get(dashboard, {**params, "year": YEAR}).context["report"].withheld, label
+
     client.force_login(coordinator)
     report = client.get(dashboard, {"year": YEAR - 1}).context["report"]
     assert not report.withheld and report.bilan.persons == 3
+    report = client.get(dashboard, {"year": YEAR - 1, "venue": venue.pk}).context["report"]
+    assert not report.withheld and report.bilan.persons == 2
