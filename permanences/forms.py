@@ -21,7 +21,18 @@ class CancelForm(forms.Form):
     )
 
 
-class AdHocForm(forms.Form):
+class HoursInOrder:
+    """A form whose end_time must come after its start_time."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", "L'heure de fin doit être après l'heure de début.")
+        return data
+
+
+class AdHocForm(HoursInOrder, forms.Form):
     """Open a session today at a venue, outside the weekly slots."""
 
     venue = forms.ModelChoiceField(
@@ -35,13 +46,6 @@ class AdHocForm(forms.Form):
     )
     end_time = forms.TimeField(label="Fin", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     token = TokenField()
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", "L'heure de fin doit être après l'heure de début.")
-        return data
 
     @staticmethod
     def initial(now: datetime.datetime) -> dict:
@@ -108,20 +112,13 @@ def time_field(label: str) -> forms.TimeField:
     return TypedTimeField(label=label)
 
 
-class SessionForm(forms.Form):
+class SessionForm(HoursInOrder, forms.Form):
     """Date, hours and counsellors of a session."""
 
     date = PlanningDateField(label="Date")
     start_time = time_field("Début")
     end_time = time_field("Fin")
     counsellors = CounsellorsField()
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", "L'heure de fin doit être après l'heure de début.")
-        return data
 
 
 class SessionAddForm(SessionForm):
