@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.dates import EARLIEST_ACTIVITY
 from core.enums import Role
 from core.forms import AsciiModelChoiceField, TypedDateField, TypedTimeField
 from core.params import ascii_int
@@ -58,8 +59,8 @@ class AdHocForm(HoursInOrder, forms.Form):
 # --- the planning of coordination -------------------------------------------
 
 # How far a date typed in the planning may go: a session is planned at most
-# this far ahead, and no week before the first year of records is shown.
-EARLIEST = datetime.date(2000, 1, 1)
+# this far ahead, and no week before the first year of records (core.dates) is shown.
+EARLIEST = EARLIEST_ACTIVITY
 AHEAD = datetime.timedelta(days=2 * 366)
 
 
