@@ -36,16 +36,14 @@ class HoursInOrder:
 class AdHocForm(HoursInOrder, forms.Form):
     """Open a session today at a venue, outside the weekly slots."""
 
-    venue = forms.ModelChoiceField(
+    venue = AsciiModelChoiceField(
         label="Lieu d'accueil",
         queryset=Venue.objects.active().select_related("quarter"),
         empty_label="Choisir un lieu",
         error_messages={"invalid_choice": "Ce lieu n'existe pas ou n'est plus actif."},
     )
-    start_time = forms.TimeField(
-        label="Début", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    end_time = forms.TimeField(label="Fin", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    start_time = TypedTimeField(label="Début")
+    end_time = TypedTimeField(label="Fin")
     token = TokenField()
 
     @staticmethod
