@@ -6,10 +6,12 @@ The demonstration's years are attacked in test_disclosure_demo.py.
 
 import datetime
 import hashlib
+import io
 import json
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from beneficiaries.enums import Sex
 from permanences.models import Quarter, Venue
@@ -246,3 +248,29 @@ def test_fewer_than_five_persons_are_not_detailed(client, city, coordinator, dat
     assert not report.withheld and report.bilan.persons == 3
     report = client.get(dashboard, {"year": YEAR - 1, "venue": venue.pk}).context["report"]
     assert not report.withheld and report.bilan.persons == 2
+
+
+def test_the_pdf_shows_the_city_exactly_what_its_page_shows(client, city, coordinator, dataset):
+    """The PDF renders the page's tables row for row (the key figures within the
+    comparison with last year), hidden figures as their markers: it gives the city
+    no figure its page hides, while coordination's PDF has them all."""
+    dashboard, pdf = reverse("reporting:dashboard"), reverse("reporting:export", args=["pdf"])
+
+    def read(user) -> tuple[list[str], str]:
+        client.force_login(user)
+        report = client.get(dashboard, {"year": YEAR}).context["report"]
+        document = PdfReader(io.BytesIO(client.get(pdf, {"year": YEAR}).content))
+        # A long row label wraps: the rows are read in the words of the whole text.
+        text = " ".join(" ".join(page.extract_text() for page in document.pages).split())
+        assert report.tables[0].key == "chiffres-cles"  # shown within the comparison
+        tables = [report.comparison, *report.tables[1:]]
+        rows = [" ".join(" ".join(str(value) for value in row).split()) for t in tables for row in t.rows]
+        return rows, f" {text} "
+
+    rows, text = read(city)
+    assert [row for row in rows if f" {row} " not in text] == []
+    assert any(SMALL in row for row in rows) and any(SECRET in row for row in rows)
+
+    rows, text = read(coordinator)
+    assert [row for row in rows if f" {row} " not in text] == []
+    assert SMALL not in text and f" {SECRET} " not in text
