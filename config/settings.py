@@ -72,6 +72,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Health probes first, answered before anything else (no session, no log line);
+    # then the request log, which times all the rest and gives the request its id.
+    "core.health.HealthCheckMiddleware",
+    "core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,7 +124,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# DATABASE_POOLER=pgbouncer: DATABASE_URL leads to PgBouncer in transaction pooling
+# mode (deploy/pgbouncer/pgbouncer.ini), where a server connection serves another
+# client after each transaction, so nothing may outlive one. Server-side cursors
+# (which Django keeps open across transactions in autocommit: exports'
+# .iterator()) are off; the audit writer and request id are set per statement
+# already (audit/db.py). PgBouncer refuses the `options` startup parameter: JIT
+# is turned off by its connect_query instead.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER vaut « pgbouncer » ou rien (voir README, Configuration).")
+if DATABASE_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the bilan's aggregate queries at every call,
     # which costs more than it saves on queries of this size.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -260,12 +276,33 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Logs carry no personal data: no request bodies, no SQL parameters.
+# Logs carry no personal data: no request bodies, no SQL parameters, no paths
+# (a request's line names its route: core/logs.py). LOG_FORMAT=json: one JSON
+# object per line (time, level, logger, message, the request's fields), for a
+# log collector; text otherwise. Every line written during a request carries its id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT vaut « text » ou « json » (voir README, Configuration).")
+# Behind the proxy of deploy/, its request id (X-Request-ID) is the request's.
+REQUEST_ID_FROM_PROXY = env_bool("BEHIND_PROXY")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "route_only": {"()": "core.logs.RouteOnlyFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "route_only"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING", "propagate": True},

@@ -3,7 +3,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from core import views
+from core import health, views
 
 admin.site.site_header = "Permanences emploi — administration"
 admin.site.site_title = "Permanences emploi"
@@ -29,6 +29,9 @@ accounts = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Probes (answered by core.health.HealthCheckMiddleware, first of the stack).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     *accounts,
     path("permanences/", include("permanences.urls")),
     path("personnes/", include("beneficiaries.urls")),

@@ -67,6 +67,9 @@ def workshop(sample):
 
 ACCESS: dict[str, Rule] = {
     "home": Rule(LOGGED_IN),
+    # Probes: no login, nothing personal (core/health.py).
+    "healthz": Rule(EVERYONE),
+    "readyz": Rule(EVERYONE),
     # Accounts (django-allauth).
     "login": Rule(EVERYONE, GET_POST),
     "account_login": Rule(EVERYONE, GET_POST),
