@@ -20,6 +20,7 @@ without a manifest), with HTTPS and BEHIND_PROXY on, as behind nginx in
 production, on the test database.
 """
 
+import contextlib
 import datetime
 import importlib.util
 import os
@@ -132,10 +133,8 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.kill()
         if self.process is not None:
-            try:  # workers a SIGKILLed master left behind
+            with contextlib.suppress(ProcessLookupError):  # children a killed master left behind
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
