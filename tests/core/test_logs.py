@@ -60,7 +60,7 @@ def test_django_own_lines_name_the_route_not_the_path(client, counsellor, caplog
 
 
 @pytest.mark.django_db
-def test_the_request_id_reaches_every_audit_entry_the_request_writes(client, counsellor, reference_data):
+def test_the_request_id_reaches_every_audit_entry_the_request_writes(client, counsellor):
     person = make_person()
     client.force_login(counsellor)
     response = client.post(reverse("beneficiaries:notice_given", args=[person.pk]))
@@ -118,6 +118,8 @@ def test_log_format_json_writes_one_json_object_per_line():
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     (line,) = [line for line in lines if line["logger"] == "permanences.requests"]
+    fields = {"time", "level", "logger", "message", "method", "route", "status", "duration_ms", "request_id"}
+    assert set(line) == fields
     assert line["method"] == "GET" and line["route"] == "/connexion/" and line["status"] == 200
     assert line["level"] == "INFO" and "user_id" not in line and len(line["request_id"]) == 32
     assert "Zyxwvut" not in done.stderr

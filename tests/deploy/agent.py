@@ -56,10 +56,10 @@ class Agent:
         return http.client.HTTPConnection(host, int(port), timeout=TIMEOUT)
 
     def request(
-        self, method: str, path: str, data: dict | None = None, *, via: str | None = None
+        self, method: str, path: str, data: dict | None = None, *, via: str | None = None, headers=None
     ) -> Response:
         """`via`: an app server's address to go to it directly; None: through nginx."""
-        headers = {"Host": self.host, "User-Agent": "deploy-test"}
+        headers = {"Host": self.host, "User-Agent": "deploy-test", **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if via is not None:  # what nginx adds (deploy/nginx/permanences.conf)
@@ -92,16 +92,15 @@ class Agent:
     def get(self, path: str, *, via: str | None = None) -> Response:
         return self.request("GET", path, via=via)
 
-    def post(self, path: str, data: dict, *, via: str | None = None) -> Response:
-        return self.request("POST", path, data, via=via)
+    def post(self, path: str, data: dict, *, via: str | None = None, headers=None) -> Response:
+        return self.request("POST", path, data, via=via, headers=headers)
 
-    def submit(
-        self, path: str, data: dict, *, via: str | None = None, form_via: str | None = None
-    ) -> Response:
+    def submit(self, path: str, data: dict, *, via: str | None = None, headers=None) -> Response:
         """GET the form's page, then POST `data` with its CSRF token."""
-        page = self.get(path, via=form_via if form_via is not None else via)
+        page = self.get(path, via=via)
         assert page.status == 200, (path, page.status)
-        return self.post(path, {"csrfmiddlewaretoken": page.hidden("csrfmiddlewaretoken"), **data}, via=via)
+        token = page.hidden("csrfmiddlewaretoken")
+        return self.post(path, {"csrfmiddlewaretoken": token, **data}, via=via, headers=headers)
 
     def log_in(
         self, username: str, *, via: str | None = None, code_via: str | None = None, offset: int = 0

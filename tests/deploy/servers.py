@@ -313,6 +313,18 @@ class PgBouncer(Process):
         assert self.alive(), self.output() + self.own_log()
         return self
 
+    def client_params(self, **extra) -> dict:
+        """psycopg.connect() arguments to the test database through this PgBouncer."""
+        database = settings.DATABASES["default"]
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "dbname": database["NAME"],
+            "user": database["USER"],
+            "password": database["PASSWORD"],
+            **extra,
+        }
+
     def own_log(self) -> str:
         path = self.dir / "pgbouncer.log"
         return path.read_text(errors="replace") if path.exists() else ""

@@ -11,10 +11,12 @@ import io
 import json
 import subprocess
 import sys
+import threading
 
 import psycopg
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,6 +130,8 @@ def test_the_app_works_through_pgbouncer_in_transaction_mode(
         assert job.imported, job.message + worker.output()
     finally:
         worker.stop()
+    # The worker's journal: each task started and ended.
+    assert worker.output().count("state=RUNNING") == 2 and worker.output().count("state=SUCCESSFUL") == 2
     assert Visit.objects.count() == 301
     imported = AuditEntry.objects.filter(object_type="beneficiaries.visit", action="create").exclude(
         pk=written.pk
@@ -151,16 +155,9 @@ def test_the_app_works_through_pgbouncer_in_transaction_mode(
 
     # JIT is off on PgBouncer's connections (its connect_query), which refuses the
     # `options` the app sends PostgreSQL directly (hence DATABASE_POOLER=pgbouncer).
-    database = settings.DATABASES["default"]
-    params = {
-        "host": "127.0.0.1",
-        "port": pgbouncer.port,
-        "dbname": database["NAME"],
-        "user": database["USER"],
-        "password": database["PASSWORD"],
-    }
-    with psycopg.connect(**params) as connection:
-        assert connection.execute("SHOW jit").fetchone() == ("off",)
+    params = pgbouncer.client_params()
+    with psycopg.connect(**params) as through_pgbouncer:
+        assert through_pgbouncer.execute("SHOW jit").fetchone() == ("off",)
     with pytest.raises(psycopg.OperationalError, match="unsupported startup parameter"):
         psycopg.connect(**params, options="-c jit=off")
 
@@ -175,3 +172,47 @@ def call_command_output(*args) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def test_postgresql_connections_stay_bounded_however_many_clients(pgbouncer):
+    """60 clients at once through PgBouncer: PostgreSQL sees at most its pool
+    (default_pool_size 20 + reserve_pool_size 5 of deploy/pgbouncer/pgbouncer.ini)."""
+    params = pgbouncer.client_params(autocommit=True)
+    seen, done = [], []
+
+    def client():
+        with psycopg.connect(**params) as through_pgbouncer:
+            through_pgbouncer.execute("SELECT pg_sleep(0.2)")
+            done.append(1)
+
+    threads = [threading.Thread(target=client) for _ in range(60)]
+    for thread in threads:
+        thread.start()
+    with connection.cursor() as cursor:  # directly to PostgreSQL
+        while any(thread.is_alive() for thread in threads):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            seen.append(cursor.fetchone()[0])
+    for thread in threads:
+        thread.join()
+    assert len(done) == 60
+    assert 1 <= max(seen) <= 25, max(seen)
+
+
+def test_a_time_zone_set_by_one_client_never_reaches_another(pgbouncer):
+    """Django sets its connection's time zone outside any transaction (SET TIME ZONE):
+    PgBouncer gives each client its own on whatever server connection it lends."""
+    params = pgbouncer.client_params(autocommit=True)
+    with psycopg.connect(**params) as first, psycopg.connect(**params) as second:
+        default = second.execute("SHOW TimeZone").fetchone()[0]
+        assert default != "America/New_York"
+        shared = []
+        for _ in range(5):
+            first.execute("SET TIME ZONE 'America/New_York'")
+            assert second.execute("SHOW TimeZone").fetchone() == (default,)
+            assert first.execute("SHOW TimeZone").fetchone() == ("America/New_York",)
+            pid = "SELECT pg_backend_pid()"
+            shared.append(first.execute(pid).fetchone() == second.execute(pid).fetchone())
+        assert any(shared)  # one server connection was lent to each in turn

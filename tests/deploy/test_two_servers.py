@@ -75,9 +75,11 @@ def test_login_throttling_and_used_codes_are_shared(pair, django_user_model, set
     servers = [pair.first.address, pair.second.address]
     guesser = Agent(pair.nginx.https_port)
     for attempt in range(settings.AXES_FAILURE_LIMIT):
-        wrong = guesser.submit("/connexion/", {"login": "dora", "password": "faux"}, via=servers[attempt % 2])
+        # Through nginx, which replaces the address a client claims (X-Forwarded-For).
+        spoofed = {"X-Forwarded-For": f"203.0.113.{attempt}"}
+        wrong = guesser.submit("/connexion/", {"login": "dora", "password": "faux"}, headers=spoofed)
         assert wrong.status in (200, 429)
-    # Five failures spread over both servers: dora is locked out on each, right password or not.
+    # Five failures, whichever server got them: dora is locked out on each, right password or not.
     for server in servers:
         locked = Agent(pair.nginx.https_port).submit(
             "/connexion/", {"login": "dora", "password": "correct-horse-battery-staple"}, via=server
@@ -128,5 +130,9 @@ def test_the_probes_answer_on_each_server_and_through_nginx(pair):
     for server in (pair.first, pair.second):
         assert "/healthz" not in server.output() and "/readyz" not in server.output()
     assert pair.nginx.access_log() == logged
+    # nginx takes the files of an import (seven of 5 MB), not more than 40 MB.
+    for size, refused in ((36 * 1024 * 1024, False), (41 * 1024 * 1024, True)):
+        big = agent.request("POST", "/connexion/", {"x": "a" * size})
+        assert (big.status == 413) is refused, (size, big.status)
     # nginx sends plain HTTP to HTTPS.
     assert plain_get(pair.nginx.http_port, "/healthz", host="127.0.0.1") == (301, "https://127.0.0.1/healthz")
