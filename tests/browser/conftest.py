@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
 from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Topic, WorkshopRegistration
-from core.logs import JsonFormatter, RequestIdFilter, RouteOnlyFilter
+from core.logs import JsonFormatter
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
@@ -28,7 +28,6 @@ from . import a11y
 # The live server reads the database from its own thread: the data must be
 # committed (transactional tests, the database is emptied after each one).
 browser = pytest.mark.django_db(transaction=True)
-TEXT = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 @pytest.fixture(autouse=True)
@@ -64,11 +63,13 @@ def _no_personal_data_in_logs(transactional_db, caplog):
     caplog.set_level(logging.INFO)
     yield
     records = caplog.get_records("setup") + caplog.get_records("call")
+    # Formatted as production formats them: the console handler of LOGGING (its
+    # filters, its text format), and as JSON (LOG_FORMAT=json).
+    (console,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
     lines = []
     for record in records:
-        for keep in (RequestIdFilter(), RouteOnlyFilter()):
-            keep.filter(record)
-        lines += [TEXT.format(record), JsonFormatter().format(record)]
+        console.filter(record)
+        lines += [console.format(record), JsonFormatter().format(record)]
     assert any(record.name == "permanences.requests" for record in records)  # the pages were logged
     text = "\n".join(lines).lower()
     found = {word for word in personal_words() if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)}

@@ -39,7 +39,7 @@ def test_readyz_is_503_while_a_migration_is_not_applied(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_without_the_database(client, monkeypatch):
+def test_readyz_is_503_without_the_database(client, monkeypatch, caplog):
     def unreachable():
         raise OperationalError("connection refused")
 
@@ -49,6 +49,10 @@ def test_readyz_is_503_without_the_database(client, monkeypatch):
         503,
         "non prêt : base de données injoignable\n",
     )
+    # Noted in the logs, with the kind of error only.
+    assert [r.getMessage() for r in caplog.records if r.name == "core.health"] == [
+        "readyz: base de données injoignable (OperationalError)"
+    ]
 
 
 @pytest.mark.django_db

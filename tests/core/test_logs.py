@@ -110,6 +110,7 @@ import django
 django.setup()
 from django.test import Client
 Client().get("/connexion/?q=Zyxwvut")
+Client().get("/inconnu/Zyxwvut/")
 """
 
 
@@ -117,11 +118,15 @@ def test_log_format_json_writes_one_json_object_per_line():
     done = run_with({"LOG_FORMAT": "json", "DATABASE_URL": "sqlite://:memory:"}, REQUEST)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
-    (line,) = [line for line in lines if line["logger"] == "permanences.requests"]
+    line, missing = [line for line in lines if line["logger"] == "permanences.requests"]
+    assert (missing["route"], missing["status"]) == ("(aucune)", 404)
     fields = {"time", "level", "logger", "message", "method", "route", "status", "duration_ms", "request_id"}
     assert set(line) == fields
     assert line["method"] == "GET" and line["route"] == "/connexion/" and line["status"] == 200
     assert line["level"] == "INFO" and "user_id" not in line and len(line["request_id"]) == 32
+    assert [line["message"] for line in lines if line["logger"] == "django.request"] == [
+        "Not Found: (aucune)"
+    ]
     assert "Zyxwvut" not in done.stderr
     text = run_with({"LOG_FORMAT": "text", "DATABASE_URL": "sqlite://:memory:"}, REQUEST)
     assert " INFO permanences.requests GET /connexion/ 200 " in text.stderr

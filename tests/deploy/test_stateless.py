@@ -2,9 +2,11 @@
 requests (docs/DEPLOY.md): sessions, messages, login throttling, used
 two-factor codes and rate limits, the task queue and uploaded files are in the
 database; the only per-process caches hold what the code computes from its own
-input, never data. And the renderer of deploy/ refuses a missing or unknown key."""
+input, never data. The renderer of deploy/ refuses a missing or unknown key, and
+the systemd units it renders pass `systemd-analyze verify`."""
 
 import ast
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
-from .servers import DEPLOY, render
+from .servers import DEPLOY, binary, render
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("audit", "core", "permanences", "beneficiaries", "reporting")
@@ -76,3 +78,14 @@ def test_the_renderer_refuses_a_missing_or_unknown_key():
     values = dict.fromkeys(keys, "x") | {"APP_SERVER_1": "127.0.0.1:8000", "LOG_DIR": "/var/log"}
     rendered = render(one, values)
     assert "server 127.0.0.1:8000 max_fails=1" in rendered and "@APP_SERVER" not in rendered
+
+
+@pytest.mark.parametrize("unit", ["permanences-gunicorn.service", "permanences-worker.service"])
+def test_the_systemd_units_pass_systemd_analyze(unit, tmp_path):
+    analyze = binary("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze absent : les unités ne sont pas vérifiées ici")
+    rendered = tmp_path / unit
+    rendered.write_text(render((DEPLOY / "systemd" / unit).read_text(), {"APP_DIR": str(ROOT)}))
+    done = subprocess.run([analyze, "verify", str(rendered)], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
