@@ -3,7 +3,8 @@ two app servers is killed (SIGKILL to gunicorn and its workers, as a machine
 lost). Every visit whose POST got a success answer is in the database once,
 with its referral and its topic (nothing half-saved); a POST cut by the kill
 (502) sent again with the same form, to the survivor, saves nothing twice; the
-requests after the kill are served by the survivor. The number of requests that
+requests after the kill are served by the survivor, and a create form first
+sent to the dead server, sent again to the survivor, creates nothing twice. The number of requests that
 failed during the switch is printed."""
 
 import threading
@@ -15,7 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from beneficiaries.models import Referral, Topic, Visit
+from beneficiaries.models import Beneficiary, Referral, Topic, Visit
 from core.enums import Role
 from core.models import FormSubmission
 
@@ -108,12 +109,27 @@ class Counsellor(threading.Thread):
                 self.unexpected.append((pk, sent.status if sent else "no answer"))
 
 
-def test_a_server_killed_mid_day_loses_no_acknowledged_visit(lost_pair, day, capsys):
+def test_a_server_killed_mid_day_loses_no_acknowledged_visit(lost_pair, day, django_user_model, capsys):
     agents = []
     for user in day.users:
         agent = Agent(lost_pair.nginx.https_port)
         assert agent.log_in(user.username).status == 302
         agents.append(agent)
+    # A file created on the server about to die, its form kept to be sent again after.
+    extra = make_user(django_user_model, "conseilx", Role.CONSEILLER)
+    creator = Agent(lost_pair.nginx.https_port)
+    assert creator.log_in(extra.username).status == 302
+    create = reverse("beneficiaries:create")
+    page = creator.get(create, via=lost_pair.first.address)
+    form = {
+        "csrfmiddlewaretoken": page.hidden("csrfmiddlewaretoken"),
+        "token": page.hidden("token"),
+        "last_name": "Avantlapanne",
+        "first_name": "Ondine",
+        "sex": "F",
+    }
+    created = creator.post(create, form, via=lost_pair.first.address)
+    assert created.status == 302
     stop = threading.Event()
     counsellors = [Counsellor(a, p, day, stop) for a, p in zip(agents, day.persons, strict=True)]
     for counsellor in counsellors:
@@ -139,7 +155,11 @@ def test_a_server_killed_mid_day_loses_no_acknowledged_visit(lost_pair, day, cap
     )
     assert all(counts[visit.pk] == 1 for visit in visits)
     assert all([t.pk for t in visit.topics.all()] == [day.topic.pk] for visit in visits)
-    assert FormSubmission.objects.count() == len(acknowledged)
+    assert FormSubmission.objects.count() == len(acknowledged) + 1  # and the file created below
+    # The form of the file created on the dead server, sent again to the survivor: the same file.
+    again = creator.post(create, form, via=lost_pair.second.address)
+    assert (again.status, again.location) == (302, created.location)
+    assert Beneficiary.objects.filter(last_name="Avantlapanne").count() == 1
     # After the kill, only the survivor answers.
     after = {request_id for c in counsellors for at, request_id in c.answered if at > killed_at + 0.1}
     assert after and after <= lost_pair.second.request_ids()
