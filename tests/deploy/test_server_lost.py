@@ -146,7 +146,7 @@ def test_a_server_killed_mid_day_loses_no_acknowledged_visit(lost_pair, day, dja
     acknowledged = [pk for c in counsellors for pk in c.acknowledged]
     failures = [f for c in counsellors for f in c.failures]
     assert [u for c in counsellors for u in c.unexpected] == []
-    assert len(acknowledged) >= 20  # a few seconds of work, before and after the kill
+    assert len(acknowledged) >= 10  # a few seconds of work, before and after the kill
     # Each acknowledged visit once, with its referral and topic; nothing else saved.
     visits = Visit.objects.filter(permanence=day.session)
     assert sorted(visits.values_list("beneficiary_id", flat=True)) == sorted(acknowledged)
@@ -161,7 +161,7 @@ def test_a_server_killed_mid_day_loses_no_acknowledged_visit(lost_pair, day, dja
     assert (again.status, again.location) == (302, created.location)
     assert Beneficiary.objects.filter(last_name="Avantlapanne").count() == 1
     # After the kill, only the survivor answers.
-    after = {request_id for c in counsellors for at, request_id in c.answered if at > killed_at + 0.1}
+    after = {request_id for c in counsellors for at, request_id in c.answered if at > killed_at + 0.5}
     assert after and after <= lost_pair.second.request_ids()
     assert not after & lost_pair.first.request_ids()
     before = {request_id for c in counsellors for at, request_id in c.answered if at < killed_at}
