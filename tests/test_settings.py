@@ -61,3 +61,18 @@ def test_production_does_not_install_the_benchmarks():
 
 def test_the_test_settings_install_the_benchmarks():
     assert apps.is_installed("bench")
+
+
+DATABASE_OPTIONS = (
+    "import django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; "
+    "print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), d.get('OPTIONS', {}).get('options', ''))"
+)
+
+
+def test_database_pooler_pgbouncer_drops_server_side_cursors_and_startup_options():
+    direct = python("-c", DATABASE_OPTIONS, env=PRODUCTION)
+    assert direct.stdout.split("\n")[0] == "False -c jit=off", direct.stderr
+    pooled = python("-c", DATABASE_OPTIONS, env={**PRODUCTION, "DATABASE_POOLER": "pgbouncer"})
+    assert pooled.stdout.split("\n")[0] == "True ", pooled.stderr
+    wrong = python("-c", DATABASE_OPTIONS, env={**PRODUCTION, "DATABASE_POOLER": "pgpool"})
+    assert wrong.returncode != 0 and "DATABASE_POOLER" in wrong.stderr
