@@ -60,11 +60,12 @@ INSTALLED_APPS = [
     # The queue of background tasks (django.tasks), served by `manage.py db_worker`.
     "django_tasks_db",
     # The project, layered (docs/ARCHITECTURE.md):
-    # audit <- core <- permanences <- beneficiaries <- reporting <- demo.
+    # audit <- core <- permanences <- beneficiaries <- messaging <- reporting <- demo.
     "audit",
     "core",
     "permanences",
     "beneficiaries",
+    "messaging",
     "reporting",
     # Fictitious demonstration data (the seed_demo command).
     "demo",

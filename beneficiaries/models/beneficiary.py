@@ -293,6 +293,30 @@ class Beneficiary(AuditedModel):
         help_text="Le conseiller ou la conseillère qui suit la personne. Tout conseiller peut "
         "ouvrir le dossier et recevoir la personne.",
     )
+    # Consent to messages, per channel (messaging/): when and by whom it was recorded;
+    # empty: no consent, nothing is ever sent on that channel.
+    sms_consent_at = models.DateTimeField("accepte les SMS depuis le", null=True, blank=True, editable=False)
+    sms_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="accord SMS noté par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    email_consent_at = models.DateTimeField(
+        "accepte les courriels depuis le", null=True, blank=True, editable=False
+    )
+    email_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="accord courriel noté par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     version = models.PositiveIntegerField("version", default=1, editable=False)
     anonymised_at = models.DateTimeField(
         "anonymisé le",
@@ -342,6 +366,12 @@ class Beneficiary(AuditedModel):
                 condition=Q(qualification_level="") | Q(qualification_level__in=QualificationLevel.values),
                 name="beneficiary_qualification_valid",
                 violation_error_message="Niveau de qualification inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(anonymised_at__isnull=True)
+                | (Q(sms_consent_at__isnull=True) & Q(email_consent_at__isnull=True)),
+                name="beneficiary_anonymised_no_consent",
+                violation_error_message="Un dossier anonymisé ne reçoit aucun message.",
             ),
             models.CheckConstraint(
                 condition=Q(anonymised_at__isnull=True) | Q(referent__isnull=True),
