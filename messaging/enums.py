@@ -1,9 +1,8 @@
 from django.db import models
 
+from beneficiaries.enums import Channel
 
-class Channel(models.TextChoices):
-    SMS = "sms", "SMS"
-    EMAIL = "email", "Courriel"
+__all__ = ["Channel", "Kind", "Status"]
 
 
 class Kind(models.TextChoices):
