@@ -21,6 +21,7 @@ from .bounds import (
     outcome_end_problem,
     outcome_start_problem,
 )
+from .consent_forms import ConsentFields
 from .enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
 from .models import Beneficiary, Outcome, Topic, Visit
 from .models.appointments import PURPOSE_MAX_LENGTH, time_refused
@@ -52,8 +53,9 @@ class FrenchDateField(forms.DateField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-class BeneficiaryForm(forms.ModelForm):
-    """A person's file: names and sex required, everything else completable later."""
+class BeneficiaryForm(ConsentFields, forms.ModelForm):
+    """A person's file: names and sex required, everything else completable later;
+    its consent to messages per channel (ConsentFields)."""
 
     birth_date = FrenchDateField(label="Date de naissance", required=False)
     notice_given = forms.BooleanField(

@@ -34,6 +34,7 @@ urlpatterns = [
     path("personnes/", include("beneficiaries.urls")),
     # Public, no login: the address the city links to must not change.
     path("permanences-emploi/", include("permanences.public_urls")),
+    path("", include("messaging.urls")),
     path("bilans/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -118,6 +118,8 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:detail": Rule(WORKERS, kwargs=person),
     "beneficiaries:edit": Rule(WORKERS, GET_POST, kwargs=person),
     "beneficiaries:notice_given": Rule(WORKERS, POST, kwargs=person),
+    # Consent to messages, one click on the file.
+    "beneficiaries:consent": Rule(WORKERS, POST, kwargs=person),
     "beneficiaries:visit_create": Rule(
         WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "permanence_pk": s.permanence.pk}
     ),
@@ -170,6 +172,9 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:distinct_pair": Rule(
         COORDINATION_ONLY, POST, kwargs=lambda s: {"pk": s.person.pk, "other_pk": s.twin.pk}
     ),
+    # Messages to persons: a one-off message from the file; what was sent, with names (coordination).
+    "messaging:compose": Rule(WORKERS, GET_POST, kwargs=person),
+    "messaging:list": Rule(COORDINATION_ONLY),
     # Yearly figures: aggregates only.
     "reporting:dashboard": Rule(DASHBOARDS),
     "reporting:export": Rule(DASHBOARDS, kwargs=lambda s: {"fmt": "csv"}),
