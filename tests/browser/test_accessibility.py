@@ -17,10 +17,14 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from beneficiaries.consent import consent_record
 from beneficiaries.enums import ImportAction
 from beneficiaries.models import Beneficiary, ImportJob
+from messaging.enums import Channel, Kind, Status
+from messaging.models import Message
 
 from ..factories import PASSWORD
 from .conftest import browser
@@ -33,6 +37,32 @@ def queued_preview(site) -> dict:
     bob = get_user_model().objects.get(username="bob")
     job = ImportJob.objects.create(user=bob, upload_key=uuid.uuid4(), action=ImportAction.PREVIEW)
     return {"pk": job.pk}
+
+
+def with_messages(site) -> dict:
+    """Élodie accepts SMS, and was sent a reminder and a counsellor's e-mail (one failed)."""
+    person = site.people[0]
+    Beneficiary.objects.filter(pk=person.pk).update(phone="06 12 34 56 78", email="elodie@example.org")
+    for channel in (Channel.SMS, Channel.EMAIL):
+        consent_record(beneficiary_id=person.pk, channel=channel, given=True)
+    Message.objects.create(
+        beneficiary=person,
+        channel=Channel.SMS,
+        kind=Kind.APPOINTMENT_REMINDER,
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        body="Bonjour Élodie, rappel : rendez-vous demain à 14h30 au Centre social Espéranto.",
+    )
+    Message.objects.create(
+        beneficiary=person,
+        channel=Channel.EMAIL,
+        kind=Kind.ONE_OFF,
+        status=Status.FAILED,
+        subject="Votre rendez-vous",
+        body="Bonjour Élodie, pensez à apporter votre CV.",
+        last_error="Adresse refusée par le serveur",
+    )
+    return {"pk": person.pk}
 
 
 PAGES = [
@@ -51,6 +81,7 @@ PAGES = [
     ("beneficiaries:search", {}, "counsellor"),
     ("beneficiaries:create", {}, "counsellor"),
     ("beneficiaries:detail", lambda site: {"pk": site.people[0].pk}, "counsellor"),
+    ("beneficiaries:detail", with_messages, "coordinator"),  # consents and messages
     ("beneficiaries:edit", lambda site: {"pk": site.people[0].pk}, "counsellor"),
     (
         "beneficiaries:visit_create",
@@ -98,6 +129,8 @@ PAGES = [
         lambda site: {"pk": site.people[0].pk, "other_pk": site.people[1].pk},
         "coordinator",
     ),
+    ("messaging:compose", with_messages, "counsellor"),
+    ("messaging:list", lambda site: with_messages(site) and {}, "coordinator"),
     ("mfa_index", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
