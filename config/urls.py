@@ -35,6 +35,7 @@ urlpatterns = [
     # Public, no login: the address the city links to must not change.
     path("permanences-emploi/", include("permanences.public_urls")),
     path("bilans/", include("reporting.urls")),
+    path("messages/", include("messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 
