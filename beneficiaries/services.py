@@ -26,6 +26,7 @@ from .models import (
     Visit,
 )
 from .normalise import normalise_phone, search_key
+from .signals import file_anonymised
 
 
 class BeneficiaryError(Exception):
@@ -289,6 +290,8 @@ def beneficiary_anonymise(*, beneficiary: Beneficiary, reason: str, user=None) -
     Outcome.objects.filter(beneficiary=beneficiary).update(employer="")
     Appointment.objects.filter(beneficiary=beneficiary).update(purpose="")
     beneficiary.refresh_from_db()
+    # Its queued messages are cancelled and every message's text emptied (messaging/).
+    file_anonymised.send(sender=Beneficiary, beneficiary=beneficiary)
     audit_record(action=AuditAction.ANONYMISE, user=user, obj=beneficiary, detail=reason)
     return beneficiary
 

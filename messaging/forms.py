@@ -24,6 +24,12 @@ class OneOffForm(forms.Form):
             "invalid_choice": "Ce canal n'est pas possible : la personne ne l'a pas accepté.",
         },
     )
+    subject = forms.CharField(
+        label="Objet du courriel (facultatif)",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "L'objet ne peut pas dépasser 200 caractères."},
+    )
     text = forms.CharField(
         label="Message",
         widget=forms.Textarea(attrs={"rows": 5}),
