@@ -247,7 +247,14 @@ def notice_given(request, pk: int):
 def notice(request):
     """The information notice, to print and hand over."""
     perms.require_view_files(request)
-    context = {"info": PublicInfo.objects.current(), "retention_days": settings.RETENTION_DAYS}
+    quiet = settings.SMS_QUIET_HOURS.strip()
+    context = {
+        "info": PublicInfo.objects.current(),
+        "retention_days": settings.RETENTION_DAYS,
+        "reminder_lead_hours": settings.REMINDER_LEAD_HOURS,
+        # No SMS between these hours ("20:00-08:00"): messaging/quiet.py.
+        "sms_quiet": [part.strip() for part in quiet.split("-")] if quiet else None,
+    }
     return render(request, "beneficiaries/notice.html", context)
 
 

@@ -210,3 +210,24 @@ def test_an_anonymised_file_shows_no_consent_and_refuses_one(client, coordinator
     assert response.status_code == 403
     person.refresh_from_db()
     assert person.sms_consent_at is None
+
+
+def test_the_notice_says_what_is_sent_and_how_to_stop(logged, settings):
+    settings.REMINDER_LEAD_HOURS, settings.SMS_QUIET_HOURS = 24, "20:00-08:00"
+    text = page_text(logged.get(reverse("beneficiaries:notice")))
+    assert "Seulement si vous l'acceptez, canal par canal (SMS, courriel)" in text
+    assert "un rappel dans les 24 heures qui précèdent un rendez-vous de suivi ou un atelier" in text
+    assert "Aucun SMS n'est envoyé entre 20:00 et 08:00." in text
+    assert "Pour arrêter, à tout moment : dites-le à la permanence" in text
+    assert "le lien présent dans chaque courriel" in text
+    settings.SMS_QUIET_HOURS = ""
+    assert "Aucun SMS" not in page_text(logged.get(reverse("beneficiaries:notice")))
+
+
+def test_the_register_names_the_messages(client, coordinator):
+    client.force_login(coordinator)
+    text = page_text(client.get(reverse("beneficiaries:register")))
+    assert "des rappels de rendez-vous et d'ateliers, les avis d'annulation" in text
+    assert "le consentement de la personne, canal par canal" in text
+    assert "le prestataire d'envoi des SMS et des courriels" in text
+    assert "Messages : leur texte est effacé à l'anonymisation du dossier" in text

@@ -123,12 +123,16 @@ def test_paginated_in_a_constant_number_of_queries(coord, today, django_assert_n
     assert "Page 2 sur 2" in page_text(coord.get(URL, {"page": 2}))
 
 
-def test_an_anonymised_file_is_named_by_its_reference(coord, sent):
+def test_an_anonymised_file_is_named_by_its_reference_and_its_texts_are_gone(coord, sent):
     person = sent["reminder"].beneficiary
+    waiting = make_message(person, status=Status.QUEUED, body="Bonjour Inès, à demain.")
     beneficiary_anonymise(beneficiary=person, reason=AnonymisationReason.ERASURE_REQUEST)
     person.refresh_from_db()
     text = page_text(coord.get(URL))
     assert f"Dossier anonymisé {person.ref}" in text and "LEFORT" not in text
+    assert "Inès" not in text  # the texts that named her are emptied
+    waiting.refresh_from_db()
+    assert waiting.status == Status.CANCELLED and waiting.body == ""  # it will never leave
 
 
 @pytest.mark.parametrize("role", ["counsellor", "city", "admin_user"])
