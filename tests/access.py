@@ -215,6 +215,11 @@ for read_only in (
     "admin:axes_accesslog_add",
     "admin:permanences_publicinfo_delete",
     "admin:reporting_publishedbilan_delete",
+    # The texts of the messages come from the migrations; the messages are the application's.
+    "admin:messaging_messagetemplate_add",
+    "admin:messaging_messagetemplate_delete",
+    "admin:messaging_message_add",
+    "admin:messaging_message_delete",
 ):
     ACCESS[read_only] = Rule(frozenset(), denied=FORBIDDEN | TO_ADMIN_LOGIN)
 

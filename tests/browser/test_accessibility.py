@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from beneficiaries.enums import ImportAction
 from beneficiaries.models import Beneficiary, ImportJob
+from messaging.withdrawal import withdrawal_token
 
 from ..factories import PASSWORD
 from .conftest import browser
@@ -39,6 +40,7 @@ PAGES = [
     ("login", {}, None),
     ("public:schedule", {}, None),
     ("public:schedule", {}, "counsellor"),
+    ("messaging:withdraw", lambda site: {"token": withdrawal_token(site.people[0].pk)}, None),
     ("home", {}, "outsider"),  # the page of an account without a role
     ("permanences:today", {}, "counsellor"),
     ("permanences:cancel", lambda site: {"pk": site.session.pk}, "counsellor"),
