@@ -2,6 +2,7 @@
 configuration): each one carries the signed withdrawal link, in its text and in the
 List-Unsubscribe headers (RFC 2369, and RFC 8058's one-click POST)."""
 
+import re
 import smtplib
 import socket
 
@@ -15,10 +16,15 @@ from .withdrawal import withdrawal_url
 FOOTER = "Pour ne plus recevoir de courriels de notre part : {url}"
 
 
+LINK = re.compile(r"https?://\S+/messages/retrait/[^/\s]+/")
+
+
 def build_email(*, to: str, subject: str, body: str, beneficiary_id: int) -> EmailMessage:
-    url = withdrawal_url(beneficiary_id)
     # A text written from a template has its link ({lien_retrait}); any other gets one.
-    if "/messages/retrait/" not in body:
+    if found := LINK.search(body):
+        url = found.group(0)
+    else:
+        url = withdrawal_url(beneficiary_id)
         body = f"{body.rstrip()}\n\n{FOOTER.format(url=url)}"
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
     return EmailMessage(

@@ -14,6 +14,8 @@ objects. Anonymous visitors without the right are sent to the login page.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from messaging.withdrawal import withdrawal_token
+
 ANONYMOUS = "anonymous"
 CONSEILLER = "conseiller"
 COORDINATION = "coordination"
@@ -92,6 +94,10 @@ ACCESS: dict[str, Rule] = {
     "public:feed": Rule(EVERYONE),
     "public:venue_feed": Rule(EVERYONE, kwargs=lambda s: {"venue_pk": s.venue.pk}),
     "public:venue_poster": Rule(EVERYONE, kwargs=lambda s: {"venue_pk": s.venue.pk}),
+    # No login: the signed link of every e-mail (its token is the authority), and the
+    # provider's delivery reports (the shared secret of the test settings).
+    "messaging:withdraw": Rule(EVERYONE, GET_POST, kwargs=lambda s: {"token": withdrawal_token(s.person.pk)}),
+    "messaging:brevo_report": Rule(EVERYONE, POST, query="?secret=test-webhook-secret"),
     # The counsellors' desk work.
     "permanences:today": Rule(WORKERS, GET_POST),
     "permanences:hold": Rule(WORKERS, POST, kwargs=permanence),
@@ -214,6 +220,11 @@ for read_only in (
     "admin:axes_accesslog_add",
     "admin:permanences_publicinfo_delete",
     "admin:reporting_publishedbilan_delete",
+    # The texts of the messages come from the migrations; the messages are the application's.
+    "admin:messaging_messagetemplate_add",
+    "admin:messaging_messagetemplate_delete",
+    "admin:messaging_message_add",
+    "admin:messaging_message_delete",
 ):
     ACCESS[read_only] = Rule(frozenset(), denied=FORBIDDEN | TO_ADMIN_LOGIN)
 

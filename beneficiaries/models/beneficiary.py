@@ -27,6 +27,7 @@ from ..normalise import (
 )
 from .activity import Referral, Visit
 from .caseload import CaseloadQuerySetMixin
+from .consent import ConsentFields
 from .workshops import WorkshopRegistration
 
 NAME_FIELDS = frozenset({"last_name", "first_name"})
@@ -233,7 +234,7 @@ class BeneficiaryQuerySet(CaseloadQuerySetMixin, models.QuerySet):
         return count
 
 
-class Beneficiary(AuditedModel):
+class Beneficiary(AuditedModel, ConsentFields):
     ref = models.CharField(
         "référence du dossier",
         max_length=20,
@@ -292,30 +293,6 @@ class Beneficiary(AuditedModel):
         limit_choices_to={"groups__name": Role.CONSEILLER.value, "is_active": True},
         help_text="Le conseiller ou la conseillère qui suit la personne. Tout conseiller peut "
         "ouvrir le dossier et recevoir la personne.",
-    )
-    # Consent to messages, per channel (messaging/): when and by whom it was recorded;
-    # empty: no consent, nothing is ever sent on that channel.
-    sms_consent_at = models.DateTimeField("accepte les SMS depuis le", null=True, blank=True, editable=False)
-    sms_consent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="accord SMS noté par",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    email_consent_at = models.DateTimeField(
-        "accepte les courriels depuis le", null=True, blank=True, editable=False
-    )
-    email_consent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="accord courriel noté par",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
     )
     version = models.PositiveIntegerField("version", default=1, editable=False)
     anonymised_at = models.DateTimeField(

@@ -25,6 +25,7 @@ from beneficiaries.enums import ImportAction
 from beneficiaries.models import Beneficiary, ImportJob
 from messaging.enums import Channel, Kind, Status
 from messaging.models import Message
+from messaging.withdrawal import withdrawal_token
 
 from ..factories import PASSWORD
 from .conftest import browser
@@ -69,6 +70,7 @@ PAGES = [
     ("login", {}, None),
     ("public:schedule", {}, None),
     ("public:schedule", {}, "counsellor"),
+    ("messaging:withdraw", lambda site: {"token": withdrawal_token(site.people[0].pk)}, None),
     ("home", {}, "outsider"),  # the page of an account without a role
     ("permanences:today", {}, "counsellor"),
     ("permanences:cancel", lambda site: {"pk": site.session.pk}, "counsellor"),

@@ -33,7 +33,7 @@ def sms_sent(settings) -> list[dict]:
 
 def consenting(last_name="Martin", first_name="Élodie", *, sms=True, email=True, **extra):
     extra.setdefault("phone", "06 00 00 12 34")
-    extra.setdefault("email", f"{first_name.lower()}.{last_name.lower()}@example.org")
+    extra.setdefault("email", f"{last_name.lower()}@example.org")
     person = make_person(last_name, first_name, **extra)
     for channel, given in (("sms", sms), ("email", email)):
         if given:

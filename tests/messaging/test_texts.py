@@ -72,7 +72,9 @@ def test_malformed_braces_are_refused(text):
 
 
 def test_render_replaces_only_the_known_values():
-    assert render("Bonjour {prenom}, à {heure}.", {"prenom": "Awa", "heure": "9h30"}) == "Bonjour Awa, à 9h30."
+    assert (
+        render("Bonjour {prenom}, à {heure}.", {"prenom": "Awa", "heure": "9h30"}) == "Bonjour Awa, à 9h30."
+    )
     with pytest.raises(TextError):
         render("{heure}", {"prenom": "Awa"})
 
