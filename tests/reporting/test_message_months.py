@@ -11,7 +11,7 @@ from django.urls import reverse
 from messaging.enums import Channel, Status
 
 from ..beneficiaries.files import page_text
-from ..factories import make_person
+from ..factories import make_permanence, make_person, make_visit
 from ..messaging.helpers import make_message, moment
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +69,12 @@ def test_the_city_sees_small_counts_masked_no_total_and_no_name(client, city, ye
 def test_a_venue_or_quarter_page_has_no_message_counts(client, coordinator, venue, year_of_messages):
     table, _ = messages_table(client, coordinator, venue=venue.pk)
     assert table is None
+
+
+def test_a_year_of_fewer_than_five_persons_shows_no_message_counts_to_the_city(
+    client, city, venue, year_of_messages
+):
+    """One person seen in the year: the city's bilan is not detailed (docs/BILAN.md), nor its messages."""
+    make_visit(year_of_messages, make_permanence(venue, datetime.date(YEAR, 3, 1)))
+    table, html = messages_table(client, city)
+    assert table is None and "Moins de 5 personnes" in html
