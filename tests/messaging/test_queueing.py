@@ -4,6 +4,7 @@ booked, the counsellor's message, and anonymised or merged files."""
 import datetime
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from beneficiaries.appointment_services import appointment_cancel
@@ -222,3 +223,16 @@ def test_merging_files_moves_their_messages(counsellor):
     )
     beneficiary_merge(kept=kept, removed=removed, user=counsellor)
     assert Message.objects.get().beneficiary == kept
+
+
+def test_a_cancellation_rolled_back_queues_no_notice(session):
+    book(consenting(), session)
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        permanence_cancel(permanence=session, reason="Travaux")
+        assert Message.objects.count() == 2  # queued in the cancellation's transaction
+        raise Undo
+    assert not Message.objects.exists()

@@ -73,6 +73,20 @@ def test_a_reminder_whose_appointment_was_cancelled_is_not_sent(session, setting
     assert sms_sent(settings) == []
 
 
+def test_a_reminder_whose_appointment_moved_is_not_sent_the_new_one_is(session, settings):
+    appointment = book(consenting(email=False), session)
+    reminders_queue(now=starts(appointment) - datetime.timedelta(hours=3))
+    old = Message.objects.get()
+    appointment.time = datetime.time(11)
+    appointment.save()
+    assert message_send(old.pk) == ("cancelled", None)
+    reminders_queue(now=starts(appointment) - datetime.timedelta(hours=3))
+    new = Message.objects.exclude(pk=old.pk).get()
+    assert message_send(new.pk) == ("sent", None)
+    [line] = sms_sent(settings)
+    assert "à 11h00" in line["text"]
+
+
 def test_a_landline_gets_no_sms(settings):
     person = consenting(email=False, phone="01 48 00 00 00")
     message = one_off(person)

@@ -18,6 +18,7 @@ from messaging.texts import GSM7, UCS2, TextError, check_text, is_gsm7, render, 
         # The extension table counts two: 80 euro signs fill one SMS.
         ("€" * 80, GSM7, 160, 1),
         ("€" * 81, GSM7, 162, 2),
+        ("[{}]", GSM7, 8, 1),
         # An escaped pair is never split: 152 letters and a euro sign need two segments.
         ("a" * 152 + "€" + "a" * 10, GSM7, 164, 2),
         ("a" * 152 + "€" + "a" * 153, GSM7, 307, 3),
