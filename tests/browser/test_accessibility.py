@@ -225,3 +225,17 @@ def test_the_reassign_confirmation_is_accessible(
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_role("button", name="Confirmer : confier 1 dossier")).to_be_visible()
     check_page.loaded("beneficiaries-reassign-confirm-coordinator", replay=True)
+
+
+def test_the_message_preview_is_accessible(check_page, page, live_server, site, counsellor):
+    """Reached by asking for the preview of a one-off message (a POST, not an address)."""
+    person = with_messages(site)
+    check_page(
+        reverse("messaging:compose", args=[person["pk"]]), "messaging-compose-counsellor", username="alice"
+    )
+    page.get_by_label("SMS").check()
+    page.get_by_label("Message", exact=True).fill("Votre attestation est disponible : passez la prendre mardi.")
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.get_by_role("heading", name="Aperçu : le message tel qu'il partira")).to_be_visible()
+    expect(page.locator("#taille-sms")).to_contain_text("GSM-7, 1 SMS")
+    check_page.loaded("messaging-compose-preview-counsellor", replay=True)
