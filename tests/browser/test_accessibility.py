@@ -234,7 +234,7 @@ def test_the_message_preview_is_accessible(check_page, page, live_server, site, 
         reverse("messaging:compose", args=[person["pk"]]), "messaging-compose-counsellor", username="alice"
     )
     page.get_by_label("SMS").check()
-    page.get_by_label("Message", exact=True).fill("Votre attestation est disponible : passez la prendre mardi.")
+    page.get_by_label("Message", exact=True).fill("Votre attestation est disponible : venez mardi.")
     page.get_by_role("button", name="Aperçu").click()
     expect(page.get_by_role("heading", name="Aperçu : le message tel qu'il partira")).to_be_visible()
     expect(page.locator("#taille-sms")).to_contain_text("GSM-7, 1 SMS")
