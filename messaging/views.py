@@ -31,6 +31,7 @@ from .models import Message
 from .reports import brevo_report_record
 from .services import ONE_OFF_MAX_LENGTH, MessageError, channels_of, message_queue_one_off
 from .summary import columns, summary
+from .texts import GSM_BASIC, GSM_EXTENSION
 from .withdrawal import InvalidLink, beneficiary_of
 
 PAGE_SIZE = 50
@@ -89,7 +90,14 @@ def compose(request, pk: int):
                 return redirect(back)
         except MessageError as error:
             form.add_error(None, str(error))
-    context = {"person": person, "form": form, "channels": channels, "preview": preview}
+    context = {
+        "person": person,
+        "form": form,
+        "channels": channels,
+        "preview": preview,
+        # For the live count of an SMS's characters and segments.
+        "gsm_alphabet": {"basic": "".join(sorted(GSM_BASIC)), "extension": "".join(sorted(GSM_EXTENSION))},
+    }
     return render_form(request, "messaging/compose.html", context, form)
 
 

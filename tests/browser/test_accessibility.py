@@ -228,12 +228,18 @@ def test_the_reassign_confirmation_is_accessible(
 
 
 def test_the_message_preview_is_accessible(check_page, page, live_server, site, counsellor):
-    """Reached by asking for the preview of a one-off message (a POST, not an address)."""
+    """Reached by asking for the preview of a one-off message (a POST, not an address);
+    the SMS size is counted as one types."""
     person = with_messages(site)
     check_page(
         reverse("messaging:compose", args=[person["pk"]]), "messaging-compose-counsellor", username="alice"
     )
     page.get_by_label("SMS").check()
+    page.get_by_label("Message", exact=True).fill("Votre attestation est disponible : venez mardi.")
+    # Counted as typed (the same rule as the server's), then exactly at the preview.
+    expect(page.locator("#compteur")).to_contain_text("47 caractères, GSM-7, 1 SMS")
+    page.get_by_label("Message", exact=True).fill("Ô" * 71)
+    expect(page.locator("#compteur")).to_contain_text("71 caractères, UCS-2, 2 SMS")
     page.get_by_label("Message", exact=True).fill("Votre attestation est disponible : venez mardi.")
     page.get_by_role("button", name="Aperçu").click()
     expect(page.get_by_role("heading", name="Aperçu : le message tel qu'il partira")).to_be_visible()
