@@ -26,13 +26,15 @@ from .bounds import (
     outcome_end_problem,
     outcome_start_problem,
 )
+from .consent_forms import ConsentFields
 from .enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
 from .models import Beneficiary, Outcome, Topic, Visit
 from .models.appointments import PURPOSE_MAX_LENGTH, time_refused
 
 
-class BeneficiaryForm(forms.ModelForm):
-    """A person's file: names and sex required, everything else completable later."""
+class BeneficiaryForm(ConsentFields, forms.ModelForm):
+    """A person's file: names and sex required, everything else completable later;
+    its consent to messages per channel (ConsentFields)."""
 
     birth_date = TypedDateField(label="Date de naissance", required=False)
     notice_given = forms.BooleanField(

@@ -38,6 +38,9 @@ urlpatterns = [
     # Public, no login: the address the city links to must not change.
     path("permanences-emploi/", include("permanences.public_urls")),
     path("bilans/", include("reporting.urls")),
+    # The messages page and a file's one-off message; the e-mails' withdrawal link and
+    # the provider's delivery reports (public), all under their own addresses.
+    path("", include("messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 
