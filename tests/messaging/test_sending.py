@@ -249,6 +249,10 @@ def test_with_the_database_queue_a_waiting_task_is_not_queued_twice(
     for _ in range(2):
         call_command("queue_messages", stdout=io.StringIO())
     assert DBTaskResult.objects.count() == 1  # its task still waits for the worker
+    # Its task started by a worker that died before claiming it: lost, queued again.
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - datetime.timedelta(minutes=11))
+    call_command("queue_messages", stdout=io.StringIO())
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
     # A retry waits with run_after.
     DBTaskResult.objects.all().delete()
     settings.SMS_BACKEND = "tests.messaging.test_sending.Flaky"
