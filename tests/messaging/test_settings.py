@@ -9,9 +9,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.email_url import mailers
 
-from ..test_settings import PRODUCTION, ROOT, python
+from ..test_settings import PRODUCTION, ROOT, manage, python
 
 BASE = Path("/srv/app")
+# Production's variables, no mail server set.
+UNSET = {name: value for name, value in PRODUCTION.items() if name != "EMAIL_URL"}
 SHOW = (
     "import django, json; from django.conf import settings; django.setup();"
     "from messaging.sms import sms_backend;"
@@ -29,18 +31,21 @@ def settings_of(env):
 
 
 def test_by_default_nothing_leaves_the_machine():
-    mailer, sms, quiet, lead, attempts, key, sms_file, retry, stale, link_days, secret = settings_of(
-        PRODUCTION
-    )
+    mailer, sms, quiet, lead, attempts, key, sms_file, retry, stale, link_days, secret = settings_of(UNSET)
     # Production without configuration: e-mails and SMS written to files under var/.
     assert mailer["default"]["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert mailer["default"]["OPTIONS"]["file_path"].endswith("var/emails")
     assert sms == "FileBackend" and sms_file.endswith("var/sms.jsonl") and key == secret == ""
     assert (quiet, lead, attempts, retry, stale, link_days) == ("20:00-08:00", 24, 5, 60, 10, 365)
     # The demo (DEBUG): both on the console.
-    mailer, sms, *_ = settings_of({**PRODUCTION, "DEBUG": "1"})
+    mailer, sms, *_ = settings_of({**UNSET, "DEBUG": "1"})
     assert mailer["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert sms == "ConsoleBackend"
+
+
+def test_check_deploy_says_when_no_mail_server_is_set():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=UNSET)
+    assert result.returncode != 0 and "mail.E001" in result.stderr + result.stdout
 
 
 def test_settings_come_from_the_environment():
