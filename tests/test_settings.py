@@ -17,6 +17,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://app:app@127.0.0.1:5432/app",
     # Without a mail server, e-mails stay on disk and `check --deploy` says so (tests/messaging).
     "EMAIL_URL": "smtp://smtp.example.org:587?tls=1",
+    "SITE_URL": "https://permanences.example.org",
 }
 
 

@@ -106,3 +106,17 @@ def test_make_run_queues_the_messages_every_15_minutes_beside_the_worker():
     assert "sleep 900" in recipe
     # The trap stops the worker and the queuing loop however the server ends.
     assert "trap 'kill $$worker $$queuer" in recipe
+
+
+def test_a_wrong_sms_backend_is_said_at_start_up():
+    result = manage("check", env={**PRODUCTION, "SMS_BACKEND": "brevo"})
+    assert result.returncode != 0
+    assert "messaging.E001" in result.stderr and "SMS_BACKEND=brevo demande BREVO_API_KEY" in result.stderr
+    result = manage("check", env={**PRODUCTION, "SMS_BACKEND": "pigeon"})
+    assert result.returncode != 0 and "« pigeon » inconnu" in result.stderr
+
+
+def test_check_deploy_says_when_site_url_is_not_set():
+    without = {name: value for name, value in PRODUCTION.items() if name != "SITE_URL"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=without)
+    assert result.returncode != 0 and "messaging.W001" in result.stderr + result.stdout
