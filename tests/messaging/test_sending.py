@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -261,3 +262,13 @@ def test_with_the_database_queue_a_waiting_task_is_not_queued_twice(
     task = DBTaskResult.objects.get()
     message.refresh_from_db()
     assert task.run_after == message.send_after > timezone.now()
+
+
+def test_a_backend_wrongly_set_up_leaves_the_message_queued(settings):
+    message = one_off(consenting(email=False))
+    settings.SMS_BACKEND = "brevo"
+    settings.BREVO_API_KEY = ""
+    with pytest.raises(ImproperlyConfigured):
+        message_send(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.QUEUED, 0)
