@@ -9,7 +9,7 @@ class MessagingConfig(AppConfig):
         from beneficiaries.signals import file_anonymised, files_merged, workshop_cancelled
         from permanences.signals import permanence_cancelled
 
-        from . import handlers
+        from . import checks, handlers  # noqa: F401 (checks: registered on import)
         from .timeline import register_source
 
         permanence_cancelled.connect(handlers.on_permanence_cancelled, dispatch_uid="messaging-permanence")

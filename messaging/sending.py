@@ -29,7 +29,7 @@ from .models import Message
 from .phones import sms_number
 from .quiet import quiet_until
 from .reasons import reminder_still_due
-from .sms import RefusedError, SmsError, TemporaryError, UnknownResultError, sms_backend
+from .sms import RefusedError, SmsBackend, SmsError, TemporaryError, UnknownResultError, sms_backend
 from .texts import is_gsm7
 
 UNKNOWN = "Résultat inconnu : {why}. Le message n'est jamais renvoyé (au plus une fois)."
@@ -80,14 +80,14 @@ def _set(message: Message, now: datetime.datetime, **values) -> None:
     Message.objects.filter(pk=message.pk).update(**values, updated_at=now)
 
 
-def _hand_over(message: Message) -> str:
+def _hand_over(message: Message, backend: SmsBackend) -> str:
     """Give the message to the provider; its reference. Raises the errors of sms/base.py."""
     person = message.beneficiary
     if message.channel == Channel.SMS:
         number = sms_number(person.phone)
         if number is None:
             raise RefusedError("Ce numéro ne reçoit pas de SMS (fixe ou mal écrit).")
-        return sms_backend().send(to=number, text=message.body, unicode=not is_gsm7(message.body))
+        return backend.send(to=number, text=message.body, unicode=not is_gsm7(message.body))
     email = build_email(to=person.email, subject=message.subject, body=message.body, beneficiary_id=person.pk)
     return send_email(email)
 
@@ -122,12 +122,14 @@ def _record_error(message: Message, error: SmsError) -> datetime.datetime | None
 
 def message_send(message_id: int) -> tuple[str, datetime.datetime | None]:
     """Send one queued message at most once; (what happened, when to queue it again or None)."""
+    # A backend wrongly set up fails here, before the claim: the message stays queued.
+    backend = sms_backend()
     now = timezone.now()
     message, outcome, again = _claim(message_id, now)
     if message is None:
         return outcome, again
     try:
-        reference = _hand_over(message)
+        reference = _hand_over(message, backend)
     except (TemporaryError, RefusedError, UnknownResultError) as error:
         again = _record_error(message, error)
         return ("retry" if again else "failed"), again

@@ -12,6 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -340,14 +341,17 @@ def file_messages_move(*, kept: Beneficiary, removed: Beneficiary) -> int:
 # Lost tasks ---------------------------------------------------------------------
 
 
-def _pending_tasks() -> set[int] | None:
-    """The messages whose task waits in the database task queue; None when the task
-    backend is not django-tasks-db (then no task is known to wait)."""
+def _pending_tasks(now: datetime.datetime) -> set[int]:
+    """The messages whose task waits in the database task queue, or runs since lately (a
+    task left running by a worker that died is lost); none with another task backend."""
     if not isinstance(send_message.get_backend(), DatabaseBackend):
-        return None
-    waiting = DBTaskResult.objects.filter(
-        task_path=send_message.module_path, status__in=["READY", "RUNNING"]
-    ).values_list("args_kwargs", flat=True)
+        return set()
+    lately = now - datetime.timedelta(minutes=settings.MESSAGE_SENDING_STALE_MINUTES)
+    waiting = (
+        DBTaskResult.objects.filter(task_path=send_message.module_path)
+        .filter(Q(status="READY") | Q(status="RUNNING", started_at__gt=lately))
+        .values_list("args_kwargs", flat=True)
+    )
     return {int(args["args"][0]) for args in waiting if args.get("args")}
 
 
@@ -356,7 +360,7 @@ def lost_messages_requeue(*, now: datetime.datetime | None = None) -> int:
     queued by a backend that cannot wait). Harmless twice: a task claims first."""
     now = now or timezone.now()
     due = list(Message.objects.filter(status=Status.QUEUED, send_after__lte=now).values_list("pk", flat=True))
-    pending = _pending_tasks() or set()
+    pending = _pending_tasks(now)
     lost = [(pk, now) for pk in due if pk not in pending]
     for pk, when in lost:
         enqueue(pk, when)

@@ -15,6 +15,9 @@ PRODUCTION = {
     "SECRET_KEY": "k7#pQ2!vX9@mZ4$wR8^tL1&nB6*cF3(hJ5)yD0_sG-eA+uN=oK",
     "ALLOWED_HOSTS": "permanences.example.org",
     "DATABASE_URL": "postgres://app:app@127.0.0.1:5432/app",
+    # Without a mail server, e-mails stay on disk and `check --deploy` says so (tests/messaging).
+    "EMAIL_URL": "smtp://smtp.example.org:587?tls=1",
+    "SITE_URL": "https://permanences.example.org",
 }
 
 

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from beneficiaries.appointment_services import appointment_cancel
@@ -236,3 +237,22 @@ def test_a_cancellation_rolled_back_queues_no_notice(session):
         assert Message.objects.count() == 2  # queued in the cancellation's transaction
         raise Undo
     assert not Message.objects.exists()
+
+
+def test_a_session_cancelled_in_the_admin_tells_those_booked(session, client, admin_user):
+    book(consenting(email=False), session)
+    client.force_login(admin_user)
+    form = {
+        "venue": session.venue.pk,
+        "date": session.date.isoformat(),
+        "start_time": "09:30",
+        "end_time": "12:30",
+        "status": PermanenceStatus.CANCELLED,
+        "cancel_reason": "Grève des transports",
+    }
+    response = client.post(reverse("admin:permanences_permanence_change", args=[session.pk]), form)
+    assert response.status_code == 302
+    notice = Message.objects.get()
+    assert notice.kind == Kind.SESSION_CANCELLED and "Grève des transports" in notice.body
+    client.post(reverse("admin:permanences_permanence_change", args=[session.pk]), form)  # saved again
+    assert Message.objects.count() == 1

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -249,6 +250,10 @@ def test_with_the_database_queue_a_waiting_task_is_not_queued_twice(
     for _ in range(2):
         call_command("queue_messages", stdout=io.StringIO())
     assert DBTaskResult.objects.count() == 1  # its task still waits for the worker
+    # Its task started by a worker that died before claiming it: lost, queued again.
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - datetime.timedelta(minutes=11))
+    call_command("queue_messages", stdout=io.StringIO())
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
     # A retry waits with run_after.
     DBTaskResult.objects.all().delete()
     settings.SMS_BACKEND = "tests.messaging.test_sending.Flaky"
@@ -257,3 +262,13 @@ def test_with_the_database_queue_a_waiting_task_is_not_queued_twice(
     task = DBTaskResult.objects.get()
     message.refresh_from_db()
     assert task.run_after == message.send_after > timezone.now()
+
+
+def test_a_backend_wrongly_set_up_leaves_the_message_queued(settings):
+    message = one_off(consenting(email=False))
+    settings.SMS_BACKEND = "brevo"
+    settings.BREVO_API_KEY = ""
+    with pytest.raises(ImproperlyConfigured):
+        message_send(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.QUEUED, 0)

@@ -9,9 +9,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.email_url import mailers
 
-from ..test_settings import PRODUCTION, ROOT, python
+from ..test_settings import PRODUCTION, ROOT, manage, python
 
 BASE = Path("/srv/app")
+# Production's variables, no mail server set.
+UNSET = {name: value for name, value in PRODUCTION.items() if name != "EMAIL_URL"}
 SHOW = (
     "import django, json; from django.conf import settings; django.setup();"
     "from messaging.sms import sms_backend;"
@@ -29,18 +31,21 @@ def settings_of(env):
 
 
 def test_by_default_nothing_leaves_the_machine():
-    mailer, sms, quiet, lead, attempts, key, sms_file, retry, stale, link_days, secret = settings_of(
-        PRODUCTION
-    )
+    mailer, sms, quiet, lead, attempts, key, sms_file, retry, stale, link_days, secret = settings_of(UNSET)
     # Production without configuration: e-mails and SMS written to files under var/.
     assert mailer["default"]["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert mailer["default"]["OPTIONS"]["file_path"].endswith("var/emails")
     assert sms == "FileBackend" and sms_file.endswith("var/sms.jsonl") and key == secret == ""
     assert (quiet, lead, attempts, retry, stale, link_days) == ("20:00-08:00", 24, 5, 60, 10, 365)
     # The demo (DEBUG): both on the console.
-    mailer, sms, *_ = settings_of({**PRODUCTION, "DEBUG": "1"})
+    mailer, sms, *_ = settings_of({**UNSET, "DEBUG": "1"})
     assert mailer["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert sms == "ConsoleBackend"
+
+
+def test_check_deploy_says_when_no_mail_server_is_set():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=UNSET)
+    assert result.returncode != 0 and "mail.E001" in result.stderr + result.stdout
 
 
 def test_settings_come_from_the_environment():
@@ -101,3 +106,17 @@ def test_make_run_queues_the_messages_every_15_minutes_beside_the_worker():
     assert "sleep 900" in recipe
     # The trap stops the worker and the queuing loop however the server ends.
     assert "trap 'kill $$worker $$queuer" in recipe
+
+
+def test_a_wrong_sms_backend_is_said_at_start_up():
+    result = manage("check", env={**PRODUCTION, "SMS_BACKEND": "brevo"})
+    assert result.returncode != 0
+    assert "messaging.E001" in result.stderr and "SMS_BACKEND=brevo demande BREVO_API_KEY" in result.stderr
+    result = manage("check", env={**PRODUCTION, "SMS_BACKEND": "pigeon"})
+    assert result.returncode != 0 and "« pigeon » inconnu" in result.stderr
+
+
+def test_check_deploy_says_when_site_url_is_not_set():
+    without = {name: value for name, value in PRODUCTION.items() if name != "SITE_URL"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=without)
+    assert result.returncode != 0 and "messaging.W001" in result.stderr + result.stdout
