@@ -9,7 +9,7 @@ MANAGE := DEBUG=1 $(PYTHON) manage.py
 MANAGE_CHECK := DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-import bench-bilan bench-load
+.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-import bench-bilan bench-messages bench-load
 
 help:
 	@echo "make run   - installe, crée la base de démonstration SQLite et sert http://127.0.0.1:8000"
@@ -27,12 +27,18 @@ demo-db: $(VENV)/.installed
 	@scripts/demo-password.sh > /dev/null
 	@DEMO_PASSWORD="$$(cat var/demo-password)" $(MANAGE) seed_demo
 
-# The server in the foreground, the task worker (previews and imports) beside it;
-# Ctrl-C stops both (the trap stops the worker however the server ends).
+# The server in the foreground, the task worker (previews, imports, messages) beside it,
+# and the queuing of the messages every 15 minutes (as cron would: README, "Messages aux
+# personnes"), a week ahead in the demo so that there is something to see; SMS and e-mails
+# go to the console. Ctrl-C stops all three (the trap stops
+# the worker and the queuing loop however the server ends).
 run: demo-db
 	@echo "Serveur de démonstration : http://127.0.0.1:8000, et son service de traitement (Ctrl-C pour arrêter)"
 	@$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	( trap 'kill $$pause 2>/dev/null; exit 0' TERM; \
+	  while true; do REMINDER_LEAD_HOURS=$${REMINDER_LEAD_HOURS:-168} $(MANAGE) queue_messages; \
+	    sleep 900 & pause=$$!; wait $$pause; done ) & queuer=$$!; \
+	trap 'kill $$worker $$queuer 2>/dev/null; wait $$worker $$queuer 2>/dev/null' EXIT; \
 	$(MANAGE) runserver --noreload 127.0.0.1:8000
 
 lint: $(VENV)/.installed
@@ -61,6 +67,10 @@ bench-search: $(VENV)/.installed sysdeps-test
 
 bench-import: $(VENV)/.installed sysdeps-test
 	$(call BENCH,bench_import)
+
+# The messages' benchmark: 10,000 reminders queued and sent to the file backend.
+bench-messages: $(VENV)/.installed sysdeps-test
+	$(call BENCH,bench_messages)
 
 # The bilan's benchmark: a million visits, a few minutes.
 bench-bilan: $(VENV)/.installed

@@ -1,6 +1,7 @@
 """Who is writing: the user of the current request, else the management command
-being run. The audit triggers of the database read it on every statement
-(audit/db.py); `audit_record` reads it too."""
+being run; and the id of the request being served, which its log line shows
+too (core/logs.py). The database reads both on every statement (audit/db.py):
+the audit triggers the writer, the trail's `request_id` column default the id."""
 
 import contextlib
 import functools
@@ -8,6 +9,7 @@ from contextvars import ContextVar
 
 current_user: ContextVar = ContextVar("audit_current_user", default=None)
 current_command: ContextVar[str] = ContextVar("audit_current_command", default="")
+current_request_id: ContextVar[str] = ContextVar("audit_current_request_id", default="")
 
 
 def actor() -> tuple[int | None, str]:
@@ -32,6 +34,21 @@ def acting_as(user):
         yield
     finally:
         current_user.reset(token)
+
+
+def request_id() -> str:
+    """The id of the request being served (32 hex digits), else ""."""
+    return current_request_id.get()
+
+
+@contextlib.contextmanager
+def serving_request(request_id: str):
+    """What is written until the block ends is written in this request (32 hex digits)."""
+    token = current_request_id.set(request_id)
+    try:
+        yield
+    finally:
+        current_request_id.reset(token)
 
 
 @contextlib.contextmanager

@@ -2,7 +2,9 @@
 
 PostgreSQL: each statement is sent with the writer in front of it, in the same
 SQL text: `SELECT set_config('audit.user_id', '12', true), set_config(
-'audit.username', 'alice', true); UPDATE …`. `true` makes the settings local
+'audit.username', 'alice', true), set_config('audit.request_id', '9f…', true);
+UPDATE …` (the request id fills the trail's `request_id` column through its
+default, migration 0007). `true` makes the settings local
 to the transaction, which the statement is part of (a multi-statement query
 runs as one transaction in autocommit mode): nothing stays on the connection
 for the next request, so a pooler in transaction mode (PgBouncer) cannot hand
@@ -25,7 +27,7 @@ from contextvars import ContextVar
 from django.db import connection as default_connection
 from django.db import transaction
 
-from .context import actor
+from .context import actor, request_id
 
 # The statements the writer is put in front of (lower case); reads only inside
 # a transaction, for a COPY that may follow. Not DDL, SAVEPOINT and the like.
@@ -43,14 +45,17 @@ def sql_literal(value: str, *, has_params: bool) -> str:
 
 
 def writer_prefix(*, has_params: bool) -> str:
-    """Set in front of a statement: who sends it. Nobody is said too, so that
-    no earlier statement's writer is left for this one."""
+    """Set in front of a statement: who sends it, in which request. Nobody (and
+    no request) is said too, so that no earlier statement's are left for this one."""
     user_id, username = actor()
     user_text = sql_literal("" if user_id is None else str(user_id), has_params=has_params)
     name_text = sql_literal(username, has_params=has_params)
+    # 32 hex digits (core/logs.py makes sure of it), or nothing.
+    request_text = sql_literal(request_id(), has_params=has_params)
     return (
         f"SELECT set_config('audit.user_id', {user_text}, true), "
-        f"set_config('audit.username', {name_text}, true); "
+        f"set_config('audit.username', {name_text}, true), "
+        f"set_config('audit.request_id', {request_text}, true); "
     )
 
 
@@ -86,13 +91,17 @@ def audit_purging() -> bool:
     return purging.get()
 
 
+def audit_request_id() -> str | None:
+    return request_id() or None
+
+
 def prepare(connection) -> None:
     """Called for each new database connection (signal `connection_created`)."""
     if connection.vendor == "postgresql":
         if with_writer not in connection.execute_wrappers:
             connection.execute_wrappers.append(with_writer)
     elif connection.vendor == "sqlite":
-        for function in (audit_user_id, audit_username, audit_purging):
+        for function in (audit_user_id, audit_username, audit_purging, audit_request_id):
             connection.connection.create_function(function.__name__, 0, function)
 
 

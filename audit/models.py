@@ -39,6 +39,15 @@ class AuditEntry(models.Model):
     detail = models.CharField("précision", max_length=255, blank=True)
     # Names only, never values: "first_name, phone" (the triggers of migration 0003).
     columns = models.TextField("colonnes modifiées", blank=True)
+    # The request it was written in, as the request's log line shows it (core/logs.py); none
+    # outside a request. The database fills it, whoever inserts the entry (migration 0007).
+    request_id = models.UUIDField(
+        "requête",
+        null=True,
+        blank=True,
+        editable=False,
+        db_default=models.Func(function="audit_request_id", output_field=models.UUIDField()),
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 

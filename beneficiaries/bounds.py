@@ -8,10 +8,11 @@ add those that move with today (ages, "not in the future", "within a year").
 
 import datetime
 
+# Visits, referrals, outcome starts, workshops and sessions: one floor for every app.
+from core.dates import EARLIEST_ACTIVITY
+
 from .ages import age_on
 
-# Visits, referrals and outcome starts. A 1 January: messages say "avant 1990".
-EARLIEST_ACTIVITY = datetime.date(1990, 1, 1)
 # The database's floor for birth dates; the ages below are stricter today.
 EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 # The ages, today, of the persons a drop-in receives.

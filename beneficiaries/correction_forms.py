@@ -8,14 +8,14 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from core.forms import AsciiIntegerField, AsciiModelChoiceField
+from core.forms import AsciiIntegerField, AsciiModelChoiceField, TypedDateField
 from core.submissions import TokenField
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
 
 from .bounds import too_early_problem
 from .enums import CorrectionReason, Partner, ReferralChannel, ReferralStatus
-from .forms import FrenchDateField, OutcomeForm, VisitForm
+from .forms import OutcomeForm, VisitForm
 from .models import Referral, Topic
 
 
@@ -120,7 +120,7 @@ class ReferralFields(forms.ModelForm):
             "invalid_choice": "Canal inconnu : choisissez dans la liste.",
         },
     )
-    proposed_on = FrenchDateField(
+    proposed_on = TypedDateField(
         label="Proposée le",
         error_messages={
             "required": "Indiquez le jour où l'orientation a été proposée.",
@@ -148,7 +148,7 @@ class ReferralRecordForm(ReferralFields):
 
 
 class ReferralCorrectionForm(ReferralFields, CorrectionFields):
-    checked_on = FrenchDateField(label="Suite vérifiée le", required=False)
+    checked_on = TypedDateField(label="Suite vérifiée le", required=False)
 
     class Meta(ReferralFields.Meta):
         fields = [*ReferralFields.Meta.fields, "status", "checked_on"]

@@ -31,6 +31,7 @@ from .models import (
     WorkshopRegistration,
 )
 from .services import BeneficiaryError
+from .signals import files_merged
 from .workshop_services import registrations_promote
 
 
@@ -198,6 +199,8 @@ def beneficiary_merge(*, kept: Beneficiary, removed: Beneficiary, user) -> Benef
     _fill_empty_fields(kept=kept, removed=removed, user=user)
     record = BeneficiaryMerge.objects.create(kept_ref=kept.ref, removed_ref=removed.ref, merged_by=user)
     audit_record(action=AuditAction.MERGE, user=user, obj=kept, detail=f"dossier {removed.ref} fusionné")
+    # The apps above move what they keep about the removed file (messaging/: its messages).
+    files_merged.send(sender=Beneficiary, kept=kept, removed=removed)
     removed.delete()
     return record
 

@@ -180,3 +180,10 @@ class AppointmentState(models.TextChoices):
     HONOURED = "honoured", "Honoré"
     MISSED = "missed", "Manqué"
     CANCELLED = "cancelled", "Annulé"
+
+
+class Channel(models.TextChoices):
+    """The channels a person may accept messages on (consent on the file; messaging/ sends)."""
+
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Courriel"

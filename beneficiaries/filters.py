@@ -7,10 +7,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core.enums import Role
+from core.forms import TypedDateField
 from permanences.models import Permanence, Quarter, Venue
 
 from .enums import QualityCheck, TriState
-from .forms import FrenchDateField
 from .models import Beneficiary, Outcome, Visit, Workshop, WorkshopTheme
 from .quality import Period, person_condition
 
@@ -21,7 +21,7 @@ TRI_STATE_CHOICES = [(TriState.YES, "Oui"), (TriState.NO, "Non"), ("inconnu", "N
 class DateFilter(django_filters.DateFilter):
     """A date typed jj/mm/aaaa or aaaa-mm-jj, read as the forms read it."""
 
-    field_class = FrenchDateField
+    field_class = TypedDateField
 
     def __init__(self, **kwargs):
         super().__init__(widget=DATE_WIDGET, **kwargs)

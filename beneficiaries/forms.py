@@ -4,9 +4,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from core.dates import parse_date
 from core.enums import Role
-from core.forms import AsciiIntegerField, AsciiModelChoiceField, AsciiModelMultipleChoiceField, TypedTimeField
+from core.forms import (
+    AsciiIntegerField,
+    AsciiModelChoiceField,
+    AsciiModelMultipleChoiceField,
+    TypedDateField,
+    TypedTimeField,
+)
 from core.roles import has_role, users_with_role
 from core.submissions import TokenField
 from core.templatetags.display import user_label
@@ -21,41 +26,17 @@ from .bounds import (
     outcome_end_problem,
     outcome_start_problem,
 )
+from .consent_forms import ConsentFields
 from .enums import AnonymisationReason, OutcomeKind, Partner, ReferralStatus, Sex, TriState, WorkingTime
 from .models import Beneficiary, Outcome, Topic, Visit
 from .models.appointments import PURPOSE_MAX_LENGTH, time_refused
 
 
-class FrenchDateField(forms.DateField):
-    """A date typed jj/mm/aaaa (the ISO form is accepted too), read by `core.dates.parse_date`."""
+class BeneficiaryForm(ConsentFields, forms.ModelForm):
+    """A person's file: names and sex required, everything else completable later;
+    its consent to messages per channel (ConsentFields)."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget",
-            forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric"}),
-        )
-        kwargs.setdefault(
-            "error_messages", {"invalid": "Date invalide : saisissez-la sous la forme jj/mm/aaaa."}
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return parse_date(str(value))
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class BeneficiaryForm(forms.ModelForm):
-    """A person's file: names and sex required, everything else completable later."""
-
-    birth_date = FrenchDateField(label="Date de naissance", required=False)
+    birth_date = TypedDateField(label="Date de naissance", required=False)
     notice_given = forms.BooleanField(
         label="La notice d'information (RGPD) a été remise à la personne",
         required=False,
@@ -193,7 +174,7 @@ class VisitForm(forms.ModelForm):
             "max_value": f"La durée ne peut pas dépasser {MAX_DURATION_MINUTES} minutes.",
         },
     )
-    next_step_due = FrenchDateField(label="Échéance", required=False)
+    next_step_due = TypedDateField(label="Échéance", required=False)
 
     class Meta:
         model = Visit
@@ -233,8 +214,8 @@ ReferralFormSet = forms.formset_factory(ReferralForm, extra=2, max_num=5, absolu
 
 
 class OutcomeForm(forms.ModelForm):
-    start_date = FrenchDateField(label="Début")
-    end_date = FrenchDateField(label="Fin", required=False)
+    start_date = TypedDateField(label="Début")
+    end_date = TypedDateField(label="Fin", required=False)
     end_unknown = forms.BooleanField(
         label="Date de fin inconnue : enregistrer sans elle",
         required=False,

@@ -125,7 +125,9 @@ def get_beneficiary_for_user(request, pk: int, *, edit: bool = False, manage: bo
         require_edit_files(request)
     else:
         require_view_files(request)
-    person = get_object_or_404(Beneficiary.objects.select_related("quarter", "referent"), pk=pk)
+    person = get_object_or_404(
+        Beneficiary.objects.select_related("quarter", "referent", "sms_consent_by", "email_consent_by"), pk=pk
+    )
     if edit:
         refuse_if_anonymised(person)
     return person

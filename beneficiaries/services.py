@@ -26,6 +26,7 @@ from .models import (
     Visit,
 )
 from .normalise import normalise_phone, search_key
+from .signals import file_anonymised
 
 
 class BeneficiaryError(Exception):
@@ -274,6 +275,10 @@ def beneficiary_anonymise(*, beneficiary: Beneficiary, reason: str, user=None) -
         qualification_level="",
         notice_given_on=None,
         referent=None,
+        sms_consent_at=None,
+        sms_consent_by=None,
+        email_consent_at=None,
+        email_consent_by=None,
         anonymised_at=timezone.now(),
         updated_by=user,
         updated_at=timezone.now(),
@@ -285,6 +290,8 @@ def beneficiary_anonymise(*, beneficiary: Beneficiary, reason: str, user=None) -
     Outcome.objects.filter(beneficiary=beneficiary).update(employer="")
     Appointment.objects.filter(beneficiary=beneficiary).update(purpose="")
     beneficiary.refresh_from_db()
+    # Its queued messages are cancelled and every message's text emptied (messaging/).
+    file_anonymised.send(sender=Beneficiary, beneficiary=beneficiary)
     audit_record(action=AuditAction.ANONYMISE, user=user, obj=beneficiary, detail=reason)
     return beneficiary
 

@@ -18,16 +18,15 @@ from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, PublicInfo
 
 from . import perms, timeline, workshop_views
+from .consent import beneficiary_create_consenting, beneficiary_update_consenting, consent_rows
 from .filters import PersonFilter, VisitFilter
 from .forms import BeneficiaryCreateForm, BeneficiaryEditForm, ReferralStatusForm, changes
 from .models import SEARCH_LIMIT, UNSEEN_FOR, Appointment, Beneficiary, Referral, Visit, Workshop
 from .services import (
     BeneficiaryError,
     EditConflict,
-    beneficiary_create,
     beneficiary_notice_given,
     beneficiary_read,
-    beneficiary_update,
     files_listed,
 )
 
@@ -119,23 +118,30 @@ def create(request):
             )[:10]
         )
         if not duplicates or data["confirm_new"]:
-            person = submit_once(
-                token=data["token"],
-                user=request.user,
-                create=lambda: beneficiary_create(data=form.save_data(), user=request.user),
-                result_url=lambda p: reverse("beneficiaries:detail", args=[p.pk]),
-                fallback=fallback,
-            )
-            messages.success(request, f"Dossier {person.ref} créé.")
-            if workshop is not None:
-                return workshop_views.register_created(request, workshop, person)
-            if permanence is not None:
-                return redirect("beneficiaries:visit_create", person.pk, permanence.pk)
-            return redirect("beneficiaries:detail", person.pk)
-        files_listed(what="dossiers proches d'une création", count=len(duplicates), user=request.user)
-        # Shown once; sending the form again means "create it anyway".
-        form = BeneficiaryCreateForm({**request.POST.dict(), "confirm_new": "on"})
-        form.is_valid()
+            try:
+                person = submit_once(
+                    token=data["token"],
+                    user=request.user,
+                    create=lambda: beneficiary_create_consenting(
+                        data=form.save_data(), consents=form.consents(), user=request.user
+                    ),
+                    result_url=lambda p: reverse("beneficiaries:detail", args=[p.pk]),
+                    fallback=fallback,
+                )
+            except BeneficiaryError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Dossier {person.ref} créé.")
+                if workshop is not None:
+                    return workshop_views.register_created(request, workshop, person)
+                if permanence is not None:
+                    return redirect("beneficiaries:visit_create", person.pk, permanence.pk)
+                return redirect("beneficiaries:detail", person.pk)
+        else:
+            files_listed(what="dossiers proches d'une création", count=len(duplicates), user=request.user)
+            # Shown once; sending the form again means "create it anyway".
+            form = BeneficiaryCreateForm({**request.POST.dict(), "confirm_new": "on"})
+            form.is_valid()
     return render_form(
         request,
         "beneficiaries/create.html",
@@ -165,6 +171,7 @@ def detail(request, pk: int):
         "beneficiaries/detail.html",
         {
             "person": person,
+            "consents": [] if person.anonymised_at else consent_rows(person),
             "page": timeline.timeline_page(person, kind=kind, number=request.GET.get("page")),
             "kinds": kinds,
             "kind": kind,
@@ -199,10 +206,11 @@ def edit(request, pk: int):
         form = BeneficiaryEditForm(request.POST, instance=person)
     if form.is_bound and form.is_valid():
         try:
-            beneficiary_update(
+            beneficiary_update_consenting(
                 beneficiary_id=person.pk,
                 expected_version=form.cleaned_data["version"],
                 data=form.save_data(),
+                consents=form.consents(),
                 user=request.user,
             )
         except EditConflict as conflict:
@@ -239,7 +247,14 @@ def notice_given(request, pk: int):
 def notice(request):
     """The information notice, to print and hand over."""
     perms.require_view_files(request)
-    context = {"info": PublicInfo.objects.current(), "retention_days": settings.RETENTION_DAYS}
+    quiet = settings.SMS_QUIET_HOURS.strip()
+    context = {
+        "info": PublicInfo.objects.current(),
+        "retention_days": settings.RETENTION_DAYS,
+        "reminder_lead_hours": settings.REMINDER_LEAD_HOURS,
+        # No SMS between these hours ("20:00-08:00"): messaging/quiet.py.
+        "sms_quiet": [part.strip() for part in quiet.split("-")] if quiet else None,
+    }
     return render(request, "beneficiaries/notice.html", context)
 
 
@@ -287,14 +302,16 @@ def followups(request):
     )
 
 
-def _paginated_list(request, filterset, template: str, *, what: str, person_of):
-    """One page of a filtered list; the trail notes how many files it shows
-    (`person_of(row)`: the file id of a row)."""
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+def paginated_list(
+    request, filterset, template: str, *, what: str, person_of, page_size: int = PAGE_SIZE, extra=None
+):
+    """One page of a filtered list (`extra`: more of the page's context); the trail notes
+    how many files it shows (`person_of(row)`: the file id of a row)."""
+    page = Paginator(filterset.qs, page_size).get_page(request.GET.get("page"))
     files_listed(what=what, count=len({person_of(row) for row in page.object_list}), user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    context = {"filter": filterset, "page": page, "query": query.urlencode(), **(extra or {})}
     if request.htmx:
         template += "#results"
     return render(request, template, context)
@@ -304,7 +321,7 @@ def _paginated_list(request, filterset, template: str, *, what: str, person_of):
 def person_list(request):
     perms.require_view_files(request)
     filterset = PersonFilter(request.GET or None, queryset=Beneficiary.objects.for_listing())
-    return _paginated_list(
+    return paginated_list(
         request,
         filterset,
         "beneficiaries/person_list.html",
@@ -319,7 +336,7 @@ def visit_list(request):
     filterset = VisitFilter(
         request.GET or None, queryset=Visit.objects.for_timeline().select_related("beneficiary")
     )
-    return _paginated_list(
+    return paginated_list(
         request,
         filterset,
         "beneficiaries/visit_list.html",

@@ -9,13 +9,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.enums import Role
-from core.forms import AsciiIntegerField, TypedTimeField
+from core.forms import AsciiIntegerField, TypedDateField, TypedTimeField
 from core.submissions import TokenField
 from permanences.models import Venue
 
 from .bounds import MAX_CAPACITY, MIN_CAPACITY, capacity_problem, workshop_date_problem
 from .enums import AttendanceMark, WorkshopStatus
-from .forms import FrenchDateField
 from .models import Workshop, WorkshopRegistration, WorkshopTheme
 
 
@@ -44,7 +43,7 @@ class WorkshopForm(forms.ModelForm):
     """A workshop: theme, venue, day and times, places, and who runs it (a counsellor,
     or the name of a partner's facilitator)."""
 
-    date = FrenchDateField(label="Date")
+    date = TypedDateField(label="Date")
     start_time = time_field("Début")
     end_time = time_field("Fin")
     capacity = AsciiIntegerField(

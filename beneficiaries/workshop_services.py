@@ -16,6 +16,7 @@ from django.utils import timezone
 from .enums import AttendanceMark, RegistrationStatus, WorkshopStatus
 from .models import ANONYMISED_READ_ONLY, Beneficiary, Workshop, WorkshopRegistration
 from .services import BeneficiaryError, _identified_file
+from .signals import workshop_cancelled
 
 CANCELLED = "Cet atelier est annulé : on ne peut plus s'y inscrire ni y noter de présence."
 COMING = "Cet atelier est à venir : les présences se notent le jour même ou après."
@@ -91,6 +92,7 @@ def workshop_update(*, workshop: Workshop, data: dict, user) -> list[WorkshopReg
         raise BeneficiaryError(
             "Des présences sont notées : l'atelier ne peut pas être déplacé à une date à venir."
         )
+    was_cancelled = workshop.is_cancelled
     for name, value in data.items():
         setattr(workshop, name, value)
     workshop.updated_by = user
@@ -99,6 +101,9 @@ def workshop_update(*, workshop: Workshop, data: dict, user) -> list[WorkshopReg
             workshop.save()
     except IntegrityError:
         raise BeneficiaryError(SAME_START) from None
+    if workshop.is_cancelled and not was_cancelled:
+        # The persons with a place are told (messaging/), in this transaction.
+        workshop_cancelled.send(sender=Workshop, workshop=workshop)
     return _promote(workshop, user=user)
 
 

@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from .email_url import mailers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -60,11 +62,12 @@ INSTALLED_APPS = [
     # The queue of background tasks (django.tasks), served by `manage.py db_worker`.
     "django_tasks_db",
     # The project, layered (docs/ARCHITECTURE.md):
-    # audit <- core <- permanences <- beneficiaries <- reporting <- demo.
+    # audit <- core <- permanences <- beneficiaries <- messaging <- reporting <- demo.
     "audit",
     "core",
     "permanences",
     "beneficiaries",
+    "messaging",
     "reporting",
     # Fictitious demonstration data (the seed_demo command).
     "demo",
@@ -72,6 +75,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Health probes first, answered before anything else (no session, no log line);
+    # then the request log, which times all the rest and gives the request its id.
+    "core.health.HealthCheckMiddleware",
+    "core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,7 +127,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# DATABASE_POOLER=pgbouncer: DATABASE_URL leads to PgBouncer in transaction pooling
+# mode (deploy/pgbouncer/pgbouncer.ini), where a server connection serves another
+# client after each transaction, so nothing may outlive one. Server-side cursors
+# (which Django keeps open across transactions in autocommit: exports'
+# .iterator()) are off; the audit writer and request id are set per statement
+# already (audit/db.py). PgBouncer refuses the `options` startup parameter: JIT
+# is turned off by its connect_query instead.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER vaut « pgbouncer » ou rien (voir README, Configuration).")
+if DATABASE_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the bilan's aggregate queries at every call,
     # which costs more than it saves on queries of this size.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
@@ -260,12 +279,33 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Logs carry no personal data: no request bodies, no SQL parameters.
+# Logs carry no personal data: no request bodies, no SQL parameters, no paths
+# (a request's line names its route: core/logs.py). LOG_FORMAT=json: one JSON
+# object per line (time, level, logger, message, the request's fields), for a
+# log collector; text otherwise. Every line written during a request carries its id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT vaut « text » ou « json » (voir README, Configuration).")
+# Behind the proxy of deploy/, its request id (X-Request-ID) is the request's.
+REQUEST_ID_FROM_PROXY = env_bool("BEHIND_PROXY")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "route_only": {"()": "core.logs.RouteOnlyFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "route_only"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING", "propagate": True},
@@ -299,3 +339,39 @@ IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", 200))
 # which openpyxl holds in memory), and of the worksheet, read as a stream.
 IMPORT_MAX_XLSX_MEMBER_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_MEMBER_BYTES", 16 * 1024 * 1024))
 IMPORT_MAX_XLSX_SHEET_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_SHEET_BYTES", 128 * 1024 * 1024))
+
+# Messages to persons (messaging/, README "Messages aux personnes"). Nothing leaves the
+# machine unless these are set: e-mails go to the console and SMS to the console (DEBUG)
+# or nowhere but a file under var/ (otherwise) by default.
+# E-mail (Django's MAILERS): EMAIL_URL (smtp://user:password@host:587?tls=1, smtp+ssl://…,
+# console:, file:///path, anymail+brevo:, …), or EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, or EMAIL_BACKEND (config/email_url.py).
+MAILERS = mailers(os.environ, debug=DEBUG, base_dir=BASE_DIR)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Permanences emploi <ne-pas-repondre@localhost>")
+# Any django-anymail provider, by EMAIL_BACKEND (or EMAIL_URL anymail+NAME:) and ANYMAIL_* variables.
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")
+}
+# SMS: console (prints), file (one JSON line per SMS in SMS_FILE_PATH), brevo (Brevo's API).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console" if DEBUG else "file")
+SMS_SENDER = os.environ.get("SMS_SENDER", "Permanences")
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", BASE_DIR / "var" / "sms.jsonl"))
+BREVO_API_KEY = os.environ.get("BREVO_API_KEY", "")
+BREVO_API_URL = os.environ.get("BREVO_API_URL", "https://api.brevo.com/v3")
+BREVO_TIMEOUT_SECONDS = float(os.environ.get("BREVO_TIMEOUT_SECONDS", 10))
+# Brevo's delivery reports come back to /messages/rapports/brevo/ with this secret.
+BREVO_WEBHOOK_SECRET = os.environ.get("BREVO_WEBHOOK_SECRET", "")
+# The site's public address, for the links of the e-mails and Brevo's reports.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# No SMS between these local hours (Europe/Paris): queued ones wait for the end.
+SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "20:00-08:00")
+# Reminders go this many hours before a follow-up appointment or a workshop.
+REMINDER_LEAD_HOURS = int(os.environ.get("REMINDER_LEAD_HOURS", 24))
+# Tries of a message on temporary provider errors before it is shown as failed.
+MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", 5))
+# First wait before a new try, doubled at each try.
+MESSAGE_RETRY_SECONDS = int(os.environ.get("MESSAGE_RETRY_SECONDS", 60))
+# A message still "being sent" after this many minutes: its result is unknown (failed, never resent).
+MESSAGE_SENDING_STALE_MINUTES = int(os.environ.get("MESSAGE_SENDING_STALE_MINUTES", 10))
+# The e-mails' withdrawal links work for this many days.
+CONSENT_LINK_MAX_AGE_DAYS = int(os.environ.get("CONSENT_LINK_MAX_AGE_DAYS", 365))

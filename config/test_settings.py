@@ -6,11 +6,15 @@ Only test-run defaults are set here; everything else is config.settings.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
+# Messages: SMS to a file outside the work tree; Brevo's reports accepted with this secret.
+os.environ.setdefault("SMS_FILE_PATH", os.path.join(tempfile.gettempdir(), "permanences-test-sms.jsonl"))
+os.environ.setdefault("BREVO_WEBHOOK_SECRET", "test-webhook-secret")
 
 from .settings import *  # noqa: F403
 from .settings import INSTALLED_APPS, STORAGES

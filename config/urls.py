@@ -3,7 +3,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from core import views
+from core import health, views
 
 admin.site.site_header = "Permanences emploi — administration"
 admin.site.site_title = "Permanences emploi"
@@ -29,12 +29,18 @@ accounts = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Probes (answered by core.health.HealthCheckMiddleware, first of the stack).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     *accounts,
     path("permanences/", include("permanences.urls")),
     path("personnes/", include("beneficiaries.urls")),
     # Public, no login: the address the city links to must not change.
     path("permanences-emploi/", include("permanences.public_urls")),
     path("bilans/", include("reporting.urls")),
+    # The messages page and a file's one-off message; the e-mails' withdrawal link and
+    # the provider's delivery reports (public), all under their own addresses.
+    path("", include("messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,6 +15,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from .enums import Role
 from .roles import roles_of
 
 LOGIN_AT = "login_at"
@@ -61,7 +62,11 @@ def requires_two_factor(user) -> bool:
 
 def two_factor_rule() -> str:
     """Who must use two-factor authentication, in French, from the settings in force."""
-    labels = {"conseiller": "les conseillers", "coordination": "la coordination", "ville": "la ville"}
+    labels = {
+        Role.CONSEILLER: "les conseillers",
+        Role.COORDINATION: "la coordination",
+        Role.VILLE: "la ville",
+    }
     who = [labels.get(role, f"le rôle {role}") for role in settings.MFA_REQUIRED_ROLES]
     who.append("l'administration")
     return ", ".join(who[:-1]) + " et " + who[-1] if len(who) > 1 else who[0]

@@ -7,6 +7,12 @@ _ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _FRENCH = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
+# The earliest day of any record (a session, a visit, a referral, an outcome, a workshop),
+# shared by the forms, the constraints and the importer of every app. A 1 January:
+# messages say "avant 1990".
+EARLIEST_ACTIVITY = datetime.date(1990, 1, 1)
+
+
 class ImpossibleDate(ValueError):
     """A well-written date of a day that does not exist, such as 31/02/2024."""
 

@@ -9,6 +9,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth.signals import user_login_failed
 
+from .dates import parse_date
 from .params import ascii_int
 
 TOO_MANY_CODES = "Trop de codes erronés : la connexion de ce compte est suspendue pour un moment."
@@ -93,4 +94,26 @@ class TypedTimeField(forms.TimeField):
         try:
             return datetime.time(int(match[1]), int(match[2] or 0))
         except (TypeError, ValueError):  # no match, or no such hour
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class TypedDateField(forms.DateField):
+    """A date typed jj/mm/aaaa (or aaaa-mm-jj, as links carry it), with the digits 0-9
+    only (core.dates.parse_date): strptime would read "٢٠٢٦-٠٦-١٥" as a date. A text
+    field, as every date of the site: the browser's date picker keeps the keyboard
+    focus out of sight."""
+
+    widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric"})
+    default_error_messages = {"invalid": "Date invalide : saisissez-la sous la forme jj/mm/aaaa."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None

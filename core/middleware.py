@@ -56,9 +56,9 @@ TWO_FACTOR_SETUP_VIEWS = {"account_logout", "logout", "account_reauthenticate"}
 
 
 class RequireTwoFactorMiddleware:
-    """Coordination and admins must have a TOTP authenticator: until they do,
-    every page sends them to its set-up. Checked at login (start_session), and
-    here until the set-up is done."""
+    """The roles of MFA_REQUIRED_ROLES and admins must have a TOTP authenticator
+    (core.accounts.requires_two_factor): until they do, every page sends them to
+    its set-up. Checked at login (start_session), and here until the set-up is done."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -80,15 +80,6 @@ class SheetLimits:
             )
 
 
-@dataclass
-class Sheet:
-    """The rows of a file: `header` as written, then each row with its line number (header = 1)."""
-
-    header: list[str]
-    rows: list[tuple[int, list[str | datetime.date]]]
-    format: str  # "CSV" or "XLSX"
-
-
 class StreamedSheet:
     """A sheet read as it is iterated: `rows` yields (line, cells) for each row that is not
     blank; `last_line` is the last line read (the file's last, once `rows` is exhausted)."""

@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .sheet_reader import Sheet, SheetLimits, StreamedSheet, TooLarge, UnreadableFile, csv_records, open_csv
+from .sheet_reader import SheetLimits, StreamedSheet, TooLarge, UnreadableFile, csv_records, open_csv
 from .xlsx_reader import measure_xlsx, open_xlsx
 
-__all__ = ["Sheet", "SheetLimits", "StreamedSheet", "TooLarge", "UnreadableFile"]  # re-exported: the readers
+__all__ = ["SheetLimits", "StreamedSheet", "TooLarge", "UnreadableFile"]  # re-exported: the readers
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -96,12 +96,6 @@ def open_sheet(data: bytes, limits: SheetLimits | None = None) -> StreamedSheet:
             "Classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx ou CSV."
         )
     return open_csv(data, limits)
-
-
-def read_sheet(data: bytes, limits: SheetLimits | None = None) -> Sheet:
-    """The whole sheet at once (for tests and small files)."""
-    sheet = open_sheet(data, limits)
-    return Sheet(header=sheet.header, rows=list(sheet.rows), format=sheet.format)
 
 
 def _csv_cell(value) -> str:

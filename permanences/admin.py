@@ -5,8 +5,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.utils import timezone
 
+from .enums import PermanenceStatus
 from .models import Permanence, PublicInfo, Quarter, Venue, WeeklySlot
 from .services import permanences_generate, planning_horizon
+from .signals import permanence_cancelled
 
 User = get_user_model()
 
@@ -110,7 +112,10 @@ class PermanenceAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         # A change here is a change by hand: the planning leaves the session alone from now on.
         obj.changed_by_hand_at = timezone.now()
+        cancelled_now = obj.is_cancelled and form.initial.get("status") != PermanenceStatus.CANCELLED
         super().save_model(request, obj, form, change)
+        if cancelled_now:  # as permanence_cancel: the persons booked on it are told (messaging/)
+            permanence_cancelled.send(sender=Permanence, permanence=obj)
 
 
 @admin.register(PublicInfo)

@@ -4,9 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core.dates import parse_date
+from core.dates import EARLIEST_ACTIVITY
 from core.enums import Role
-from core.forms import AsciiModelChoiceField, TypedTimeField
+from core.forms import AsciiModelChoiceField, TypedDateField, TypedTimeField
 from core.params import ascii_int
 from core.submissions import TokenField, new_token
 
@@ -22,20 +22,8 @@ class CancelForm(forms.Form):
     )
 
 
-class AdHocForm(forms.Form):
-    """Open a session today at a venue, outside the weekly slots."""
-
-    venue = forms.ModelChoiceField(
-        label="Lieu d'accueil",
-        queryset=Venue.objects.active().select_related("quarter"),
-        empty_label="Choisir un lieu",
-        error_messages={"invalid_choice": "Ce lieu n'existe pas ou n'est plus actif."},
-    )
-    start_time = forms.TimeField(
-        label="Début", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    end_time = forms.TimeField(label="Fin", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    token = TokenField()
+class HoursInOrder:
+    """A form whose end_time must come after its start_time."""
 
     def clean(self):
         data = super().clean()
@@ -43,6 +31,20 @@ class AdHocForm(forms.Form):
         if start and end and end <= start:
             self.add_error("end_time", "L'heure de fin doit être après l'heure de début.")
         return data
+
+
+class AdHocForm(HoursInOrder, forms.Form):
+    """Open a session today at a venue, outside the weekly slots."""
+
+    venue = AsciiModelChoiceField(
+        label="Lieu d'accueil",
+        queryset=Venue.objects.active().select_related("quarter"),
+        empty_label="Choisir un lieu",
+        error_messages={"invalid_choice": "Ce lieu n'existe pas ou n'est plus actif."},
+    )
+    start_time = TypedTimeField(label="Début")
+    end_time = TypedTimeField(label="Fin")
+    token = TokenField()
 
     @staticmethod
     def initial(now: datetime.datetime) -> dict:
@@ -55,8 +57,8 @@ class AdHocForm(forms.Form):
 # --- the planning of coordination -------------------------------------------
 
 # How far a date typed in the planning may go: a session is planned at most
-# this far ahead, and no week before the first year of records is shown.
-EARLIEST = datetime.date(2000, 1, 1)
+# this far ahead, and no week before the first year of records (core.dates) is shown.
+EARLIEST = EARLIEST_ACTIVITY
 AHEAD = datetime.timedelta(days=2 * 366)
 
 
@@ -92,24 +94,10 @@ class CounsellorsField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class PlanningDateField(forms.DateField):
-    """A date typed jj/mm/aaaa (or yyyy-mm-dd, as the week links carry it), with the digits
-    0-9 only (core.dates.parse_date): strptime would read "٢٠٢٦-٠٦-١٥" as a date. A text
-    field, as every date of the site: the browser's date picker keeps the keyboard focus
-    out of sight."""
+class PlanningDateField(TypedDateField):
+    """A typed date within what the planning shows."""
 
-    widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "jj/mm/aaaa", "inputmode": "numeric"})
     default_error_messages = {"invalid": "Saisissez une date valide (jj/mm/aaaa)."}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime.date):
-            return value
-        try:
-            return parse_date(str(value))
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def validate(self, value):
         super().validate(value)
@@ -123,20 +111,13 @@ def time_field(label: str) -> forms.TimeField:
     return TypedTimeField(label=label)
 
 
-class SessionForm(forms.Form):
+class SessionForm(HoursInOrder, forms.Form):
     """Date, hours and counsellors of a session."""
 
     date = PlanningDateField(label="Date")
     start_time = time_field("Début")
     end_time = time_field("Fin")
     counsellors = CounsellorsField()
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", "L'heure de fin doit être après l'heure de début.")
-        return data
 
 
 class SessionAddForm(SessionForm):

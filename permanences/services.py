@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .enums import PermanenceStatus
 from .models import Permanence, Venue, WeeklySlot
+from .signals import permanence_cancelled
 
 TAKEN = "Une permanence commence déjà à cette heure dans ce lieu ce jour-là."
 
@@ -267,6 +268,8 @@ def permanence_cancel(
     permanence.cancel_reason = reason
     permanence.changed_by_hand_at = timezone.now()
     permanence.save(update_fields=["status", "cancel_reason", "changed_by_hand_at", "updated_at"])
+    # The persons booked on it are told (messaging/), in this transaction.
+    permanence_cancelled.send(sender=Permanence, permanence=permanence)
     return permanence
 
 

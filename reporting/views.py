@@ -17,6 +17,7 @@ from .bilan import FIRST_YEAR, compute_bilan
 from .disclosure import Figures
 from .exports import bilan_csv, bilan_pdf, bilan_xlsx, filename
 from .forms import BilanForm, PublishForm
+from .messages import message_months
 from .models import PublishedBilan
 from .presentation import WORKSHOPS_NOTE, headline
 from .quality import data_quality
@@ -77,6 +78,10 @@ def dashboard(request):
             "can_publish": perms.can_publish(request.user) and report.year < timezone.localdate().year,
             "can_view_data_quality": perms.can_view_data_quality(request.user),
             "workshops_note": WORKSHOPS_NOTE,
+            # Messages to persons are not tied to a venue: on the whole city's page only.
+            "message_months": message_months(report.year, masked=perms.must_mask_small_counts(request.user))
+            if choice["venue"] is None and choice["quarter"] is None
+            else None,
         },
     )
 

@@ -14,6 +14,8 @@ objects. Anonymous visitors without the right are sent to the login page.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from messaging.withdrawal import withdrawal_token
+
 ANONYMOUS = "anonymous"
 CONSEILLER = "conseiller"
 COORDINATION = "coordination"
@@ -67,6 +69,9 @@ def workshop(sample):
 
 ACCESS: dict[str, Rule] = {
     "home": Rule(LOGGED_IN),
+    # Probes: no login, nothing personal (core/health.py).
+    "healthz": Rule(EVERYONE),
+    "readyz": Rule(EVERYONE),
     # Accounts (django-allauth).
     "login": Rule(EVERYONE, GET_POST),
     "account_login": Rule(EVERYONE, GET_POST),
@@ -92,6 +97,10 @@ ACCESS: dict[str, Rule] = {
     "public:feed": Rule(EVERYONE),
     "public:venue_feed": Rule(EVERYONE, kwargs=lambda s: {"venue_pk": s.venue.pk}),
     "public:venue_poster": Rule(EVERYONE, kwargs=lambda s: {"venue_pk": s.venue.pk}),
+    # No login: the signed link of every e-mail (its token is the authority), and the
+    # provider's delivery reports (the shared secret of the test settings).
+    "messaging:withdraw": Rule(EVERYONE, GET_POST, kwargs=lambda s: {"token": withdrawal_token(s.person.pk)}),
+    "messaging:brevo_report": Rule(EVERYONE, POST, query="?secret=test-webhook-secret"),
     # The counsellors' desk work.
     "permanences:today": Rule(WORKERS, GET_POST),
     "permanences:hold": Rule(WORKERS, POST, kwargs=permanence),
@@ -118,6 +127,8 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:detail": Rule(WORKERS, kwargs=person),
     "beneficiaries:edit": Rule(WORKERS, GET_POST, kwargs=person),
     "beneficiaries:notice_given": Rule(WORKERS, POST, kwargs=person),
+    # Consent to messages, one click on the file.
+    "beneficiaries:consent": Rule(WORKERS, POST, kwargs=person),
     "beneficiaries:visit_create": Rule(
         WORKERS, GET_POST, kwargs=lambda s: {"pk": s.person.pk, "permanence_pk": s.permanence.pk}
     ),
@@ -170,6 +181,9 @@ ACCESS: dict[str, Rule] = {
     "beneficiaries:distinct_pair": Rule(
         COORDINATION_ONLY, POST, kwargs=lambda s: {"pk": s.person.pk, "other_pk": s.twin.pk}
     ),
+    # Messages to persons: a one-off message from the file; what was sent, with names (coordination).
+    "messaging:compose": Rule(WORKERS, GET_POST, kwargs=person),
+    "messaging:list": Rule(COORDINATION_ONLY),
     # Yearly figures: aggregates only.
     "reporting:dashboard": Rule(DASHBOARDS),
     "reporting:export": Rule(DASHBOARDS, kwargs=lambda s: {"fmt": "csv"}),
@@ -209,6 +223,11 @@ for read_only in (
     "admin:axes_accesslog_add",
     "admin:permanences_publicinfo_delete",
     "admin:reporting_publishedbilan_delete",
+    # The texts of the messages come from the migrations; the messages are the application's.
+    "admin:messaging_messagetemplate_add",
+    "admin:messaging_messagetemplate_delete",
+    "admin:messaging_message_add",
+    "admin:messaging_message_delete",
 ):
     ACCESS[read_only] = Rule(frozenset(), denied=FORBIDDEN | TO_ADMIN_LOGIN)
 

@@ -22,10 +22,24 @@ from .factories import DEMO_PASSWORD, make_user
 ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"
 
 
+# The fixtures by which a test reaches the database (as pytest-django reads them).
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+def uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(
+        item.fixturenames
+    )
+
+
 @pytest.fixture(autouse=True)
-def _empty_cache(django_db_setup, django_db_blocker):
+def _empty_cache(request, django_db_setup, django_db_blocker):
     """Rate limits and used TOTP codes live in the cache, a table of the test
-    database as in production: no test inherits another's."""
+    database as in production: no test inherits another's. A test without the
+    database has no cache to empty (run alone, as tests/test_architecture.py
+    can be, no test database is even created)."""
+    if not uses_database(request.node):
+        return
     with django_db_blocker.unblock():
         cache.clear()
         # Outside a transaction, hand the connection back: in a browser test,

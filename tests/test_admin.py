@@ -27,6 +27,7 @@ from beneficiaries.models import (
     Visit,
     WorkshopTheme,
 )
+from messaging.models import Message, MessageTemplate
 from permanences.models import PUBLIC_INFO_PK, Permanence, PublicInfo, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
@@ -114,9 +115,27 @@ FACTORIES = {
     AccessFailureLog: lambda: AccessFailureLog.objects.create(
         username=f"u{next(counter)}", ip_address="127.0.0.1", user_agent="", path_info="/"
     ),
+    # The texts of the messages: one per kind and channel, from the migrations.
+    MessageTemplate: lambda: MessageTemplate.objects.order_by("?").first(),
+    Message: lambda: Message.objects.create(
+        beneficiary=make_person(f"Nom{next(counter)}", "Prénom"),
+        channel="sms",
+        kind="one_off",
+        body="Bonjour",
+    ),
 }
 # Read-only by design: a counter must never be set by hand. One row only: the public texts.
-NO_ADD_PAGE = {RefSequence, DistinctPair, PublicInfo, AuditEntry, AccessAttempt, AccessLog, AccessFailureLog}
+NO_ADD_PAGE = {
+    RefSequence,
+    DistinctPair,
+    PublicInfo,
+    AuditEntry,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+    MessageTemplate,
+    Message,
+}
 
 
 def admin_url(model, page, *args):

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Each application and the project's applications it may import: only downward.
-LAYERS = ("audit", "core", "permanences", "beneficiaries", "reporting")
+LAYERS = ("audit", "core", "permanences", "beneficiaries", "messaging", "reporting")
 ALLOWED = {app: set(LAYERS[:index]) for index, app in enumerate(LAYERS)}
 # The two top rooms: fictitious demo data, and benchmarks (which reuse the
 # demo's fictitious names). Nothing imports either.

@@ -17,7 +17,7 @@ from audit.enums import AuditAction
 from audit.models import AuditEntry
 from core.accounts import LAST_SEEN, LOGIN_AT
 
-from .factories import PASSWORD, TOTP_SECRET, make_user, totp_code
+from .factories import PASSWORD, TOTP_SECRET, make_person, make_user, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -74,15 +74,19 @@ def test_counsellors_log_in_with_a_totp_code_and_the_city_without(client, counse
 def test_a_counsellor_without_authenticator_sets_one_up_before_reaching_any_file(client, django_user_model):
     user = make_user(django_user_model, "new-counsellor", "conseiller")
     Authenticator.objects.filter(user=user).delete()
+    person = make_person()
     assert post_login(client, "new-counsellor", PASSWORD).url == reverse("home")
     for page in (
-        "permanences:today",
-        "beneficiaries:list",
-        "beneficiaries:search",
-        "beneficiaries:followups",
+        reverse("permanences:today"),
+        reverse("beneficiaries:list"),
+        reverse("beneficiaries:search"),
+        reverse("beneficiaries:followups"),
+        reverse("beneficiaries:detail", args=[person.pk]),
+        reverse("beneficiaries:edit", args=[person.pk]),
     ):
-        response = client.get(reverse(page))
+        response = client.get(page)
         assert response.status_code == 302 and response.url == reverse("mfa_activate_totp"), page
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW).exists()  # no file was shown
     secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
     client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert client.get(reverse("beneficiaries:list")).status_code == 200

@@ -15,9 +15,9 @@ from django.urls import reverse
 from beneficiaries.enums import ExportContent
 from beneficiaries.filters import PersonFilter, VisitFilter
 from beneficiaries.models import Beneficiary
-from core.spreadsheets import read_sheet
 
 from .factories import PASSWORD, make_permanence, make_person, make_visit, totp_code
+from .sheets import read_sheet
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,7 @@
 """seed_territory and seed_demo: idempotent, fictitious, and a 2020 whose
 figures, recounted here with hand-written SQL, are exactly the published ones."""
 
+import contextlib
 import datetime
 import io
 import re
@@ -26,6 +27,8 @@ from beneficiaries.models import (
     Workshop,
     WorkshopRegistration,
 )
+from messaging.enums import Status
+from messaging.models import Message
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from permanences.territory import TERRITORY
@@ -191,6 +194,24 @@ def test_seed_demo_has_follow_ups_honoured_missed_and_expected(demo, today):
     assert not Appointment.objects.filter(permanence__date__year=2020).exists()
     last = compute_bilan(today.year - 1).follow_ups
     assert last.booked == last.honoured + last.missed > 0
+
+
+def test_seed_demo_persons_accept_messages_and_their_reminders_go_to_the_console(demo, today, settings):
+    consenting = Beneficiary.objects.filter(sms_consent_at__isnull=False)
+    assert consenting.exists()
+    assert all(p.phone.startswith("06 39 98") for p in consenting)
+    assert all(
+        p.email.endswith("@example.org") for p in Beneficiary.objects.filter(email_consent_at__isnull=False)
+    )
+    settings.SMS_BACKEND = "console"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    settings.SMS_QUIET_HOURS = ""
+    settings.REMINDER_LEAD_HOURS = 24 * 21  # the coming three weeks' reminders, at once
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        call_command("queue_messages", stdout=io.StringIO())
+    assert "--- SMS à +336399" in out.getvalue() and "rappel de votre" in out.getvalue()
+    assert Message.objects.filter(status=Status.SENT).count() == Message.objects.count() > 0
 
 
 def test_seed_demo_gives_the_two_counsellors_a_caseload_of_recent_persons(demo, today):

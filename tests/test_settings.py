@@ -15,6 +15,9 @@ PRODUCTION = {
     "SECRET_KEY": "k7#pQ2!vX9@mZ4$wR8^tL1&nB6*cF3(hJ5)yD0_sG-eA+uN=oK",
     "ALLOWED_HOSTS": "permanences.example.org",
     "DATABASE_URL": "postgres://app:app@127.0.0.1:5432/app",
+    # Without a mail server, e-mails stay on disk and `check --deploy` says so (tests/messaging).
+    "EMAIL_URL": "smtp://smtp.example.org:587?tls=1",
+    "SITE_URL": "https://permanences.example.org",
 }
 
 
@@ -61,3 +64,18 @@ def test_production_does_not_install_the_benchmarks():
 
 def test_the_test_settings_install_the_benchmarks():
     assert apps.is_installed("bench")
+
+
+DATABASE_OPTIONS = (
+    "import django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; "
+    "print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), d.get('OPTIONS', {}).get('options', ''))"
+)
+
+
+def test_database_pooler_pgbouncer_drops_server_side_cursors_and_startup_options():
+    direct = python("-c", DATABASE_OPTIONS, env=PRODUCTION)
+    assert direct.stdout.split("\n")[0] == "False -c jit=off", direct.stderr
+    pooled = python("-c", DATABASE_OPTIONS, env={**PRODUCTION, "DATABASE_POOLER": "pgbouncer"})
+    assert pooled.stdout.split("\n")[0] == "True ", pooled.stderr
+    wrong = python("-c", DATABASE_OPTIONS, env={**PRODUCTION, "DATABASE_POOLER": "pgpool"})
+    assert wrong.returncode != 0 and "DATABASE_POOLER" in wrong.stderr

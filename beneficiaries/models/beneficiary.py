@@ -27,6 +27,7 @@ from ..normalise import (
 )
 from .activity import Referral, Visit
 from .caseload import CaseloadQuerySetMixin
+from .consent import ConsentFields
 from .workshops import WorkshopRegistration
 
 NAME_FIELDS = frozenset({"last_name", "first_name"})
@@ -233,7 +234,7 @@ class BeneficiaryQuerySet(CaseloadQuerySetMixin, models.QuerySet):
         return count
 
 
-class Beneficiary(AuditedModel):
+class Beneficiary(AuditedModel, ConsentFields):
     ref = models.CharField(
         "référence du dossier",
         max_length=20,
@@ -342,6 +343,12 @@ class Beneficiary(AuditedModel):
                 condition=Q(qualification_level="") | Q(qualification_level__in=QualificationLevel.values),
                 name="beneficiary_qualification_valid",
                 violation_error_message="Niveau de qualification inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(anonymised_at__isnull=True)
+                | (Q(sms_consent_at__isnull=True) & Q(email_consent_at__isnull=True)),
+                name="beneficiary_anonymised_no_consent",
+                violation_error_message="Un dossier anonymisé ne reçoit aucun message.",
             ),
             models.CheckConstraint(
                 condition=Q(anonymised_at__isnull=True) | Q(referent__isnull=True),

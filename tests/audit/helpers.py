@@ -4,6 +4,7 @@ import importlib
 import pkgutil
 
 import audit.migrations
+import messaging.migrations
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 
@@ -51,9 +52,11 @@ def who(entry: AuditEntry) -> tuple:
 
 def audited_tables() -> list[tuple[str, str, str]]:
     """(table, label, how its rows name their file) of every audited table: those of
-    0003_audit_triggers (`AUDITED`) and those later migrations add (`TABLES`)."""
+    0003_audit_triggers (`AUDITED`), those later audit migrations add (`TABLES`), and
+    those an app above adds with its own tables (messaging)."""
     tables = []
-    for info in sorted(pkgutil.iter_modules(audit.migrations.__path__), key=lambda info: info.name):
-        module = importlib.import_module(f"audit.migrations.{info.name}")
-        tables += [*getattr(module, "AUDITED", []), *getattr(module, "TABLES", [])]
+    for package in (audit.migrations, messaging.migrations):
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda info: info.name):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            tables += [*getattr(module, "AUDITED", []), *getattr(module, "TABLES", [])]
     return tables

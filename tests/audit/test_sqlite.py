@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SCRIPT = r"""
 import json, re
 from django.db import DatabaseError, connection, transaction
-from audit.context import acting_as, running_command
+from audit.context import acting_as, running_command, serving_request
 from audit.models import AuditEntry
 from audit.services import audit_purge
 from beneficiaries.models import Beneficiary, Visit
@@ -53,7 +53,7 @@ with connection.cursor() as cursor:
     result["person_triggers"] = sorted(name for (name,) in cursor.fetchall())
 
 user = get_user_model().objects.create_user(username="alice", password="x" * 20)
-with acting_as(user):
+with acting_as(user), serving_request("0123456789abcdef0123456789abcdef"):
     person = Beneficiary.objects.create(
         last_name="Zyxwvut", first_name="Qwertyuiop", sex="F", phone="0639987766"
     )
@@ -79,6 +79,14 @@ def rows(object_type):
 
 result["person"] = rows("beneficiaries.beneficiary")
 result["visit"] = rows("beneficiaries.visit")
+result["requests"] = [
+    e.request_id.hex if e.request_id else None
+    for e in AuditEntry.objects.filter(object_type="beneficiaries.visit").order_by("pk")
+]
+# The trail's own triggers compare the request id too (audit 0007).
+cursor = connection.cursor()
+cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_auditentry_no_update'")
+result["no_update"] = cursor.fetchone()[0]
 result["ref"] = person.ref
 result["user_id"] = user.pk
 texts = AuditEntry.objects.values_list(
@@ -131,6 +139,9 @@ def test_the_sqlite_triggers_record_the_same_entries(tmp_path):
         ["create", "alice", user_id, ref, ""],
         ["delete", "commande shell", None, ref, ""],
     ]
+    # The request the row was written in (audit/migrations/0007); none outside a request.
+    assert result["requests"] == ["0123456789abcdef0123456789abcdef", None]
+    assert 'OLD."request_id" IS NEW."request_id"' in result["no_update"]
     for value in ("zyxwvut", "qwertyuiop", "0639987766", "kplmnbv"):
         assert value not in result["texts"].lower()
     assert len(result["refused"]) == 2
@@ -174,11 +185,13 @@ def test_a_table_rebuilt_back_and_forth_keeps_its_triggers(tmp_path):
         [*manage, "migrate", "beneficiaries", "0019", "-v0"], cwd=ROOT, env=env, check=True, timeout=240
     )
     before = triggers()
-    # The tables of later migrations (workshops) go back with them; every other trigger stays.
+    # The tables of later migrations (workshops, messages) go back with them; every other trigger stays.
     assert before.keys() <= latest.keys()
-    assert all("workshop" in name for name in latest.keys() - before.keys())
+    assert all("workshop" in name or "message" in name for name in latest.keys() - before.keys())
     changed = {name for name in before if latest[name] != before[name]}
-    assert changed == {"audit_beneficiaries_beneficiary_update"}
+    # The trail's own triggers went back with audit 0007 (after the workshops): without the request id.
+    assert changed == {"audit_beneficiaries_beneficiary_update", "audit_auditentry_no_update"}
+    assert "request_id" not in before["audit_auditentry_no_update"]
     assert "referent_id" in latest["audit_beneficiaries_beneficiary_update"]
     assert "referent_id" not in before["audit_beneficiaries_beneficiary_update"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=240)

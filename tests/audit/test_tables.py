@@ -22,6 +22,7 @@ from beneficiaries.models import (
     WorkshopRegistration,
     WorkshopTheme,
 )
+from messaging.models import Message, MessageTemplate
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 from reporting.models import PublishedBilan
 
@@ -93,6 +94,20 @@ ROWS = {
     ),
     Group: (lambda v: Group.objects.create(name="nouveau"), {"name": "neuf"}),
     PublishedBilan: (lambda v: PublishedBilan.objects.create(year=2024, figures={}), {"note": "Conseil"}),
+    Message: (
+        lambda v: Message.objects.create(
+            beneficiary=make_person(), channel="sms", kind="one_off", body="Bonjour Test"
+        ),
+        {"status": "sent"},
+    ),
+    MessageTemplate: (
+        # The migrations give each kind and channel its text: this one is made anew.
+        lambda v: (
+            MessageTemplate.objects.filter(kind="one_off", channel="email").delete()
+            and MessageTemplate.objects.create(kind="one_off", channel="email", body="Bonjour")
+        ),
+        {"body": "Bonjour à vous"},
+    ),
 }
 
 

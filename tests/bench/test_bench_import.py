@@ -3,8 +3,8 @@
 import pytest
 
 from beneficiaries.models import Beneficiary, Visit
-from core.spreadsheets import read_sheet
 
+from ..sheets import read_sheet
 from .conftest import bench_json, bench_text
 
 pytestmark = pytest.mark.django_db

@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
 from beneficiaries.models import Outcome, Referral, Topic
+from messaging.enums import Channel, Kind
+from messaging.models import Message
 
 from ..factories import make_permanence, make_person, make_visit
 
@@ -50,7 +52,8 @@ def add_activity(venue, day, n, by=None):
 @pytest.fixture
 def data(venue, today, counsellor):
     """A file with two of each of its rows, recorded by the counsellor (who may
-    correct them): visits with a referral each, referrals outside a visit."""
+    correct them): visits with a referral each, referrals outside a visit; and two
+    messages sent to the person."""
     person = add_activity(venue, today, 2, by=counsellor)
     for channel in (ReferralChannel.PHONE, ReferralChannel.EMAIL):
         Referral.objects.create(
@@ -60,6 +63,9 @@ def data(venue, today, counsellor):
             proposed_on=today,
             created_by=counsellor,
         )
+    # Two messages sent to the person (their timeline's rows).
+    for channel in (Channel.SMS, Channel.EMAIL):
+        Message.objects.create(beneficiary=person, channel=channel, kind=Kind.ONE_OFF, body="Bonjour")
     visit = person.visits.first()
     free = make_permanence(venue, today, start="14:00", end="17:00")
     return {
@@ -166,9 +172,9 @@ PINNED = {
     "beneficiaries:desk": 8,
     # + the file, the audit entry of this read, today's sessions; the timeline: its
     #   page of keys and their count, the rows of each kind on the page (visits with
-    #   their topics and referrals), the correction rights;
+    #   their topics and referrals, the messages), the correction rights;
     #   the workshops open for registration
-    "beneficiaries:detail": 14,
+    "beneficiaries:detail": 15,
     # + missed follow-ups, referrals awaiting a result, next steps due, persons not
     #   seen, the audit entry of the list shown
     "beneficiaries:followups": 8,

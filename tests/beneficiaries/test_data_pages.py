@@ -19,9 +19,9 @@ from beneficiaries.models import (
     Visit,
 )
 from core.enums import Role
-from core.spreadsheets import read_sheet
 
 from ..factories import make_permanence, make_person, make_user, make_visit
+from ..sheets import read_sheet
 from .files import PERSON_HEADER, VISIT_HEADER, csv_bytes, page_text, person, row_counts, visit
 
 pytestmark = pytest.mark.django_db

@@ -22,12 +22,12 @@ from beneficiaries.models import (
     Workshop,
     WorkshopRegistration,
 )
-from core.spreadsheets import read_sheet
 from demo.builder import FIRST_YEAR
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence
 from reporting.bilan import compute_bilan
 
+from ..sheets import read_sheet
 from .files import export_all, import_all
 
 pytestmark = pytest.mark.django_db

@@ -15,11 +15,11 @@ from django.core.management.base import CommandError
 from beneficiaries import db
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
-from core.spreadsheets import read_sheet
 from permanences.enums import PermanenceStatus, Weekday
 from permanences.models import Permanence, Quarter, WeeklySlot
 
 from ..factories import make_permanence, make_person, make_visit
+from ..sheets import read_sheet
 from .files import (
     OUTCOME_HEADER,
     PERSON_HEADER,

@@ -17,8 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from beneficiaries.models import ImportJob, ImportUpload
-from core.spreadsheets import TooLarge, measure_sheet, read_sheet
+from core.spreadsheets import TooLarge, measure_sheet
 
+from ..sheets import read_sheet
 from .files import page_text, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -397,7 +397,7 @@ def test_the_register_and_the_notice_declare_the_workshops(client, coordinator):
     register = text(client.get(reverse("beneficiaries:register")))
     assert "organiser des ateliers collectifs (inscriptions, liste d'attente, présences)" in register
     assert "inscriptions aux ateliers collectifs et présence" in register
-    assert "orientations, sorties et inscriptions aux ateliers y est notée" in register
+    assert "orientations, sorties, inscriptions aux ateliers et messages y est notée" in register
     notice = text(client.get(reverse("beneficiaries:notice")))
     assert "vos inscriptions aux ateliers collectifs et votre présence" in notice
 

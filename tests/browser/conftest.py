@@ -1,11 +1,16 @@
 import datetime
+import logging
+import re
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.urls import get_resolver
 from playwright.sync_api import expect
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
-from beneficiaries.models import Appointment, Outcome, Referral, Topic, WorkshopRegistration
+from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Topic, WorkshopRegistration
+from core.logs import JsonFormatter
 from permanences.enums import PermanenceStatus
 from permanences.models import Quarter, Venue, WeeklySlot
 
@@ -28,6 +33,47 @@ browser = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _reference_data(reference_data):
     pass
+
+
+def personal_words() -> set[str]:
+    """What identifies a person in the database now: names, phones, e-mails of the
+    files; names and e-mails of the staff (their log lines carry their id only)."""
+    words = set()
+    for row in Beneficiary.objects.values_list("last_name", "first_name", "phone", "email"):
+        words.update(row)
+    for row in get_user_model().objects.values_list("username", "first_name", "last_name", "email"):
+        words.update(row)
+    return {word.strip().lower() for word in words if len(word.strip()) >= 3} - url_words()
+
+
+def url_words(patterns=None) -> set[str]:
+    """The words of the URL patterns (`nouveau` of /personnes/ateliers/nouveau/), which the
+    request lines show as their route: a fictitious person may be named so."""
+    words = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        words.update(re.findall(r"\w+", str(pattern.pattern).lower()))
+        words |= url_words(pattern.url_patterns) if hasattr(pattern, "url_patterns") else set()
+    return words
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_in_logs(transactional_db, caplog):
+    """Every browser test greps its logs, as text and as JSON (LOG_FORMAT), for the
+    names, phones and e-mails in the database at its end: none may appear."""
+    caplog.set_level(logging.INFO)
+    yield
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    # Formatted as production formats them: the console handler of LOGGING (its
+    # filters, its text format), and as JSON (LOG_FORMAT=json).
+    (console,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    lines = []
+    for record in records:
+        console.filter(record)
+        lines += [console.format(record), JsonFormatter().format(record)]
+    assert any(record.name == "permanences.requests" for record in records)  # the pages were logged
+    text = "\n".join(lines).lower()
+    found = {word for word in personal_words() if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)}
+    assert not found, f"données personnelles dans les journaux : {sorted(found)}"
 
 
 @pytest.fixture

@@ -17,10 +17,15 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from beneficiaries.consent import consent_record
 from beneficiaries.enums import ImportAction
 from beneficiaries.models import Beneficiary, ImportJob
+from messaging.enums import Channel, Kind, Status
+from messaging.models import Message
+from messaging.withdrawal import withdrawal_token
 
 from ..factories import PASSWORD
 from .conftest import browser
@@ -35,10 +40,37 @@ def queued_preview(site) -> dict:
     return {"pk": job.pk}
 
 
+def with_messages(site) -> dict:
+    """Élodie accepts SMS, and was sent a reminder and a counsellor's e-mail (one failed)."""
+    person = site.people[0]
+    Beneficiary.objects.filter(pk=person.pk).update(phone="06 12 34 56 78", email="elodie@example.org")
+    for channel in (Channel.SMS, Channel.EMAIL):
+        consent_record(beneficiary_id=person.pk, channel=channel, given=True)
+    Message.objects.create(
+        beneficiary=person,
+        channel=Channel.SMS,
+        kind=Kind.APPOINTMENT_REMINDER,
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        body="Bonjour Élodie, rappel : rendez-vous demain à 14h30 au Centre social Espéranto.",
+    )
+    Message.objects.create(
+        beneficiary=person,
+        channel=Channel.EMAIL,
+        kind=Kind.ONE_OFF,
+        status=Status.FAILED,
+        subject="Votre rendez-vous",
+        body="Bonjour Élodie, pensez à apporter votre CV.",
+        last_error="Adresse refusée par le serveur",
+    )
+    return {"pk": person.pk}
+
+
 PAGES = [
     ("login", {}, None),
     ("public:schedule", {}, None),
     ("public:schedule", {}, "counsellor"),
+    ("messaging:withdraw", lambda site: {"token": withdrawal_token(site.people[0].pk)}, None),
     ("home", {}, "outsider"),  # the page of an account without a role
     ("permanences:today", {}, "counsellor"),
     ("permanences:cancel", lambda site: {"pk": site.session.pk}, "counsellor"),
@@ -51,6 +83,7 @@ PAGES = [
     ("beneficiaries:search", {}, "counsellor"),
     ("beneficiaries:create", {}, "counsellor"),
     ("beneficiaries:detail", lambda site: {"pk": site.people[0].pk}, "counsellor"),
+    ("beneficiaries:detail", with_messages, "coordinator"),  # consents and messages
     ("beneficiaries:edit", lambda site: {"pk": site.people[0].pk}, "counsellor"),
     (
         "beneficiaries:visit_create",
@@ -98,6 +131,8 @@ PAGES = [
         lambda site: {"pk": site.people[0].pk, "other_pk": site.people[1].pk},
         "coordinator",
     ),
+    ("messaging:compose", with_messages, "counsellor"),
+    ("messaging:list", lambda site: with_messages(site) and {}, "coordinator"),
     ("mfa_index", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
@@ -190,3 +225,23 @@ def test_the_reassign_confirmation_is_accessible(
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_role("button", name="Confirmer : confier 1 dossier")).to_be_visible()
     check_page.loaded("beneficiaries-reassign-confirm-coordinator", replay=True)
+
+
+def test_the_message_preview_is_accessible(check_page, page, live_server, site, counsellor):
+    """Reached by asking for the preview of a one-off message (a POST, not an address);
+    the SMS size is counted as one types."""
+    person = with_messages(site)
+    check_page(
+        reverse("messaging:compose", args=[person["pk"]]), "messaging-compose-counsellor", username="alice"
+    )
+    page.get_by_label("SMS").check()
+    page.get_by_label("Message", exact=True).fill("Votre attestation est disponible : venez mardi.")
+    # Counted as typed (the same rule as the server's), then exactly at the preview.
+    expect(page.locator("#compteur")).to_contain_text("47 caractères, GSM-7, 1 SMS")
+    page.get_by_label("Message", exact=True).fill("Ô" * 71)
+    expect(page.locator("#compteur")).to_contain_text("71 caractères, UCS-2, 2 SMS")
+    page.get_by_label("Message", exact=True).fill("Votre attestation est disponible : venez mardi.")
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.get_by_role("heading", name="Aperçu : le message tel qu'il partira")).to_be_visible()
+    expect(page.locator("#taille-sms")).to_contain_text("GSM-7, 1 SMS")
+    check_page.loaded("messaging-compose-preview-counsellor", replay=True)

@@ -15,11 +15,12 @@ from core.spreadsheets import (
     csv_bytes,
     looks_like_formula,
     neutralise,
-    read_sheet,
     restore,
     write_csv,
     xlsx_bytes,
 )
+
+from ..sheets import read_sheet
 
 TRICKY = [
     "",

@@ -110,9 +110,15 @@ def test_an_ad_hoc_permanence_is_opened_at_another_venue(logged, venue, counsell
         ({"venue": "", "start_time": "14:00", "end_time": "16:00"}, "obligatoire"),
         ({"start_time": "16:00", "end_time": "14:00"}, "après l'heure de début"),
         ({"start_time": "25:00", "end_time": "26:00"}, "Saisissez une heure valide"),
+        # Digits of another script are not hours (strptime would read them).
+        ({"start_time": "١٤:٠٠", "end_time": "16:00"}, "Saisissez une heure valide"),
+        ({"start_time": "14:00", "end_time": "١٦:٠٠"}, "Saisissez une heure valide"),
+        ({"venue": "ARABIC", "start_time": "14:00", "end_time": "16:00"}, "plus actif"),
     ],
 )
 def test_bad_ad_hoc_input_is_refused(logged, venue, data, message):
+    if data.get("venue") == "ARABIC":  # the venue's own id, in Arabic-Indic digits
+        data = {**data, "venue": str(venue.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))}
     response = logged.post(reverse("permanences:today"), {**ad_hoc(venue), **data})
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'")

@@ -176,9 +176,13 @@ def nominative_urls(dataset):
         reverse("reporting:quality"),
         reverse("reporting:publish"),
         reverse("permanences:today"),
+        reverse("messaging:list"),
+        reverse("messaging:compose", args=[person.pk]),
         reverse("admin:index"),
     ], [
         reverse("beneficiaries:notice_given", args=[person.pk]),
+        reverse("beneficiaries:consent", args=[person.pk]),
+        reverse("messaging:compose", args=[person.pk]),
         reverse("beneficiaries:next_step_done", args=[visit.pk]),
         reverse("beneficiaries:referral_status", args=[referral.pk]),
     ]
@@ -207,10 +211,11 @@ def test_the_city_gets_403_or_404_on_every_nominative_page(client, city, dataset
     ("role", "queries"),
     [
         # session, user, roles; years offered; publications of Y and Y-1; the venues
-        # and quarters of the form; two live bilans of eight queries each.
-        ("coordinator", 23),
+        # and quarters of the form; two live bilans of eight queries each; the
+        # messages to persons per month.
+        ("coordinator", 24),
         # The same: with a publication, Y-1 is still live (not published).
-        ("city", 23),
+        ("city", 24),
     ],
 )
 def test_the_dashboard_takes_a_constant_number_of_queries(
@@ -235,7 +240,7 @@ def test_with_both_years_published_the_city_page_computes_one_live_bilan(
     bilan_publish(year=YEAR, user=coordinator)
     assert PublishedBilan.objects.count() == 2
     client.force_login(city)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):  # one live bilan (8), the messages per month (1)
         response = client.get(DASHBOARD, {"year": YEAR})
     assert "Comparaison avec 2022" in response.content.decode()
 

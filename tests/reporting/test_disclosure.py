@@ -6,10 +6,12 @@ The demonstration's years are attacked in test_disclosure_demo.py.
 
 import datetime
 import hashlib
+import io
 import json
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from beneficiaries.enums import Sex
 from permanences.models import Quarter, Venue
@@ -229,6 +231,46 @@ def test_fewer_than_five_persons_are_not_detailed(client, city, coordinator, dat
     csv = client.get(export, {"year": YEAR - 1}).content.decode("utf-8-sig")
     assert "Moins de 5 personnes" in csv and "Chiffres clés" not in csv
 
+    # A venue, the venues of a quarter: the same rule on the persons received there.
+    venue, quarter = dataset["venues"][0], dataset["quarters"][0]
+    for scope, label in ((venue, f"lieu d'accueil : {venue.name}"), (quarter, f"du quartier {quarter.name}")):
+        params = {"year": YEAR - 1, scope._meta.model_name: scope.pk}
+        response = client.get(dashboard, params)
+        report = response.context["report"]
+        assert report.withheld and report.tables == [] and report.bilan.persons == 2, label
+        assert label.replace("'", "&#x27;") in response.content.decode()
+        csv = client.get(export, params).content.decode("utf-8-sig")
+        assert "Moins de 5 personnes" in csv and "Chiffres clés" not in csv, label
+        assert not client.get(dashboard, {**params, "year": YEAR}).context["report"].withheld, label
+
     client.force_login(coordinator)
     report = client.get(dashboard, {"year": YEAR - 1}).context["report"]
     assert not report.withheld and report.bilan.persons == 3
+    report = client.get(dashboard, {"year": YEAR - 1, "venue": venue.pk}).context["report"]
+    assert not report.withheld and report.bilan.persons == 2
+
+
+def test_the_pdf_shows_the_city_exactly_what_its_page_shows(client, city, coordinator, dataset):
+    """The PDF renders the page's tables row for row (the key figures within the
+    comparison with last year), hidden figures as their markers: it gives the city
+    no figure its page hides, while coordination's PDF has them all."""
+    dashboard, pdf = reverse("reporting:dashboard"), reverse("reporting:export", args=["pdf"])
+
+    def read(user) -> tuple[list[str], str]:
+        client.force_login(user)
+        report = client.get(dashboard, {"year": YEAR}).context["report"]
+        document = PdfReader(io.BytesIO(client.get(pdf, {"year": YEAR}).content))
+        # A long row label wraps: the rows are read in the words of the whole text.
+        text = " ".join(" ".join(page.extract_text() for page in document.pages).split())
+        assert report.tables[0].key == "chiffres-cles"  # shown within the comparison
+        tables = [report.comparison, *report.tables[1:]]
+        rows = [" ".join(" ".join(str(value) for value in row).split()) for t in tables for row in t.rows]
+        return rows, f" {text} "
+
+    rows, text = read(city)
+    assert [row for row in rows if f" {row} " not in text] == []
+    assert any(SMALL in row for row in rows) and any(SECRET in row for row in rows)
+
+    rows, text = read(coordinator)
+    assert [row for row in rows if f" {row} " not in text] == []
+    assert SMALL not in text and f" {SECRET} " not in text

@@ -10,6 +10,7 @@ from django.utils import timezone
 from demo.accounts import DEMO_ACCOUNTS, ensure_accounts, ensure_second_factor
 from demo.builder import DemoAlreadyLoaded, DemoBuilder
 from demo.follow_ups import book_coming_follow_ups
+from demo.messages import give_consents
 from permanences.services import permanences_generate, planning_horizon
 from permanences.territory import seed_territory
 
@@ -59,6 +60,8 @@ class Command(BaseCommand):
         )
         if built:  # persons expected at the coming sessions, once the sessions exist
             book_coming_follow_ups(today=timezone.localdate(), author=users[0])
+            # Some of them accept reminders: `make run` shows them sent to the console.
+            give_consents(today=timezone.localdate(), author=users[0])
 
         self.stdout.write("\nComptes de démonstration :")
         for username, _, _, role in DEMO_ACCOUNTS:

@@ -1,0 +1,132 @@
+"""Logs for operations: one line per request, and every line in text or JSON (LOG_FORMAT).
+
+A request's line says what was asked by the URL pattern that served it
+(`/personnes/<int:pk>/`), never by the path or the query string, which carry
+a person's id or the name a counsellor searched for; then the status, the
+duration, the user's id (never a name) and the request id. The request id is
+the proxy's (`X-Request-ID`, trusted when BEHIND_PROXY says there is one:
+nginx's `$request_id`, deploy/nginx/permanences.conf) or made here; every
+audit entry the request writes carries it (audit/migrations/0007), and so does
+every other log line written during the request, and the response
+(`X-Request-ID`), so that an error reported by a user leads to its lines and
+its entries. Django's own lines about a request ("Not Found: …") name the
+route too, never the path (`RouteOnlyFilter`).
+"""
+
+import datetime
+import json
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.utils.functional import empty
+
+from audit.context import request_id, serving_request
+
+logger = logging.getLogger("permanences.requests")
+
+# nginx's $request_id (32 hex digits) or a UUID: anything else is replaced by a new id.
+REQUEST_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+# The fields a request's line adds to its record (JSON keys).
+REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "user_id", "request_id")
+
+
+def incoming_request_id(request) -> str:
+    """The proxy's request id when it is trusted and well formed, else a new one: 32 hex digits."""
+    if settings.REQUEST_ID_FROM_PROXY:
+        given = request.headers.get("X-Request-ID", "").strip().lower()
+        if REQUEST_ID.fullmatch(given):
+            return given.replace("-", "")
+    return uuid.uuid4().hex
+
+
+def route_of(request) -> str:
+    """The URL pattern that served the request; never the path itself."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return "/" + match.route
+    if request.path.startswith(settings.STATIC_URL):
+        return settings.STATIC_URL + "…"
+    return "(aucune)"
+
+
+def user_id_of(request) -> int | None:
+    # Only a user the request already loaded: logging never queries.
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty or not user.is_authenticated:
+        return None
+    return user.pk
+
+
+class RequestLogMiddleware:
+    """Near the top of the stack (after the probes): one line per request, timed
+    from here to the response; the request id is set for everything below."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        current = incoming_request_id(request)
+        with serving_request(current):
+            response = self.get_response(request)
+            fields = {
+                "method": request.method,
+                "route": route_of(request),
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user_id_of(request),
+                "request_id": current,
+            }
+            logger.info(
+                "%(method)s %(route)s %(status)s %(duration_ms)sms user=%(user_id)s request=%(request_id)s",
+                fields,
+                extra=fields,
+            )
+        response.headers["X-Request-ID"] = current
+        return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Every line written while a request is served carries its id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", ""):
+            record.request_id = request_id()
+        return True
+
+
+class RouteOnlyFilter(logging.Filter):
+    """Django's lines about a request ("Not Found: /personnes/12/", "Forbidden
+    (CSRF…): …") name its route instead of its path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", None)
+        if path and isinstance(record.args, tuple):
+            record.args = tuple(route_of(request) if arg == path else arg for arg in record.args)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json): time, level, logger, message,
+    the request's fields when there are some, and the traceback of an error."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in REQUEST_FIELDS:
+            value = getattr(record, name, None)
+            if value not in (None, ""):
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)

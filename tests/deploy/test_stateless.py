@@ -1,0 +1,91 @@
+"""Nothing an app server needs lives on its disk or in its memory across
+requests (docs/DEPLOY.md): sessions, messages, login throttling, used
+two-factor codes and rate limits, the task queue and uploaded files are in the
+database; the only per-process caches hold what the code computes from its own
+input, never data. The renderer of deploy/ refuses a missing or unknown key, and
+the systemd units it renders pass `systemd-analyze verify`."""
+
+import ast
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+
+from .servers import DEPLOY, binary, render
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ("audit", "core", "permanences", "beneficiaries", "reporting")
+# Module-level caches, each of a pure function of its arguments (or of the code).
+PURE_CACHES = {
+    ("beneficiaries/imports/cells.py", "parse_date_text"),  # a date written in a cell
+    ("beneficiaries/imports/cells.py", "parse_time_text"),  # a time written in a cell
+    ("beneficiaries/imports/cells.py", "parse"),  # a name among objects read for one import only
+    ("reporting/figures.py", "_types"),  # a dataclass's type hints
+    ("core/health.py", "code_migrations"),  # the migration files of the code
+}
+CACHE_DECORATORS = {"cache", "lru_cache"}
+
+
+def test_what_lasts_across_requests_is_in_the_database():
+    assert getattr(settings, "SESSION_ENGINE", "django.contrib.sessions.backends.db") == (
+        "django.contrib.sessions.backends.db"
+    )
+    assert settings.MESSAGE_STORAGE == "django.contrib.messages.storage.session.SessionStorage"
+    assert {c["BACKEND"] for c in settings.CACHES.values()} == {"django.core.cache.backends.db.DatabaseCache"}
+    assert settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+    from config import settings as production
+
+    assert production.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    # No model keeps a file on the disk: uploads are rows (ImportUpload).
+    project_models = [m for name in APPS for m in apps.get_app_config(name).get_models()]
+    files = [(m, f) for m in project_models for f in m._meta.fields if isinstance(f, models.FileField)]
+    assert files == []
+
+
+def decorator_name(node: ast.expr) -> str:
+    node = node.func if isinstance(node, ast.Call) else node
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+def test_per_process_caches_hold_no_data():
+    found = set()
+    for name in APPS:
+        for path in (ROOT / name).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                    decorator_name(d) in CACHE_DECORATORS for d in node.decorator_list
+                ):
+                    found.add((str(path.relative_to(ROOT)), node.name))
+    assert found == PURE_CACHES
+
+
+def test_the_renderer_refuses_a_missing_or_unknown_key():
+    text = (DEPLOY / "systemd" / "permanences-worker.service").read_text()
+    assert "@APP_DIR@" not in render(text, {"APP_DIR": "/srv/permanences"})
+    with pytest.raises(ValueError, match="Valeurs manquantes : APP_DIR"):
+        render(text, {})
+    with pytest.raises(ValueError, match="Clés absentes du fichier : APP_DRI"):
+        render(text, {"APP_DIR": "/srv/permanences", "APP_DRI": "x"})
+    # A line removed (one app server only): its key is no longer asked for.
+    site = (DEPLOY / "nginx" / "permanences.conf").read_text()
+    one = "\n".join(line for line in site.splitlines() if "server @APP_SERVER_2@" not in line)
+    keys = {"SERVER_NAME", "HTTP_LISTEN", "HTTPS_LISTEN", "TLS_CERTIFICATE", "TLS_CERTIFICATE_KEY"}
+    values = dict.fromkeys(keys, "x") | {"APP_SERVER_1": "127.0.0.1:8000", "LOG_DIR": "/var/log"}
+    rendered = render(one, values)
+    assert "server 127.0.0.1:8000 max_fails=1" in rendered and "@APP_SERVER" not in rendered
+
+
+@pytest.mark.parametrize("unit", ["permanences-gunicorn.service", "permanences-worker.service"])
+def test_the_systemd_units_pass_systemd_analyze(unit, tmp_path):
+    analyze = binary("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze absent : les unités ne sont pas vérifiées ici")
+    rendered = tmp_path / unit
+    rendered.write_text(render((DEPLOY / "systemd" / unit).read_text(), {"APP_DIR": str(ROOT)}))
+    done = subprocess.run([analyze, "verify", str(rendered)], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr

@@ -1,0 +1,96 @@
+"""The texts: SMS sizes (GSM-7 and UCS-2), placeholders, the default texts."""
+
+import pytest
+
+from messaging.enums import Channel, Kind
+from messaging.models import MessageTemplate
+from messaging.texts import GSM7, UCS2, TextError, check_text, is_gsm7, render, sample_values, sms_size
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "characters", "segments"),
+    [
+        ("", GSM7, 0, 0),
+        ("a" * 160, GSM7, 160, 1),
+        ("a" * 161, GSM7, 161, 2),
+        ("a" * 306, GSM7, 306, 2),
+        ("a" * 307, GSM7, 307, 3),
+        # The extension table counts two: 80 euro signs fill one SMS.
+        ("€" * 80, GSM7, 160, 1),
+        ("€" * 81, GSM7, 162, 2),
+        ("[{}]", GSM7, 8, 1),
+        # An escaped pair is never split: 152 letters and a euro sign need two segments.
+        ("a" * 152 + "€" + "a" * 10, GSM7, 164, 2),
+        ("a" * 152 + "€" + "a" * 153, GSM7, 307, 3),
+        # Accented letters of GSM-7's basic set.
+        ("é è ù ì ò à É Ç", GSM7, 15, 1),
+        ("Rendez-vous à 9h30, pièce d'identité", GSM7, 36, 1),
+        # UCS-2: one letter outside the set is enough.
+        ("ça", UCS2, 2, 1),
+        ("Prévenez-nous, à bientôt", UCS2, 24, 1),
+        ("ê" * 70, UCS2, 70, 1),
+        ("ê" * 71, UCS2, 71, 2),
+        ("ê" * 134, UCS2, 134, 2),
+        ("ê" * 135, UCS2, 135, 3),
+        ("Rendez-vous le 1er décembre à l’accueil", UCS2, 39, 1),  # the typographic apostrophe
+    ],
+)
+def test_sms_size(text, encoding, characters, segments):
+    size = sms_size(text)
+    assert (size.encoding, size.characters, size.segments) == (encoding, characters, segments)
+
+
+@pytest.mark.parametrize("letter", list("êçâîôûëï’«»…"))
+def test_letters_outside_the_gsm_basic_set(letter):
+    assert not is_gsm7(letter)
+
+
+@pytest.mark.parametrize("letter", list("éèùìòàÉÇ"))
+def test_letters_of_the_gsm_basic_set(letter):
+    assert is_gsm7(letter)
+
+
+def test_the_size_label_is_french():
+    assert sms_size("a" * 161).label == "161 caractères, GSM-7, 2 SMS"
+    assert sms_size("ça").label == "2 caractères, UCS-2, 1 SMS"
+
+
+def test_unknown_placeholders_are_refused_in_french():
+    with pytest.raises(TextError, match=r"Champ inconnu : \{notes\}"):
+        check_text("Bonjour {prenom}, {notes}", Kind.APPOINTMENT_REMINDER, Channel.SMS)
+    # The withdrawal link is an e-mail's only; the reason a cancellation's only.
+    with pytest.raises(TextError, match="lien_retrait"):
+        check_text("{lien_retrait}", Kind.APPOINTMENT_REMINDER, Channel.SMS)
+    with pytest.raises(TextError, match="motif"):
+        check_text("{motif}", Kind.APPOINTMENT_REMINDER, Channel.EMAIL)
+    check_text("{lien_retrait} {motif}", Kind.SESSION_CANCELLED, Channel.EMAIL)
+
+
+@pytest.mark.parametrize("text", ["Bonjour {prenom", "Bonjour {prenom!r}", "{prenom:>99}", "{prenom.upper}"])
+def test_malformed_braces_are_refused(text):
+    with pytest.raises(TextError):
+        check_text(text, Kind.ONE_OFF, Channel.SMS)
+
+
+def test_render_replaces_only_the_known_values():
+    assert (
+        render("Bonjour {prenom}, à {heure}.", {"prenom": "Awa", "heure": "9h30"}) == "Bonjour Awa, à 9h30."
+    )
+    with pytest.raises(TextError):
+        render("{heure}", {"prenom": "Awa"})
+
+
+@pytest.mark.django_db
+def test_every_kind_has_a_default_text_on_each_channel_that_renders():
+    texts = {(t.kind, t.channel): t for t in MessageTemplate.objects.all()}
+    assert set(texts) == {(kind, channel) for kind in Kind.values for channel in Channel.values}
+    for (kind, channel), template in texts.items():
+        check_text(template.body, kind, channel)
+        check_text(template.subject, kind, channel)
+        body = render(template.body, sample_values())
+        if channel == Channel.EMAIL:
+            assert template.subject and "{lien_retrait}" in template.body
+        elif kind != Kind.ONE_OFF:
+            # The default SMS stay in GSM-7 and in two SMS at most with sample values.
+            assert sms_size(body).encoding == GSM7, (kind, body)
+            assert sms_size(body).segments <= 2, (kind, body)
