@@ -9,7 +9,7 @@ MANAGE := DEBUG=1 $(PYTHON) manage.py
 MANAGE_CHECK := DJANGO_SETTINGS_MODULE=config.test_settings $(PYTHON) manage.py
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-import bench-bilan bench-messages
+.PHONY: help run test lint format sysdeps-test demo-db bench-search bench-import bench-bilan bench-messages bench-load
 
 help:
 	@echo "make run   - installe, crée la base de démonstration SQLite et sert http://127.0.0.1:8000"
@@ -75,3 +75,7 @@ bench-messages: $(VENV)/.installed sysdeps-test
 # The bilan's benchmark: a million visits, a few minutes.
 bench-bilan: $(VENV)/.installed
 	$(call BENCH,bench_bilan)
+
+# Under load: gunicorn on the bilan's dataset, more and more logged-in users at once (a few minutes).
+bench-load: $(VENV)/.installed sysdeps-test
+	$(call BENCH,bench_load)

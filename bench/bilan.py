@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus
 from beneficiaries.models import Beneficiary, DistinctPair, Outcome, Referral, Visit
+from beneficiaries.normalise import normalise
+from demo import names
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, Quarter, Venue
 from permanences.territory import seed_territory
@@ -51,6 +53,13 @@ class Size:
     visits: int
     first_year: int
     last_year: int
+
+
+def add_size_arguments(parser) -> None:
+    """The options of a command that generates this dataset: --persons, --visits, --years."""
+    parser.add_argument("--persons", type=int, default=100_000, help="Personnes (défaut : 100 000).")
+    parser.add_argument("--visits", type=int, default=1_000_000, help="Rendez-vous (défaut : 1 000 000).")
+    parser.add_argument("--years", type=int, default=10, help="Années, jusqu'à l'an dernier (défaut : 10).")
 
 
 def default_size(*, persons: int, visits: int, years: int) -> Size:
@@ -160,15 +169,23 @@ def _insert_sessions(size: Size) -> int:
 
 def _insert_persons(size: Size) -> int:
     """60 % women, 38 % men, 2 % not stated; 5 % without birth date; one in ten
-    outside the listed quarters. Then numbered in a temporary table."""
+    outside the listed quarters; names combined from the demo's fictitious lists
+    (about fifteen files share each pair of names). Then numbered in a temporary table."""
     quarters = list(Quarter.objects.order_by("pk").values_list("pk", flat=True))
+    last, last_params = _name_expression(names.FAMILY_NAMES)
+    first, first_params = _name_expression(names.FEMALE_FIRST_NAMES, names.MALE_FIRST_NAMES)
+    # The search keys: the same picks among the names normalised as the app does.
+    _, last_keys = _name_expression([normalise(n) for n in names.FAMILY_NAMES])
+    _, first_keys = _name_expression(
+        [normalise(n) for n in names.FEMALE_FIRST_NAMES], [normalise(n) for n in names.MALE_FIRST_NAMES]
+    )
     count = _insert_select(
         Beneficiary,
         {
             "ref": "'B-' || lpad(i::text, 7, '0')",
-            "last_name": "'Nom' || i",
-            "first_name": "'Prénom' || i",
-            "search_key": "'nom' || i || ' prenom' || i",
+            "last_name": (last, last_params),
+            "first_name": (first, first_params),
+            "search_key": (f"{last} || ' ' || {first}", [*last_keys, *first_keys]),
             "sex": "CASE WHEN mod(i, 50) < 30 THEN 'F' WHEN mod(i, 50) < 49 THEN 'M' ELSE 'N' END",
             "birth_date": (
                 "CASE WHEN mod(i, 20) = 7 THEN NULL "
@@ -188,6 +205,19 @@ def _insert_persons(size: Size) -> int:
         "SELECT id, (row_number() OVER (ORDER BY id) - 1)::int AS rank FROM beneficiaries_beneficiary",
     )
     return count
+
+
+def _name_expression(family_or_women, men=None) -> tuple[str, list]:
+    """The SQL picking person i's family name (one list), or first name (women's
+    list for the women, men's for the others), and its parameters."""
+    if men is None:
+        return "(%s::text[])[1 + mod(i, %s)]", [list(family_or_women), len(family_or_women)]
+    step = len(names.FAMILY_NAMES)
+    return (
+        "CASE WHEN mod(i, 50) < 30 THEN (%s::text[])[1 + mod(i / %s, %s)]"
+        " ELSE (%s::text[])[1 + mod(i / %s, %s)] END",
+        [list(family_or_women), step, len(family_or_women), list(men), step, len(men)],
+    )
 
 
 def _insert_visits(size: Size) -> int:

@@ -23,12 +23,15 @@ ALREADY_BOOKED = "Cette personne a déjà un rendez-vous de suivi à cette perma
 
 
 def bookable_sessions():
-    """Sessions a person can be booked at: not cancelled, not ended, within the horizon."""
+    """Sessions a person can be booked at: not cancelled, not ended, within the horizon.
+
+    From today on (an ended session may be of today): the index on the date then
+    reads the coming weeks only, never the years of past sessions."""
     today = timezone.localdate()
     return (
         Permanence.objects.exclude(status=PermanenceStatus.CANCELLED)
         .exclude(session_ended(prefix=""))
-        .filter(date__lte=today + BOOKING_HORIZON)
+        .filter(date__gte=today, date__lte=today + BOOKING_HORIZON)
         .select_related("venue")
         .order_by("date", "start_time", "venue__name")
     )

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .enums import OutcomeKind, QualityCheck, ReferralStatus, Sex
 from .models import Outcome, Referral, Visit, no_contact_since
@@ -57,6 +57,27 @@ def referral_without_result(today: datetime.date) -> Q:
 def idle_cutoff(today: datetime.date) -> datetime.date:
     """Files with no contact since before this date are due for anonymisation."""
     return today - datetime.timedelta(days=settings.RETENTION_DAYS)
+
+
+def idle_counts(persons, *, today: datetime.date) -> dict[str, int]:
+    """How many of `persons` each idle check concerns, in one query.
+
+    A file with no contact since a date has none since any later date either:
+    the files due soon are those idle by the notice's end less those idle
+    today. Counted so, each file is read against two dates instead of three.
+    """
+    cutoff = idle_cutoff(today)
+    alive = Q(anonymised_at__isnull=True)
+    counts = persons.aggregate(
+        idle=Count("pk", filter=alive & no_contact_since(cutoff)),
+        by_notice_end=Count(
+            "pk", filter=alive & no_contact_since(cutoff + datetime.timedelta(days=IDLE_NOTICE_DAYS))
+        ),
+    )
+    return {
+        QualityCheck.IDLE.value: counts["idle"],
+        QualityCheck.IDLE_SOON.value: counts["by_notice_end"] - counts["idle"],
+    }
 
 
 def person_condition(check: QualityCheck, *, today: datetime.date, period: Period = Period()) -> Q:

@@ -83,7 +83,10 @@ class Attendance(models.Model):
         verbose_name="personne",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
-        db_index=False,  # the unique constraints below lead with it
+        # Indexed on its own (attendance_person_idx below): the unique constraints
+        # lead with it, but they are partial, and the triggers' rewrite of a
+        # person's rows (all venues and per venue at once) could not use them.
+        db_index=False,
         related_name="attendances",
     )
     year = models.PositiveSmallIntegerField("année")
@@ -141,6 +144,7 @@ class Attendance(models.Model):
         # Covering indexes: the bilan reads a year's rows from the index alone
         # (PostgreSQL; SQLite ignores INCLUDE).
         indexes = [
+            models.Index(fields=["beneficiary"], name="attendance_person_idx"),
             models.Index(
                 fields=["year"],
                 include=[

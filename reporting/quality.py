@@ -5,7 +5,7 @@ of that year), plus the files due for anonymisation today. Each line links to
 the persons list filtered on the same condition (beneficiaries/quality.py),
 so that the count and the list agree. Then the past sessions still "planned",
 whatever the year, listed with one click each to say what became of them.
-Seven queries whatever the data.
+Eight queries whatever the data.
 """
 
 import datetime
@@ -20,6 +20,7 @@ from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from beneficiaries.quality import (
     Period,
     cdd_without_end,
+    idle_counts,
     person_condition,
     referral_without_result,
     visit_without_topic,
@@ -86,47 +87,58 @@ def _list_url(check: QualityCheck, period: Period | None) -> str:
     return reverse("beneficiaries:list") + "?" + urlencode(query)
 
 
-# The checks on the persons seen in the year. The first three are shares of
-# them; the others count things of the year (visits, CDD, referrals), with
-# the persons they concern.
-PERSON_CHECKS = (
-    QualityCheck.SEX_NOT_STATED,
-    QualityCheck.BIRTH_DATE_UNKNOWN,
-    QualityCheck.QUARTER_NOT_STATED,
-    QualityCheck.VISIT_WITHOUT_TOPIC,
-    QualityCheck.CDD_WITHOUT_END,
-    QualityCheck.REFERRAL_WITHOUT_RESULT,
-)
+# The checks on the file of each person seen in the year: shares of them. The
+# other checks of the year count things (visits, CDD, referrals), with the
+# persons they concern.
+FILE_CHECKS = (QualityCheck.SEX_NOT_STATED, QualityCheck.BIRTH_DATE_UNKNOWN, QualityCheck.QUARTER_NOT_STATED)
 IDLE_CHECKS = (QualityCheck.IDLE, QualityCheck.IDLE_SOON)
 
 
 def _year_counts(year: int, *, period: Period, today: datetime.date) -> tuple[dict[str, int], ...]:
-    """Four queries: the persons seen in the year, and those each check
-    concerns; the year's visits, the CDD starting in the year and the
-    referrals proposed in it of those persons, each with the ones lacking a
-    topic, an end or a result."""
+    """Five queries: the persons seen in the year, and those the checks on their
+    file concern; the year's visits; those lacking a topic, the CDD starting in
+    the year and the referrals proposed in it of those persons, each with the
+    ones lacking an end or a result and the persons these concern.
+
+    The persons of a dated check are counted among its things (the persons the
+    list's condition finds among those seen: a visit of the year is theirs), in
+    the same pass; a condition on each person instead was a correlated subquery
+    per person seen, 0.5 s with a million visits (docs/BENCHMARKS.md)."""
     start, end = year_bounds(year)
     seen = Beneficiary.objects.filter(
         Exists(Visit.objects.filter(beneficiary=OuterRef("pk"), date__gte=start, date__lt=end))
     )
     seen_ids = seen.values("pk")
+    visits = Visit.objects.filter(date__gte=start, date__lt=end)
+    persons = Count("beneficiary", distinct=True)
     return (
         seen.aggregate(
             total=Count("pk"),
             **{
                 check.value: Count("pk", filter=person_condition(check, today=today, period=period))
-                for check in PERSON_CHECKS
+                for check in FILE_CHECKS
             },
         ),
-        Visit.objects.filter(date__gte=start, date__lt=end).aggregate(
-            total=Count("pk"), without_topic=Count("pk", filter=visit_without_topic())
-        ),
+        # In the WHERE clause, PostgreSQL makes "no topic" an anti-join; in a
+        # FILTER, it was a subquery per visit of the year.
+        {
+            "total": visits.count(),
+            **visits.filter(visit_without_topic()).aggregate(count=Count("pk"), persons=persons),
+        },
         Outcome.objects.filter(
             kind=OutcomeKind.CDD, start_date__gte=start, start_date__lt=end, beneficiary__in=seen_ids
-        ).aggregate(total=Count("pk"), without_end=Count("pk", filter=cdd_without_end())),
+        ).aggregate(
+            total=Count("pk"),
+            count=Count("pk", filter=cdd_without_end()),
+            persons=Count("beneficiary", distinct=True, filter=cdd_without_end()),
+        ),
         Referral.objects.filter(
             proposed_on__gte=start, proposed_on__lt=end, beneficiary__in=seen_ids
-        ).aggregate(total=Count("pk"), without_result=Count("pk", filter=referral_without_result(today))),
+        ).aggregate(
+            total=Count("pk"),
+            count=Count("pk", filter=referral_without_result(today)),
+            persons=Count("beneficiary", distinct=True, filter=referral_without_result(today)),
+        ),
     )
 
 
@@ -135,27 +147,20 @@ def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
     start, end = year_bounds(year)
     period = Period(start=start, end=end - datetime.timedelta(days=1))
     persons, visits, cdd, referrals = _year_counts(year, period=period, today=today)
-    idle = Beneficiary.objects.aggregate(
-        **{check.value: Count("pk", filter=person_condition(check, today=today)) for check in IDLE_CHECKS}
-    )
-    # (check, things concerned, out of, unit), the persons concerned beside.
+    idle = idle_counts(Beneficiary.objects.all(), today=today)
+    # (check, things concerned, out of, unit, persons concerned).
     of_the_year = [
         *(
-            (check, persons[check.value], persons["total"], ("personne", "personnes"))
-            for check in PERSON_CHECKS[:3]
+            (check, persons[check.value], persons["total"], ("personne", "personnes"), persons[check.value])
+            for check in FILE_CHECKS
         ),
-        (
-            QualityCheck.VISIT_WITHOUT_TOPIC,
-            visits["without_topic"],
-            visits["total"],
-            ("rendez-vous", "rendez-vous"),
-        ),
-        (QualityCheck.CDD_WITHOUT_END, cdd["without_end"], cdd["total"], ("CDD", "CDD")),
-        (
-            QualityCheck.REFERRAL_WITHOUT_RESULT,
-            referrals["without_result"],
-            referrals["total"],
-            ("orientation", "orientations"),
+        *(
+            (check, things["count"], things["total"], unit, things["persons"])
+            for check, things, unit in (
+                (QualityCheck.VISIT_WITHOUT_TOPIC, visits, ("rendez-vous", "rendez-vous")),
+                (QualityCheck.CDD_WITHOUT_END, cdd, ("CDD", "CDD")),
+                (QualityCheck.REFERRAL_WITHOUT_RESULT, referrals, ("orientation", "orientations")),
+            )
         ),
     ]
     return QualityPanel(
@@ -163,8 +168,8 @@ def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
         persons=persons["total"],
         past_planned=past_planned(today),
         lines=[
-            QualityLine(check, count, out_of, unit, persons[check.value], _list_url(check, period))
-            for check, count, out_of, unit in of_the_year
+            QualityLine(check, count, out_of, unit, concerned, _list_url(check, period))
+            for check, count, out_of, unit, concerned in of_the_year
         ]
         + [
             QualityLine(

@@ -12,7 +12,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from beneficiaries.appointment_services import appointment_book
+from beneficiaries.appointment_services import appointment_book, bookable_sessions
 from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import AnonymisationReason, AppointmentState
 from beneficiaries.models import Appointment, Beneficiary, Visit
@@ -220,6 +220,13 @@ def test_a_past_or_cancelled_session_is_not_offered(logged, person, venue, today
             beneficiary=person, permanence=cancelled, time=datetime.time(10), purpose="", user=None
         )
     assert not Appointment.objects.exists()
+
+
+def test_the_sessions_offered_are_read_from_today_not_from_all_the_past_years():
+    """Past sessions are ended, and years of them are read for nothing: with the ten years of
+    make bench-load, 50 ms to each visit form (docs/BENCHMARKS.md). A bound the date index serves."""
+    sql = str(bookable_sessions().query)
+    assert re.search(r'"permanences_permanence"\."date" >= \S+ AND "permanences_permanence"\."date" <= ', sql)
 
 
 def test_the_booking_form_takes_a_constant_number_of_queries(

@@ -133,3 +133,19 @@ def test_the_desk_lists_the_people_seen_so_far(logged, person, session):
     make_visit(person, session)
     html = logged.get(reverse("beneficiaries:desk", args=[session.pk])).content.decode()
     assert "Personnes reçues dans cette permanence (1)" in html and person.ref in html
+
+
+def test_the_desk_takes_the_same_queries_however_many_people_were_seen(
+    logged, person, session, django_assert_num_queries
+):
+    """make bench-load fills a session with hundreds of visits (docs/BENCHMARKS.md)."""
+    desk = reverse("beneficiaries:desk", args=[session.pk])
+    topic = Topic.objects.first()
+    make_visit(person, session).topics.add(topic)
+    with django_assert_num_queries(8):
+        logged.get(desk)
+    for n in range(6):
+        make_visit(make_person(f"Reçue{n}"), session).topics.add(topic)
+    with django_assert_num_queries(8):
+        html = logged.get(desk).content.decode()
+    assert "Personnes reçues dans cette permanence (7)" in html

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from beneficiaries.enums import OutcomeKind, Partner, QualityCheck, Sex
 from beneficiaries.models import Beneficiary, Outcome, Referral, Topic
+from beneficiaries.quality import idle_counts, person_condition
 from reporting.quality import data_quality
 
 from ..factories import make_permanence, make_person, make_visit
@@ -91,6 +92,21 @@ def test_each_line_links_to_the_list_of_exactly_the_files_concerned(client, coor
     assert {files["idle"].pk, files["never_seen"].pk} <= idle and files["soon"].pk not in idle
 
 
+def test_the_idle_counts_are_those_of_the_list_conditions_around_each_date(venue, today):
+    """The panel counts the files due soon as those idle by the notice's end less those idle
+    today (reporting/quality.py): the same files as the lists' conditions, file by file."""
+    cutoff = today - datetime.timedelta(days=settings.RETENTION_DAYS)
+    for n, days in enumerate((-40, -31, -30, -29, -1, 0, 1, 29, 30, 31, 40)):
+        day = cutoff + datetime.timedelta(days=days)
+        make_visit(make_person(f"Vu{n}"), make_permanence(venue, day))
+        created = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+        Beneficiary.objects.filter(pk=make_person(f"Jamais{n}").pk).update(created_at=created)
+    counts = idle_counts(Beneficiary.objects.all(), today=today)
+    assert counts == {QualityCheck.IDLE: 10, QualityCheck.IDLE_SOON: 6}
+    for check in (QualityCheck.IDLE, QualityCheck.IDLE_SOON):
+        assert counts[check] == Beneficiary.objects.filter(person_condition(check, today=today)).count()
+
+
 def test_the_list_filter_applies_the_period_to_the_dated_thing(client, counsellor, files):
     client.force_login(counsellor)
     params = {"qualite": QualityCheck.VISIT_WITHOUT_TOPIC}
@@ -123,7 +139,7 @@ def test_the_panel_page_is_for_coordination_only(client, coordinator, city, coun
 
 def test_the_panel_takes_a_constant_number_of_queries(client, coordinator, files, django_assert_num_queries):
     client.force_login(coordinator)
-    # session, user, roles; years offered; five counts; the past sessions left
+    # session, user, roles; years offered; six counts; the past sessions left
     # "planned": their number, the most recent with venue and quarter.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(QUALITY, {"year": YEAR})

@@ -154,10 +154,10 @@ def test_the_panel_takes_the_same_queries_whatever_the_number_of_sessions(
 ):
     # session, user, roles; years offered; five counts; the past sessions
     # left "planned": their number, the most recent with venue and quarter.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         coord.get(QUALITY)
     for weeks in range(5, 10):
         make_permanence(venue, today - weeks * 7 * DAY, status=PermanenceStatus.PLANNED)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         page = coord.get(QUALITY).content.decode()
     assert len(re.findall(r'name="status" value="held"', page)) == 7

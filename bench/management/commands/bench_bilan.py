@@ -28,11 +28,7 @@ class Command(BenchmarkCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--persons", type=int, default=100_000, help="Personnes (défaut : 100 000).")
-        parser.add_argument("--visits", type=int, default=1_000_000, help="Rendez-vous (défaut : 1 000 000).")
-        parser.add_argument(
-            "--years", type=int, default=10, help="Années, jusqu'à l'an dernier (défaut : 10)."
-        )
+        bilan.add_size_arguments(parser)
         parser.add_argument("--year", type=int, help="Année mesurée (défaut : celle du milieu).")
         parser.add_argument("--runs", type=int, default=7, help="Mesures de chaque requête (défaut : 7).")
         parser.add_argument(

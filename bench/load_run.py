@@ -1,0 +1,155 @@
+"""The load benchmark's steps: so many users working at once for a while, or
+the bare view requested by so many connections, and the figures of each."""
+
+import asyncio
+import contextlib
+import math
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.db import connection
+
+from .load_data import Account, Dataset
+from .load_http import Browser
+from .load_server import pg_connections
+from .load_users import KINDS, Failed, Recorder, Sample, SimulatedUser, bare_loop
+
+# The PostgreSQL connections are counted this often during a step.
+SAMPLE_SECONDS = 0.5
+# Users log in this many at a time before they join a step.
+LOGINS_AT_ONCE = 8
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (share in 0..1) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def timing(samples: list[Sample]) -> dict:
+    ms = [s.ms for s in samples]
+    return {
+        "count": len(samples),
+        "errors": sum(not s.ok for s in samples),
+        "median_ms": statistics.median(ms) if ms else None,
+        "p95_ms": percentile(ms, 0.95) if ms else None,
+    }
+
+
+def figures(recorder: Recorder, *, started: float, ended: float) -> dict:
+    """Requests ended within the step, per second; latencies overall and per kind."""
+    within = [s for s in recorder.samples if started <= s.at <= ended]
+    kinds = {kind: timing([s for s in within if s.kind == kind]) for kind in KINDS}
+    return {
+        "seconds": ended - started,
+        "rps": len(within) / (ended - started),
+        **timing(within),
+        "kinds": {kind: figures_ for kind, figures_ in kinds.items() if figures_["count"]},
+        "error_samples": recorder.errors[:5],
+    }
+
+
+class ConnectionCounter:
+    """The PostgreSQL connections to the database, counted in a thread of its own
+    (its own connection, left out of the count) while a step runs."""
+
+    def __init__(self):
+        self.thread = ThreadPoolExecutor(max_workers=1)
+        self.counts: list[int] = []
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            self.counts.append(await loop.run_in_executor(self.thread, pg_connections))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), SAMPLE_SECONDS)
+
+    def close(self) -> None:
+        self.thread.submit(lambda: connection.close()).result()
+        self.thread.shutdown()
+
+
+@dataclass
+class LoadRun:
+    host: str
+    port: int
+    dataset: Dataset
+    accounts: list[Account]
+    duration: float
+
+    def __post_init__(self):
+        self.users: list[SimulatedUser] = []
+        self.counter = ConnectionCounter()
+
+    async def join(self, count: int) -> Recorder:
+        """Bring the users up to `count`, each new one logged in; their logins' record."""
+        logins = Recorder()
+        new = [
+            SimulatedUser(account, self.dataset, Browser(self.host, self.port), seed=n)
+            for n, account in enumerate(self.accounts[len(self.users) : count], start=len(self.users))
+        ]
+        gate = asyncio.Semaphore(LOGINS_AT_ONCE)
+
+        async def log_in(user: SimulatedUser) -> None:
+            user.recorder = logins
+            async with gate:
+                try:
+                    await user.log_in()
+                except Failed:
+                    return
+                except Exception as error:  # recorded as an error of the login
+                    user.unexpected(error)
+
+        await asyncio.gather(*(log_in(user) for user in new))
+        self.users += new
+        return logins
+
+    async def step(self, count: int, *, duration: float | None = None) -> dict:
+        """`count` users at work for the step's duration; the figures of the step."""
+        logins = await self.join(count)
+        users = self.users[:count]
+        recorder, stop = Recorder(), asyncio.Event()
+        for user in users:
+            user.recorder = recorder
+        self.counter.counts = []
+        started, cpu = time.perf_counter(), time.process_time()
+        tasks = [asyncio.create_task(user.work(stop)) for user in users]
+        watching = asyncio.create_task(self.counter.watch(stop))
+        await asyncio.sleep(duration or self.duration)
+        ended, cpu = time.perf_counter(), time.process_time() - cpu
+        stop.set()
+        await asyncio.gather(*tasks, watching)
+        roles = {}
+        for user in users:
+            roles[user.account.role] = roles.get(user.account.role, 0) + 1
+        return {
+            "users": count,
+            "roles": roles,
+            **figures(recorder, started=started, ended=ended),
+            "login": timing(logins.samples),
+            "login_errors": logins.errors[:5],
+            "pg_connections": max(self.counter.counts, default=0),
+            # The processor time of this client (it shares the machine with the server).
+            "client_cpu_share": cpu / (ended - started),
+        }
+
+    async def bare(self, concurrency: int, path: str) -> dict:
+        """The bare view requested by `concurrency` connections at once."""
+        recorder, stop = Recorder(), asyncio.Event()
+        started, cpu = time.perf_counter(), time.process_time()
+        tasks = [
+            asyncio.create_task(bare_loop(Browser(self.host, self.port), path, recorder, stop))
+            for _ in range(concurrency)
+        ]
+        await asyncio.sleep(self.duration)
+        ended, cpu = time.perf_counter(), time.process_time() - cpu
+        stop.set()
+        await asyncio.gather(*tasks)
+        result = figures(recorder, started=started, ended=ended)
+        return {
+            "concurrency": concurrency,
+            **{k: v for k, v in result.items() if k != "kinds"},
+            "client_cpu_share": cpu / (ended - started),
+        }

@@ -1,0 +1,98 @@
+"""The load benchmark on a tiny dataset and very short steps: gunicorn starts,
+users of the three roles log in (password and TOTP code) and work through the
+real forms, without an error; the figures have their shape.
+
+The real run (a million visits) is by hand: see docs/BENCHMARKS.md.
+"""
+
+import pytest
+from django.urls import Resolver404, resolve
+
+from bench.load_data import roles_for
+from bench.load_users import KINDS
+from bench.urls import BARE_PATH
+from beneficiaries.models import Beneficiary, Outcome, Visit
+from beneficiaries.normalise import search_key
+
+from .conftest import bench_json
+
+# gunicorn's workers read the database: the data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# No step is the last for its latency: a shared machine may be slow, the figures' shape is what counts.
+TINY = (
+    "--persons 200 --visits 1000 --years 2 --users 1,6 --duration 2 --warmup 0.5 --workers 2"
+    " --p95-limit 60000"
+)
+COUNSELLOR_KINDS = {
+    "today",
+    "desk",
+    "search",
+    "file",
+    "visit_form",
+    "visit_post",
+    "outcome_form",
+    "outcome_post",
+}
+COORDINATION_KINDS = {"dashboard_year", "dashboard_venue", "quality", "person_list"}
+CITY_KINDS = {"city_dashboard", "city_export"}
+
+
+@pytest.fixture(autouse=True)
+def _reference(reference_data):
+    pass
+
+
+def assert_timing(figures: dict) -> None:
+    assert figures["count"] > 0 and figures["errors"] == 0
+    assert 0 < figures["median_ms"] <= figures["p95_ms"]
+
+
+def test_users_of_each_role_work_through_gunicorn_without_an_error():
+    figures = bench_json("bench_load", *TINY.split())
+
+    assert (figures["workers"], figures["duration_s"], figures["think_time_ms"]) == (2, 2, 0)
+    assert figures["cpus"] >= 1 and figures["postgresql"] >= 15
+    assert (figures["p95_limit_ms"], figures["target_ratio"]) == (60000, 0.3)
+    dataset = figures["dataset"]
+    assert (dataset["generated"]["persons"], dataset["generated"]["visits"]) == (200, 1000)
+    assert dataset["persons"] == 200
+
+    first, second = figures["steps"]
+    assert (first["users"], first["roles"]) == (1, {"conseiller": 1})
+    assert (second["users"], second["roles"]) == (6, {"conseiller": 4, "coordination": 1, "ville": 1})
+    for step in figures["steps"]:
+        assert_timing(step)
+        assert step["rps"] > 0 and step["error_samples"] == [] and step["login_errors"] == []
+        assert set(step["kinds"]) <= set(KINDS)
+        for kind in step["kinds"].values():
+            assert_timing(kind)
+        # gunicorn's workers hold one connection each at most.
+        assert 1 <= step["pg_connections"] <= 2
+        assert 0 < step["client_cpu_share"] < 2
+    assert set(first["kinds"]) <= COUNSELLOR_KINDS and "search" in first["kinds"]
+    assert set(second["kinds"]) & COORDINATION_KINDS and set(second["kinds"]) & CITY_KINDS
+    # Six users logged in for the second step: the counsellor of the first was already.
+    assert second["login"]["count"] > 0 and second["login"]["errors"] == 0
+
+    assert len(figures["bare"]) == 2
+    for bare in figures["bare"]:
+        assert bare["concurrency"] == 4 and bare["errors"] == 0 and bare["rps"] > 0
+    assert figures["bare_rps"] == max(bare["rps"] for bare in figures["bare"])
+    assert figures["best_users"] == 6
+    assert figures["ratio"] == pytest.approx(second["rps"] / figures["bare_rps"])
+
+    # The visits and outcomes were recorded through the forms.
+    assert Visit.objects.count() > 1000 and Outcome.objects.filter(employer="Entreprise fictive").exists()
+    person = Beneficiary.objects.order_by("pk").first()
+    assert person.search_key == search_key(person.last_name, person.first_name)
+
+
+def test_the_users_roles_follow_the_mix_at_every_step():
+    assert [roles_for(10).count(role) for role in ("conseiller", "coordination", "ville")] == [7, 2, 1]
+    assert roles_for(64)[:4] == ["conseiller", "conseiller", "coordination", "conseiller"]
+
+
+def test_the_bare_view_is_not_among_the_project_urls():
+    with pytest.raises(Resolver404):
+        resolve(f"/{BARE_PATH}")
