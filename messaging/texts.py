@@ -17,7 +17,7 @@ from .enums import Channel, Kind
 
 HOUR = "G\\hi"  # 9h30
 
-# Each placeholder, what it becomes, and the fictitious value the admin's preview uses.
+# Each placeholder, what it becomes, and the fictitious value the previews use (sample_preview).
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "prenom": ("le prénom de la personne", "Élodie"),
     "lieu": ("le nom du lieu", "Centre social Espéranto"),
