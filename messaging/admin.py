@@ -1,46 +1,36 @@
-"""The admin of the messages' texts (edited, with a preview) and of the messages (read only)."""
+"""The admin of the messages' texts (edited, with a preview, as on the page "Textes des
+messages" of coordination) and of the messages (read only)."""
 
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from .enums import Channel
+from .forms import TextErrorsMixin
 from .models import Message, MessageTemplate
-from .texts import PLACEHOLDERS, TextError, check_text, render, sample_values, sms_size
+from .texts import TextError, placeholders_for, sample_preview
+from .texts_services import message_template_update
 
 
-class MessageTemplateForm(forms.ModelForm):
+class MessageTemplateForm(TextErrorsMixin, forms.ModelForm):
     class Meta:
         model = MessageTemplate
         fields = ["subject", "body"]
 
-    def clean(self):
-        data = super().clean()
-        template = self.instance
-        for name in ("subject", "body"):
-            try:
-                check_text(data.get(name, ""), template.kind, template.channel)
-            except TextError as error:
-                self.add_error(name, str(error))
-        if template.channel == Channel.EMAIL and not data.get("subject", "").strip():
-            self.add_error("subject", "Un courriel a besoin d'un sujet.")
-        return data
+    @property
+    def text_template(self):
+        return self.instance
 
 
 def preview(template: MessageTemplate) -> str:
     """The text written for fictitious sample values; for an SMS, its size."""
     try:
-        subject = render(template.subject, sample_values())
-        body = render(template.body, sample_values())
+        written = sample_preview(template.channel, template.subject, template.body)
     except TextError as error:
         return str(error)
-    size = (
-        format_html("<p><strong>{}</strong></p>", sms_size(body).label)
-        if template.channel == Channel.SMS
-        else ""
-    )
-    head = format_html("<p><strong>Sujet :</strong> {}</p>", subject) if subject else ""
-    return format_html('{}<pre style="white-space: pre-wrap">{}</pre>{}', head, body, size)
+    size = format_html("<p><strong>{}</strong></p>", written.size.label) if written.size else ""
+    head = format_html("<p><strong>Sujet :</strong> {}</p>", written.subject) if written.subject else ""
+    return format_html('{}<pre style="white-space: pre-wrap">{}</pre>{}', head, written.body, size)
 
 
 @admin.register(MessageTemplate)
@@ -60,12 +50,20 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         "updated_by",
     )
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f != "subject"] if obj and obj.channel == Channel.SMS else fields
+
     @admin.display(description="champs possibles")
     def placeholders(self, obj):
+        if not obj or not obj.pk:
+            return ""
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
-                "", "<li><code>{{{}}}</code> : {}</li>", ((n, d) for n, (d, _) in PLACEHOLDERS.items())
+                "",
+                "<li><code>{{{}}}</code> : {}</li>",
+                ((name, said) for name, said, _ in placeholders_for(obj.kind, obj.channel)),
             ),
         )
 
@@ -80,8 +78,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        # The form checked the text as the service does: refused there, never here.
+        message_template_update(template=obj, subject=obj.subject, body=obj.body, user=request.user)
 
 
 @admin.register(Message)

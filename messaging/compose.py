@@ -1,25 +1,16 @@
 """The preview of a counsellor's one-off message: the text as it will leave, written
-from the one-off text of its channel (edited by coordination in the admin), and for
+from the one-off text of its channel (edited by coordination, text_views.py), and for
 an SMS its size (characters, encoding, segments). Queuing it is services.py's."""
-
-from dataclasses import dataclass
 
 from beneficiaries.models import Beneficiary
 
-from .enums import Channel, Kind
+from .enums import Kind
 from .models import MessageTemplate
 from .services import MessageError
-from .texts import SmsSize, TextError, one_line, render, sms_size
+from .texts import Preview, TextError, one_line, render
 
 # The preview does not sign a real link: what the e-mail will carry in its place.
 LINK_SHOWN = "[le lien pour ne plus recevoir de courriels]"
-
-
-@dataclass(frozen=True)
-class Preview:
-    subject: str
-    body: str
-    size: SmsSize | None  # an SMS's
 
 
 def one_off_preview(*, beneficiary: Beneficiary, channel: str, subject: str, body: str) -> Preview:
@@ -30,6 +21,4 @@ def one_off_preview(*, beneficiary: Beneficiary, channel: str, subject: str, bod
         title = one_line(subject) or (render(template.subject, values) if template else "")
     except TextError as error:
         raise MessageError(str(error)) from None
-    if channel == Channel.SMS:
-        return Preview(subject="", body=text, size=sms_size(text))
-    return Preview(subject=title, body=text, size=None)
+    return Preview.of(channel, title, text)

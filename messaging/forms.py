@@ -1,4 +1,4 @@
-"""A counsellor's one-off message to a person, from the file."""
+"""A counsellor's one-off message to a person, from the file; the texts of the messages."""
 
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -6,6 +6,7 @@ from django.core.validators import MaxLengthValidator
 from core.submissions import TokenField
 
 from .enums import Channel
+from .texts import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, text_body, text_errors
 
 # The reminder shown on the form, above the text.
 NOTHING_PRIVATE = (
@@ -50,3 +51,54 @@ class OneOffForm(forms.Form):
 
     def clean_text(self):
         return self.cleaned_data["text"].strip()
+
+
+class TextErrorsMixin:
+    """Checks the subject and the text of a message's text as its service will
+    (messaging/texts.py): each refusal under its field, in French."""
+
+    def clean(self):
+        data = super().clean()
+        template = self.text_template
+        errors = text_errors(
+            kind=template.kind,
+            channel=template.channel,
+            subject=data.get("subject", ""),
+            body=data.get("body", ""),
+        )
+        for field, message in errors.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return data
+
+
+class MessageTextForm(TextErrorsMixin, forms.Form):
+    """The subject (e-mails) and the text of one kind of message on one channel."""
+
+    subject = forms.CharField(
+        label="Sujet du courriel",
+        max_length=SUBJECT_MAX_LENGTH,
+        error_messages={
+            "required": "Un courriel a besoin d'un sujet.",
+            "max_length": f"Le sujet ne peut pas dépasser {SUBJECT_MAX_LENGTH} caractères.",
+        },
+    )
+    body = forms.CharField(
+        label="Texte",
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={
+            "required": "Écrivez le texte du message.",
+            "max_length": f"Le texte ne peut pas dépasser {BODY_MAX_LENGTH} caractères.",
+        },
+    )
+
+    def __init__(self, *args, template, **kwargs):
+        self.text_template = template
+        kwargs.setdefault("initial", {"subject": template.subject, "body": template.body})
+        super().__init__(*args, **kwargs)
+        if template.channel == Channel.SMS:
+            del self.fields["subject"]
+
+    def clean_body(self):
+        return text_body(self.cleaned_data["body"])

@@ -103,8 +103,14 @@ class Message(TimestampedModel):
         return self.beneficiary.ref
 
 
+class MessageTemplateQuerySet(models.QuerySet):
+    def for_listing(self):
+        return self.select_related("updated_by")
+
+
 class MessageTemplate(models.Model):
-    """The text of one kind of message on one channel, edited by coordination in the admin.
+    """The text of one kind of message on one channel, edited by coordination on the page
+    "Textes des messages" (and by admins in the admin), through texts_services.py.
 
     Placeholders between braces (messaging/texts.py lists them) are replaced
     when the message is queued; nothing else about the person is ever added.
@@ -123,6 +129,8 @@ class MessageTemplate(models.Model):
         blank=True,
         related_name="+",
     )
+
+    objects = MessageTemplateQuerySet.as_manager()
 
     class Meta:
         verbose_name = "texte de message"

@@ -17,7 +17,7 @@ from .enums import Channel, Kind
 
 HOUR = "G\\hi"  # 9h30
 
-# Each placeholder, what it becomes, and the fictitious value the admin's preview uses.
+# Each placeholder, what it becomes, and the fictitious value the previews use (sample_preview).
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "prenom": ("le prénom de la personne", "Élodie"),
     "lieu": ("le nom du lieu", "Centre social Espéranto"),
@@ -56,10 +56,20 @@ def placeholders_in(text: str) -> list[str]:
     return [name for name, _, _ in fields if name is not None]
 
 
-def unknown_placeholders(text: str, kind: str, channel: str) -> list[str]:
+def allowed_placeholders(kind: str, channel: str) -> set[str]:
+    """The placeholders a text of this kind may use on this channel (the withdrawal link: e-mails only)."""
     allowed = ALLOWED.get(kind, COMMON)
-    if channel != Channel.EMAIL:
-        allowed = allowed - {"lien_retrait"}
+    return allowed if channel == Channel.EMAIL else allowed - {"lien_retrait"}
+
+
+def placeholders_for(kind: str, channel: str) -> list[tuple[str, str, str]]:
+    """Name, what it becomes (in French) and sample value of each placeholder a text may use."""
+    allowed = allowed_placeholders(kind, channel)
+    return [(name, said, sample) for name, (said, sample) in PLACEHOLDERS.items() if name in allowed]
+
+
+def unknown_placeholders(text: str, kind: str, channel: str) -> list[str]:
+    allowed = allowed_placeholders(kind, channel)
     return [name for name in placeholders_in(text) if name not in allowed]
 
 
@@ -67,13 +77,44 @@ def check_text(text: str, kind: str, channel: str) -> None:
     """TextError (in French) when `text` uses a placeholder unknown for its kind and channel."""
     unknown = unknown_placeholders(text, kind, channel)
     if unknown:
-        allowed = sorted(
-            ALLOWED.get(kind, COMMON) - ({"lien_retrait"} if channel != Channel.EMAIL else set())
-        )
+        allowed = sorted(allowed_placeholders(kind, channel))
         raise TextError(
             f"Champ inconnu : {', '.join('{' + name + '}' for name in unknown)}. "
             f"Champs possibles pour ce message : {', '.join('{' + name + '}' for name in allowed)}."
         )
+
+
+SUBJECT_MAX_LENGTH = 200  # MessageTemplate.subject's, and Message.subject's
+BODY_MAX_LENGTH = 2000
+
+
+def text_body(body: str) -> str:
+    """A text as saved: the line ends of a browser (CRLF) made plain, no blank edges."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def text_errors(*, kind: str, channel: str, subject: str, body: str) -> dict[str, str]:
+    """What keeps a message's text from being saved, by field ("subject", "body"), in French;
+    empty when it may be. An SMS has no subject."""
+    errors = {}
+    fields = (("body", body),) if channel == Channel.SMS else (("subject", subject), ("body", body))
+    for name, text in fields:
+        try:
+            check_text(text, kind, channel)
+        except TextError as error:
+            errors[name] = str(error)
+    if channel == Channel.EMAIL:
+        if not subject.strip():
+            errors.setdefault("subject", "Un courriel a besoin d'un sujet.")
+        elif "\n" in subject or "\r" in subject or len(subject) > SUBJECT_MAX_LENGTH:
+            errors.setdefault(
+                "subject", f"Le sujet tient sur une ligne de {SUBJECT_MAX_LENGTH} caractères au plus."
+            )
+    if not body.strip():
+        errors.setdefault("body", "Écrivez le texte du message.")
+    elif len(body) > BODY_MAX_LENGTH:
+        errors.setdefault("body", f"Le texte ne peut pas dépasser {BODY_MAX_LENGTH} caractères.")
+    return errors
 
 
 def render(text: str, values: dict[str, str]) -> str:
@@ -87,6 +128,30 @@ def render(text: str, values: dict[str, str]) -> str:
 
 def sample_values() -> dict[str, str]:
     return {name: sample for name, (_, sample) in PLACEHOLDERS.items()}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A message as it will leave: for an SMS, no subject and its size."""
+
+    subject: str
+    body: str
+    size: "SmsSize | None"  # an SMS's
+
+    @classmethod
+    def of(cls, channel: str, subject: str, body: str) -> "Preview":
+        if channel == Channel.SMS:
+            return cls(subject="", body=body, size=sms_size(body))
+        return cls(subject=subject, body=body, size=None)
+
+
+def sample_preview(channel: str, subject: str, body: str) -> Preview:
+    """A text written for the fictitious values of PLACEHOLDERS (what coordination sees
+    before saving it); TextError when it cannot be written."""
+    values = sample_values()
+    return Preview.of(
+        channel, render(subject, values) if channel == Channel.EMAIL else "", render(body, values)
+    )
 
 
 def day_text(day) -> str:

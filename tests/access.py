@@ -184,6 +184,9 @@ ACCESS: dict[str, Rule] = {
     # Messages to persons: a one-off message from the file; what was sent, with names (coordination).
     "messaging:compose": Rule(WORKERS, GET_POST, kwargs=person),
     "messaging:list": Rule(COORDINATION_ONLY),
+    # The texts the messages are written from (nobody's data): coordination and the admins.
+    "messaging:texts": Rule(COORDINATION_ONLY | ADMINS),
+    "messaging:text_edit": Rule(COORDINATION_ONLY | ADMINS, GET_POST, kwargs=lambda s: {"pk": s.text.pk}),
     # Yearly figures: aggregates only.
     "reporting:dashboard": Rule(DASHBOARDS),
     "reporting:export": Rule(DASHBOARDS, kwargs=lambda s: {"fmt": "csv"}),

@@ -13,6 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from beneficiaries.enums import ImportAction, OutcomeKind, Partner
 from beneficiaries.models import Appointment, ImportJob, ImportUpload, Outcome, Referral, WorkshopRegistration
+from messaging.enums import Channel, Kind
+from messaging.models import MessageTemplate
 from permanences.enums import PermanenceStatus
 
 from . import access
@@ -86,6 +88,10 @@ def sample(venue, today, coordinator, counsellor):
         ),
         user=coordinator,
         counsellor=counsellor,
+        # A text the messages are written from (the migrations' rows, or one made here).
+        text=MessageTemplate.objects.get_or_create(
+            kind=Kind.ONE_OFF, channel=Channel.SMS, defaults={"body": "{message}"}
+        )[0],
     )
 
 

@@ -24,7 +24,7 @@ from beneficiaries.consent import consent_record
 from beneficiaries.enums import ImportAction
 from beneficiaries.models import Beneficiary, ImportJob
 from messaging.enums import Channel, Kind, Status
-from messaging.models import Message
+from messaging.models import Message, MessageTemplate
 from messaging.withdrawal import withdrawal_token
 
 from ..factories import PASSWORD
@@ -38,6 +38,22 @@ def queued_preview(site) -> dict:
     bob = get_user_model().objects.get(username="bob")
     job = ImportJob.objects.create(user=bob, upload_key=uuid.uuid4(), action=ImportAction.PREVIEW)
     return {"pk": job.pk}
+
+
+def with_texts(site) -> dict:
+    """The texts of an SMS and an e-mail reminder (the migrations' rows are gone in a live
+    server's test); the SMS one's address."""
+    sms, _ = MessageTemplate.objects.get_or_create(
+        kind=Kind.APPOINTMENT_REMINDER,
+        channel=Channel.SMS,
+        defaults={"body": "Bonjour {prenom}, rappel de votre rendez-vous le {date} à {heure}, {lieu}."},
+    )
+    MessageTemplate.objects.get_or_create(
+        kind=Kind.APPOINTMENT_REMINDER,
+        channel=Channel.EMAIL,
+        defaults={"subject": "Rappel : le {date}", "body": "Bonjour {prenom},\n\nÀ {heure}, {lieu}."},
+    )
+    return {"pk": sms.pk}
 
 
 def with_messages(site) -> dict:
@@ -133,6 +149,8 @@ PAGES = [
     ),
     ("messaging:compose", with_messages, "counsellor"),
     ("messaging:list", lambda site: with_messages(site) and {}, "coordinator"),
+    ("messaging:texts", lambda site: with_texts(site) and {}, "coordinator"),
+    ("messaging:text_edit", with_texts, "coordinator"),
     ("mfa_index", {}, "coordinator"),
     ("reporting:dashboard", {}, "coordinator"),
     ("reporting:dashboard", {}, "city"),
@@ -245,3 +263,17 @@ def test_the_message_preview_is_accessible(check_page, page, live_server, site, 
     expect(page.get_by_role("heading", name="Aperçu : le message tel qu'il partira")).to_be_visible()
     expect(page.locator("#taille-sms")).to_contain_text("GSM-7, 1 SMS")
     check_page.loaded("messaging-compose-preview-counsellor", replay=True)
+
+
+def test_the_preview_of_a_text_is_accessible(check_page, page, live_server, site, coordinator):
+    """Reached by asking for the preview of a message's text (a POST, not an address):
+    the text written on fictitious values, with its size as an SMS."""
+    text = with_texts(site)
+    check_page(
+        reverse("messaging:text_edit", args=[text["pk"]]), "messaging-text_edit-coordinator", username="bob"
+    )
+    page.locator("#id_body").fill("Bonjour {prenom}, RDV le {date} à {heure}.")
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.get_by_role("heading", name="Aperçu, avec des valeurs fictives")).to_be_visible()
+    expect(page.locator("#taille-sms")).to_contain_text("47 caractères, GSM-7, 1 SMS")
+    check_page.loaded("messaging-text_edit-preview-coordinator", replay=True)

@@ -80,12 +80,41 @@ def test_the_renderer_refuses_a_missing_or_unknown_key():
     assert "server 127.0.0.1:8000 max_fails=1" in rendered and "@APP_SERVER" not in rendered
 
 
-@pytest.mark.parametrize("unit", ["permanences-gunicorn.service", "permanences-worker.service"])
+UNITS = (
+    "permanences-gunicorn.service",
+    "permanences-worker.service",
+    "permanences-messages.service",
+    "permanences-messages.timer",
+)
+
+
+def test_every_unit_of_deploy_is_verified():
+    assert sorted(path.name for path in (DEPLOY / "systemd").iterdir()) == sorted(UNITS)
+
+
+@pytest.mark.parametrize("unit", UNITS)
 def test_the_systemd_units_pass_systemd_analyze(unit, tmp_path):
     analyze = binary("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze absent : les unités ne sont pas vérifiées ici")
-    rendered = tmp_path / unit
-    rendered.write_text(render((DEPLOY / "systemd" / unit).read_text(), {"APP_DIR": str(ROOT)}))
-    done = subprocess.run([analyze, "verify", str(rendered)], capture_output=True, text=True, timeout=60)
+    # All rendered side by side: a timer is verified with the service it starts.
+    for name in UNITS:
+        text = (DEPLOY / "systemd" / name).read_text()
+        values = {"APP_DIR": str(ROOT)} if "@APP_DIR@" in text else {}
+        (tmp_path / name).write_text(render(text, values))
+    done = subprocess.run(
+        [analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True, timeout=60
+    )
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
+
+
+def test_the_messages_timer_runs_every_15_minutes_as_the_cron_line_says():
+    """The timer of the units and the cron line of the README and docs/DEPLOY.md: the same times."""
+    timer = (DEPLOY / "systemd" / "permanences-messages.timer").read_text()
+    assert "OnCalendar=*:0/15\n" in timer and "Unit=permanences-messages.service" in timer
+    cron = "*/15 * * * * cd /srv/permanences && .venv/bin/python manage.py queue_messages"
+    for doc in ("README.md", "docs/DEPLOY.md"):
+        text = (ROOT / doc).read_text()
+        assert cron in text, doc
+        assert "deploy/systemd/permanences-messages.timer" in text, doc
+        assert "OnCalendar" not in text, f"{doc} : copie de l'unité au lieu de la référence"

@@ -43,6 +43,13 @@ def consenting(last_name="Martin", first_name="Élodie", *, sms=True, email=True
 
 
 @pytest.fixture
+def coord(client, coordinator):
+    """The test client, logged in as coordination."""
+    client.force_login(coordinator)
+    return client
+
+
+@pytest.fixture
 def in_two_days():
     return timezone.localdate() + datetime.timedelta(days=2)
 

@@ -23,12 +23,6 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def coord(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
-@pytest.fixture
 def sent(today):
     """Three persons' messages over two days, of every outcome."""
     ines, omar, lea = make_person("Lefort", "Inès"), make_person("Benali", "Omar"), make_person("Roux", "Léa")
