@@ -28,7 +28,7 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "motif": ("le motif de l'annulation", "fermeture exceptionnelle du lieu"),
     "prochaine_seance": ("la séance suivante dans ce lieu", "mardi 8 décembre, 9h30-12h30"),
     "lien_retrait": ("le lien pour ne plus recevoir de courriels", "https://exemple.fr/messages/retrait/…"),
-    "message": ("le texte écrit par le conseiller (message ponctuel)", "Votre dossier est prêt."),
+    "message": ("le texte écrit par le conseiller (message ponctuel)", "Votre dossier est complet."),
 }
 # The placeholders each kind of message may use (the one-off's free text is its own).
 COMMON = {"prenom", "lien_retrait"}

@@ -94,7 +94,7 @@ def test_an_email_preview_shows_its_subject_and_the_withdrawal_link(coord):
         {"subject": "Pour {prenom}", "body": "{message}\r\n{lien_retrait}", "preview": "1"},
     )
     text = page_text(response)
-    assert "Pour Élodie" in text and "Votre dossier est prêt." in text
+    assert "Pour Élodie" in text and "Votre dossier est complet." in text
     assert "https://exemple.fr/messages/retrait/" in text and "En SMS" not in text
 
 
