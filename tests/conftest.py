@@ -125,11 +125,12 @@ def demo_db(django_db_setup, django_db_blocker):
         outer.__exit__(None, None, None)
 
 
-# Data migrations whose rows (role groups, topics) the tests rely on.
+# Data migrations whose rows (role groups, topics, themes, the messages' texts) the tests rely on.
 REFERENCE_DATA = [
     ("permanences.migrations.0002_role_groups", "create_groups"),
     ("beneficiaries.migrations.0002_topics", "create_topics"),
     ("beneficiaries.migrations.0022_workshop_themes", "create_themes"),
+    ("messaging.migrations.0003_default_texts", "create"),
 ]
 
 
