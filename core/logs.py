@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import time
+import traceback
 import uuid
 
 from django.conf import settings
@@ -110,9 +111,33 @@ class RouteOnlyFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+def traceback_without_messages(error: BaseException, seen: set[int] | None = None) -> str:
+    """An error's traceback (and those of the errors it follows) with each error's
+    type but never its message: a database error quotes the row's values
+    ("Key (ref)=(…)"), a ValueError what was typed."""
+    seen = seen if seen is not None else set()
+    seen.add(id(error))
+    text = ""
+    cause = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    if cause is not None and id(cause) not in seen:
+        text = traceback_without_messages(cause, seen) + "\nPuis :\n"
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    kind = f"{type(error).__module__}.{type(error).__qualname__}"
+    omitted = "(message omis : il peut citer des données)"
+    return f"{text}Traceback (most recent call last):\n{frames}{kind} {omitted}"
+
+
+class NoMessagesInTracebacks(logging.Formatter):
+    """The text format (LOG_FORMAT=text): an error's traceback without its messages."""
+
+    def formatException(self, ei) -> str:
+        return traceback_without_messages(ei[1]) if ei[1] is not None else ""
+
+
+class JsonFormatter(NoMessagesInTracebacks):
     """One JSON object per line (LOG_FORMAT=json): time, level, logger, message,
-    the request's fields when there are some, and the traceback of an error."""
+    the request's fields when there are some, and the traceback of an error
+    (without its messages)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {

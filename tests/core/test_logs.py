@@ -4,6 +4,7 @@ response and in every audit entry the request writes; JSON by LOG_FORMAT."""
 
 import json
 import logging
+import logging.config
 import os
 import subprocess
 import sys
@@ -132,3 +133,27 @@ def test_log_format_json_writes_one_json_object_per_line():
     assert " INFO permanences.requests GET /connexion/ 200 " in text.stderr
     wrong = run_with({"LOG_FORMAT": "xml"}, "import django; django.setup()")
     assert wrong.returncode != 0 and "LOG_FORMAT" in wrong.stderr
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_error_is_logged_with_its_traceback_but_never_its_message(settings, log_format):
+    """A database error quotes the values of its row; the error it followed, what was typed."""
+    from django.db import IntegrityError
+
+    config = settings.LOGGING["formatters"][log_format]
+    formatter = logging.config.DictConfigurator({}).configure_formatter(dict(config))
+    name, phone = "".join(["Zé", "bulon"]), " ".join(["06", "12", "34", "56", "78"])  # not in the source
+    try:
+        try:
+            raise ValueError(f"saisi : {name}")
+        except ValueError as typed:
+            raise IntegrityError(f"Key (last_name)=({name}) already exists. {phone}") from typed
+    except IntegrityError:
+        error = sys.exc_info()
+    record = logging.getLogger("django.request").makeRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/x/",), error
+    )
+    line = formatter.format(record)
+    assert name not in line and phone not in line
+    assert "django.db.utils.IntegrityError (message omis" in line and "builtins.ValueError" in line
+    assert "test_an_error_is_logged_with_its_traceback_but_never_its_message" in line  # the frames
