@@ -22,8 +22,8 @@ from beneficiaries.db import insert_rows
 from beneficiaries.enums import AnonymisationReason, OutcomeKind, Sex
 from beneficiaries.models import Beneficiary, Outcome, Visit
 from beneficiaries.services import beneficiary_anonymise, visit_record
-from reporting.bilan import cached_bilans, compute_bilan
-from reporting.cached import CACHE, data_version
+from reporting.bilan import FIRST_YEAR, cached_bilans, compute_bilan
+from reporting.cached import CACHE, NO_CACHE, data_version
 from reporting.quality import data_quality
 from reporting.services import bilan_publish
 
@@ -320,3 +320,18 @@ def test_this_years_follow_ups_follow_the_clock(monkeypatch, venue):
     after = cached_bilans([now.year])[0].follow_ups
     assert (before.missed, after.missed) == (0, 1)
     assert after == compute_bilan(now.year).follow_ups
+
+
+def test_a_truncate_changes_every_years_version(data):
+    before = data_version(FIRST_YEAR).number
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE beneficiaries_visit_topics")
+    assert data_version(FIRST_YEAR).number > before
+
+
+def test_nothing_is_cached_on_sqlite(monkeypatch, data):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    assert data_version() == NO_CACHE
+    rows = cache_rows()
+    assert cached_bilans([YEAR])[0].as_dict() == fresh()
+    assert cache_rows() == rows
