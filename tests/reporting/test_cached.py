@@ -280,7 +280,9 @@ def test_the_panel_counts_are_cached_under_today(data):
 
 def test_a_write_of_a_later_year_leaves_earlier_years_cached(data, venue, counsellor):
     data = {**data, "counsellor": counsellor}
-    person, session = make_person("Gomez", "Ana"), make_permanence(venue, D(f"{YEAR + 1}-03-10"))
+    # Seen in YEAR: the visit below rewrites their attendance rows of YEAR too
+    # (migration 0003), which are no write of their own.
+    person, session = data["persons"][0], make_permanence(venue, D(f"{YEAR + 1}-03-10"))
     before, this_year = data_version(YEAR).number, data_version().number
     visit_record(beneficiary=person, permanence=session, counsellor=data["counsellor"], topics=[])
     Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=D(f"{YEAR + 1}-04-01"))
@@ -335,3 +337,10 @@ def test_nothing_is_cached_on_sqlite(monkeypatch, data):
     rows = cache_rows()
     assert cached_bilans([YEAR])[0].as_dict() == fresh()
     assert cache_rows() == rows
+
+
+def test_a_direct_write_of_the_attendance_table_changes_every_years_version(data):
+    before = data_version(FIRST_YEAR).number
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE reporting_attendance SET visits = visits + 1 WHERE year = %s", [YEAR])
+    assert data_version(FIRST_YEAR).number > before
