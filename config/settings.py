@@ -229,7 +229,16 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "core_cache",
-    }
+    },
+    # The figures of the bilan and of the quality panel, under the data version
+    # the database maintains (reporting/cached.py): a table of their own, so
+    # that culling them never drops a used TOTP code.
+    "reporting": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "reporting_cache",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 # Background tasks (Django's Tasks framework): import previews and imports run

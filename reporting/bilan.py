@@ -7,10 +7,15 @@ the queries of reporting/queries.py count in the activity of a `Scope`
 bilan est calculé ».
 """
 
+from dataclasses import asdict
+
+from django.utils import timezone
+
 from beneficiaries.bounds import EARLIEST_ACTIVITY
 from permanences.models import Quarter, Venue
 
 from .beside_grid import follow_up_figures
+from .cached import cached_values, data_version
 from .figures import MONTHS, Bilan, MonthRow, VenueRow
 from .queries import outcome_figures, referral_figures, session_figures, visit_figures
 from .scope import Scope
@@ -80,3 +85,36 @@ def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | N
         follow_ups=follow_up_figures(scope),
         workshops=workshop_figures(scope),
     )
+
+
+def cached_bilans(
+    years: list[int], *, venue: Venue | None = None, quarter: Quarter | None = None
+) -> list[Bilan]:
+    """`compute_bilan` of each year, through the shared cache (reporting/cached.py),
+    for display: the dashboards, the exports, the publication page. Warm, two
+    queries (the data version, the cache), and one per year not over yet;
+    cold, those, eight per year, and the cache's writes. Always rebuilt from
+    the same JSON as a publication, so that a figure reads the same warm or cold.
+
+    The follow-ups of a year not over yet depend on the clock too (an
+    appointment is missed once its session has ended): computed each time.
+    """
+    place = f"{venue.pk if venue else ''}:{quarter.pk if quarter else ''}"
+    values = cached_values(
+        data_version(max(years)),
+        {
+            f"bilan:{year}:{place}": lambda year=year: compute_bilan(
+                year, venue=venue, quarter=quarter
+            ).as_dict()
+            for year in years
+        },
+    )
+    this_year = timezone.localdate().year
+    bilans = []
+    for year in years:
+        figures = values[f"bilan:{year}:{place}"]
+        if year >= this_year:
+            scope = Scope(year=year, venue=venue, quarter=quarter)
+            figures = {**figures, "follow_ups": asdict(follow_up_figures(scope))}
+        bilans.append(Bilan.from_dict(figures))
+    return bilans

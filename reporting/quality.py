@@ -5,12 +5,14 @@ of that year), plus the files due for anonymisation today. Each line links to
 the persons list filtered on the same condition (beneficiaries/quality.py),
 so that the count and the list agree. Then the past sessions still "planned",
 whatever the year, listed with one click each to say what became of them.
-Eight queries whatever the data.
+A constant number of queries: the data version, the shared cache, and the
+counts when it does not hold them (reporting/cached.py), then the sessions.
 """
 
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -27,6 +29,7 @@ from beneficiaries.quality import (
 )
 from permanences.models import Permanence
 
+from .cached import EVERY_YEAR, cached_values, data_version
 from .figures import percent
 from .scope import year_bounds
 
@@ -142,12 +145,25 @@ def _year_counts(year: int, *, period: Period, today: datetime.date) -> tuple[di
     )
 
 
+def _cached(version, name: str, count):
+    return cached_values(version, {name: count})[name]
+
+
 def data_quality(year: int, *, today: datetime.date) -> QualityPanel:
     """The panel of `year`: a line per check of its activity, then the files due for anonymisation."""
     start, end = year_bounds(year)
     period = Period(start=start, end=end - datetime.timedelta(days=1))
-    persons, visits, cdd, referrals = _year_counts(year, period=period, today=today)
-    idle = idle_counts(Beneficiary.objects.all(), today=today)
+    # The counts, from the shared cache when the data they read has not changed
+    # (reporting/cached.py): that of the year and the years before for the
+    # year's, every year's for the idle files.
+    persons, visits, cdd, referrals = _cached(
+        data_version(year), f"quality:{year}:{today}", lambda: _year_counts(year, period=period, today=today)
+    )
+    idle = _cached(
+        data_version(EVERY_YEAR),
+        f"idle:{settings.RETENTION_DAYS}:{today}",
+        lambda: idle_counts(Beneficiary.objects.all(), today=today),
+    )
     # (check, things concerned, out of, unit, persons concerned).
     of_the_year = [
         *(

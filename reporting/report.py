@@ -12,8 +12,9 @@
 - Comparison: the key figures of the year before, from the same source when
   it exists.
 
-A constant number of queries: the publications of both years (one query) and
-at most two live bilans (seven each).
+A constant number of queries: the publications of both years (one query), the
+data version, and at most two live bilans (eight queries each, or one read of
+the shared cache for both: reporting/cached.py).
 """
 
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from django.utils import timezone
 from permanences.models import Quarter, Venue
 
 from . import perms
-from .bilan import compute_bilan
+from .bilan import cached_bilans
 from .charts import Chart, bilan_charts
 from .comparison import Difference, comparison_table, differences
 from .disclosure import MARKERS, Figures
@@ -180,14 +181,14 @@ def build_report(
     elif source == Source.PUBLISHED and publication is None:
         notes.append(f"Le bilan {year} n'a pas été publié : voici les chiffres du jour.")
         source = Source.LIVE
-    live = compute_bilan(year, venue=venue, quarter=quarter)
-    shown = Bilan.from_dict(publication.figures) if source == Source.PUBLISHED else live
     previous_publication = publications.get(year - 1) if whole else None
-    if source == Source.PUBLISHED and previous_publication is not None:
-        previous = Bilan.from_dict(previous_publication.figures)
-    else:
+    if source != Source.PUBLISHED:
         previous_publication = None
-        previous = compute_bilan(year - 1, venue=venue, quarter=quarter)
+    live, *before = cached_bilans(
+        [year] if previous_publication else [year, year - 1], venue=venue, quarter=quarter
+    )
+    shown = Bilan.from_dict(publication.figures) if source == Source.PUBLISHED else live
+    previous = Bilan.from_dict(previous_publication.figures) if previous_publication else before[0]
     return Report(
         bilan=shown,
         previous=previous,

@@ -13,7 +13,7 @@ from core.submissions import new_token, submit_once
 from permanences.models import Permanence
 
 from . import perms
-from .bilan import FIRST_YEAR, compute_bilan
+from .bilan import FIRST_YEAR, cached_bilans
 from .disclosure import Figures
 from .exports import bilan_csv, bilan_pdf, bilan_xlsx, filename
 from .forms import BilanForm, PublishForm
@@ -120,7 +120,8 @@ def publish(request):
         messages.success(request, f"Bilan {year} publié : la ville voit désormais ces chiffres.")
         return redirect(target)
     year = form.cleaned_data["year"] if form.is_bound and "year" in form.cleaned_data else choice["year"]
-    bilan = compute_bilan(year)
+    # Shown from the shared cache; publishing computes the figures again (services.py).
+    (bilan,) = cached_bilans([year])
     context = {
         "form": form,
         "year": year,
