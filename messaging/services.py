@@ -81,6 +81,14 @@ def _new_message(*, person, kind, channel, values, texts, key=None, send_after=N
     )
 
 
+def _on_each_channel(person, kind, values, texts, key) -> list[Message]:
+    """One automatic message about `key` on each channel the person accepted."""
+    return [
+        _new_message(person=person, kind=kind, channel=channel, values=values, texts=texts, key=key)
+        for channel in channels_of(person)
+    ]
+
+
 def messages_save(messages: list[Message]) -> int:
     """Save new messages, skipping those whose reason already has one; queue their
     sending when the transaction commits. Returns how many were new.
@@ -166,17 +174,7 @@ def reminders_queue(*, now: datetime.datetime | None = None) -> int:
             else:
                 values = venue_values(row.workshop.venue, row.workshop.date, row.workshop.start_time)
             values["a_apporter"] = one_line(bring)
-            for channel in channels_of(row.beneficiary):
-                messages.append(
-                    _new_message(
-                        person=row.beneficiary,
-                        kind=kind,
-                        channel=channel,
-                        values=values,
-                        texts=texts,
-                        key=reminder_key(kind, row),
-                    )
-                )
+            messages += _on_each_channel(row.beneficiary, kind, values, texts, reminder_key(kind, row))
     with transaction.atomic():
         return messages_save(messages)
 
@@ -230,17 +228,7 @@ def permanence_cancellation_notify(permanence: Permanence) -> int:
         values = venue_values(permanence.venue, permanence.date, appointment.time)
         values |= {"motif": one_line(permanence.cancel_reason).rstrip(". "), "prochaine_seance": following}
         key = f"annulation-permanence:{permanence.pk}:{appointment.beneficiary_id}"
-        for channel in channels_of(appointment.beneficiary):
-            messages.append(
-                _new_message(
-                    person=appointment.beneficiary,
-                    kind=Kind.SESSION_CANCELLED,
-                    channel=channel,
-                    values=values,
-                    texts=texts,
-                    key=key,
-                )
-            )
+        messages += _on_each_channel(appointment.beneficiary, Kind.SESSION_CANCELLED, values, texts, key)
     return messages_save(messages)
 
 
@@ -256,17 +244,7 @@ def workshop_cancellation_notify(workshop: Workshop) -> int:
     messages = []
     for registration in registrations.select_related("beneficiary"):
         key = f"annulation-atelier:{workshop.pk}:{registration.beneficiary_id}"
-        for channel in channels_of(registration.beneficiary):
-            messages.append(
-                _new_message(
-                    person=registration.beneficiary,
-                    kind=Kind.WORKSHOP_CANCELLED,
-                    channel=channel,
-                    values=values,
-                    texts=texts,
-                    key=key,
-                )
-            )
+        messages += _on_each_channel(registration.beneficiary, Kind.WORKSHOP_CANCELLED, values, texts, key)
     return messages_save(messages)
 
 
