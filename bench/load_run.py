@@ -15,6 +15,7 @@ from .load_data import Account, Dataset
 from .load_http import Browser
 from .load_server import pg_connections
 from .load_users import KINDS, Failed, Recorder, Sample, SimulatedUser, bare_loop
+from .servers import established_to
 
 # The PostgreSQL connections are counted this often during a step.
 SAMPLE_SECONDS = 0.5
@@ -53,16 +54,24 @@ def figures(recorder: Recorder, *, started: float, ended: float) -> dict:
 
 class ConnectionCounter:
     """The PostgreSQL connections to the database, counted in a thread of its own
-    (its own connection, left out of the count) while a step runs."""
+    (its own connection, left out of the count) while a step runs; and, behind a
+    pooler, the app's connections to it (`pooler_port`)."""
 
-    def __init__(self):
+    def __init__(self, pooler_port: int | None = None):
         self.thread = ThreadPoolExecutor(max_workers=1)
+        self.pooler_port = pooler_port
         self.counts: list[int] = []
+        self.pooler_counts: list[int] = []
+
+    def reset(self) -> None:
+        self.counts, self.pooler_counts = [], []
 
     async def watch(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             self.counts.append(await loop.run_in_executor(self.thread, pg_connections))
+            if self.pooler_port is not None:
+                self.pooler_counts.append(established_to(self.pooler_port) or 0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SAMPLE_SECONDS)
 
@@ -78,10 +87,11 @@ class LoadRun:
     dataset: Dataset
     accounts: list[Account]
     duration: float
+    pooler_port: int | None = None
 
     def __post_init__(self):
         self.users: list[SimulatedUser] = []
-        self.counter = ConnectionCounter()
+        self.counter = ConnectionCounter(self.pooler_port)
 
     async def join(self, count: int) -> Recorder:
         """Bring the users up to `count`, each new one logged in; their logins' record."""
@@ -113,7 +123,7 @@ class LoadRun:
         recorder, stop = Recorder(), asyncio.Event()
         for user in users:
             user.recorder = recorder
-        self.counter.counts = []
+        self.counter.reset()
         started, cpu = time.perf_counter(), time.process_time()
         tasks = [asyncio.create_task(user.work(stop)) for user in users]
         watching = asyncio.create_task(self.counter.watch(stop))
@@ -131,6 +141,7 @@ class LoadRun:
             "login": timing(logins.samples),
             "login_errors": logins.errors[:5],
             "pg_connections": max(self.counter.counts, default=0),
+            "pooler_connections": max(self.counter.pooler_counts, default=0) if self.pooler_port else None,
             # The processor time of this client (it shares the machine with the server).
             "client_cpu_share": cpu / (ended - started),
         }

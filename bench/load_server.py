@@ -2,7 +2,6 @@
 `bench/wsgi.py`; and the number of PostgreSQL connections while it runs."""
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from .db import BenchmarkError, fetch_one
+from .servers import free_port
 from .urls import BARE_PATH
 
 STARTUP_SECONDS = 60
@@ -37,12 +37,6 @@ def database_url() -> str:
     return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def pg_connections() -> int:
     """Client connections to this database, this one left out."""
     [count] = fetch_one(
@@ -53,10 +47,11 @@ def pg_connections() -> int:
 
 
 class Gunicorn:
-    """`with Gunicorn(workers, database_url) as server:` a started server, stopped on exit."""
+    """`with Gunicorn(workers, database_url) as server:` a started server, stopped on exit;
+    `environment`: more variables for it (DATABASE_POOLER)."""
 
-    def __init__(self, *, workers: int, database_url: str):
-        self.workers, self.database_url = workers, database_url
+    def __init__(self, *, workers: int, database_url: str, **environment: str):
+        self.workers, self.database_url, self.environment = workers, database_url, environment
         self.host, self.port = "127.0.0.1", free_port()
         self.log = Path(tempfile.mkstemp(prefix="bench-load-gunicorn-", suffix=".log")[1])
 
@@ -65,6 +60,7 @@ class Gunicorn:
             **os.environ,
             "DATABASE_URL": self.database_url,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.test_settings"),
+            **self.environment,
         }
         command = [
             sys.executable,

@@ -95,7 +95,8 @@ class SimulatedUser:
             self.recorder.add(kind, (time.perf_counter() - started) * 1000, str(error))
             raise Failed from error
         if response.status not in expect:
-            self.recorder.add(kind, response.ms, f"{method} {path} → {response.status}")
+            to = f" vers {response.location}" if response.location else ""
+            self.recorder.add(kind, response.ms, f"{method} {path} → {response.status}{to}")
             raise Failed
         self.recorder.add(kind, response.ms, None)
         return response

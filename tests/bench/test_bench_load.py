@@ -8,8 +8,11 @@ The real run (a million visits) is by hand: see docs/BENCHMARKS.md.
 import pytest
 from django.urls import Resolver404, resolve
 
+from bench.db import BenchmarkError
 from bench.load_data import roles_for
+from bench.load_pooled import worker_counts
 from bench.load_users import KINDS
+from bench.servers import binary
 from bench.urls import BARE_PATH
 from beneficiaries.models import Beneficiary, Outcome, Visit
 from beneficiaries.normalise import search_key
@@ -22,7 +25,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # No step is the last for its latency: a shared machine may be slow, the figures' shape is what counts.
 TINY = (
     "--persons 200 --visits 1000 --years 2 --users 1,6 --duration 2 --warmup 0.5 --workers 2"
-    " --p95-limit 60000"
+    " --p95-limit 60000 --pooled-workers 0"
+)
+POOLED = (
+    "--persons 200 --visits 1000 --years 2 --users 1 --duration 1 --warmup 0.5 --workers 1"
+    " --p95-limit 60000 --pooled-workers 1,3 --pooled-duration 1.5"
 )
 COUNSELLOR_KINDS = {
     "today",
@@ -86,6 +93,40 @@ def test_users_of_each_role_work_through_gunicorn_without_an_error():
     assert Visit.objects.count() > 1000 and Outcome.objects.filter(employer="Entreprise fictive").exists()
     person = Beneficiary.objects.order_by("pk").first()
     assert person.search_key == search_key(person.last_name, person.first_name)
+
+
+def test_the_second_part_counts_connections_without_and_with_pgbouncer():
+    """The same users and workers straight to PostgreSQL, then through PgBouncer (the
+    file of deploy/, DATABASE_POOLER=pgbouncer): the workers reach PgBouncer, which
+    holds the PostgreSQL connections. That their number stays bounded while the
+    workers grow is shown with 60 clients in tests/deploy/test_pgbouncer.py."""
+    if binary("pgbouncer") is None:
+        pytest.skip("pgbouncer absent : paquet Debian non installé (scripts/system-deps.sh test l'installe)")
+    figures = bench_json("bench_load", *POOLED.split())
+
+    pooled = figures["pooled"]
+    assert pooled["skipped"] is None
+    assert [row["workers"] for row in pooled["steps"]] == [1, 3]
+    for row in pooled["steps"]:
+        assert row["users"] == row["workers"]
+        direct, through = row["direct"], row["pgbouncer"]
+        for step in (direct, through):
+            assert step["rps"] > 0 and step["errors"] == 0 and step["login_errors"] == 0
+            assert step["error_samples"] == []
+        # Straight: one connection per busy worker at most; no pooler.
+        assert 1 <= direct["pg_connections"] <= row["workers"] and direct["pooler_connections"] is None
+        # Through PgBouncer: the workers hold connections to it, and it to PostgreSQL.
+        assert 1 <= through["pooler_connections"] <= row["workers"]
+        assert 1 <= through["pg_connections"] <= row["workers"]
+
+
+def test_the_pooled_worker_counts_default_to_multiples_of_the_workers():
+    assert worker_counts("", 5) == [5, 10, 20, 40]
+    assert worker_counts("0", 5) == []
+    assert worker_counts("2,4", 5) == [2, 4]
+    for wrong in ("4,2", "a", "0,2", "2,2"):
+        with pytest.raises(BenchmarkError):
+            worker_counts(wrong, 5)
 
 
 def test_the_users_roles_follow_the_mix_at_every_step():

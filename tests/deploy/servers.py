@@ -12,7 +12,8 @@ and the app server addresses of the test. Nothing else is changed:
 - nginx: deploy/nginx/permanences.conf, included in the `http {}` block of a
   minimal main file written here (pid, temporary directories: what Debian's
   /etc/nginx/nginx.conf holds), with a self-signed certificate;
-- PgBouncer: deploy/pgbouncer/pgbouncer.ini, its users file made by
+- PgBouncer (bench/servers.py, which the load benchmark starts too):
+  deploy/pgbouncer/pgbouncer.ini, its users file made by
   deploy/pgbouncer/userlist.sql.
 
 The app servers run the test settings (fast password hasher, static files
@@ -20,55 +21,28 @@ without a manifest), with HTTPS and BEHIND_PROXY on, as behind nginx in
 production, on the test database.
 """
 
-import contextlib
 import datetime
-import importlib.util
 import os
-import pwd
 import re
 import shlex
-import shutil
-import signal
-import socket
 import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-_spec = importlib.util.spec_from_file_location("deploy_render", ROOT / "scripts" / "deploy_render.py")
-deploy_render = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(deploy_render)
-render = deploy_render.render
+from bench.servers import (  # noqa: F401 (the tests of tests/deploy/ import them from here)
+    DEPLOY,
+    ROOT,
+    PgBouncer,
+    Process,
+    binary,
+    free_port,
+    listening,
+    render,
+    wait_until,
+)
+
 SECRET_KEY = "deploy-test-secret-key-shared-by-every-app-server-0123456789"
-
-
-def binary(name: str) -> str | None:
-    """The Debian package's binary (in /usr/sbin, often outside a user's PATH)."""
-    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: still not true after {timeout} s")
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def database_url(*, host: str | None = None, port: int | None = None) -> str:
@@ -101,43 +75,6 @@ def app_environment(**extra) -> dict[str, str]:
         "LOG_FORMAT": "text",
         **extra,
     }
-
-
-class Process:
-    """A server in its own process group (killed with all its children), its output in a log file."""
-
-    def __init__(self, name: str, log_dir: Path):
-        self.name = name
-        self.log = log_dir / f"{name}.log"
-        self.process = None
-
-    def spawn(self, command: list[str], *, cwd: Path, env: dict | None = None) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL to the whole group, as a machine lost would do: nothing cleans up."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.alive():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):  # children a killed master left behind
-                os.killpg(self.process.pid, signal.SIGKILL)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 class Gunicorn(Process):
@@ -269,95 +206,3 @@ class Nginx(Process):
     def access_log(self) -> str:
         path = self.dir / "permanences.access.log"
         return path.read_text() if path.exists() else ""
-
-
-class PgBouncer(Process):
-    """PgBouncer with deploy/pgbouncer/pgbouncer.ini in front of the test database.
-
-    PgBouncer refuses to run as root: as root, it runs as `postgres` (`-u`),
-    in a directory of its own that it can read."""
-
-    def __init__(self, log_dir: Path):
-        super().__init__("pgbouncer", log_dir)
-        self.dir = Path(tempfile.mkdtemp(prefix="pgbouncer."))
-        self.port = free_port()
-        database = settings.DATABASES["default"]
-        auth_file = self.dir / "userlist.txt"
-        auth_file.write_text(userlist(database["USER"], database["PASSWORD"]))
-        ini = render(
-            (DEPLOY / "pgbouncer" / "pgbouncer.ini").read_text(),
-            {
-                "DB_NAME": database["NAME"],
-                "DB_HOST": database["HOST"],
-                "DB_PORT": str(database["PORT"]),
-                "LISTEN_ADDR": "127.0.0.1",
-                "LISTEN_PORT": str(self.port),
-                "SOCKET_DIR": str(self.dir),
-                "AUTH_FILE": str(auth_file),
-                "LOG_FILE": str(self.dir / "pgbouncer.log"),
-                "PID_FILE": str(self.dir / "pgbouncer.pid"),
-            },
-        )
-        self.ini = self.dir / "pgbouncer.ini"
-        self.ini.write_text(ini)
-        self.as_user = []
-        if os.geteuid() == 0:
-            owner = pwd.getpwnam("postgres")
-            for path in (self.dir, *self.dir.iterdir()):
-                os.chown(path, owner.pw_uid, owner.pw_gid)
-            self.as_user = ["-u", "postgres"]
-
-    def start(self) -> "PgBouncer":
-        self.spawn([binary("pgbouncer"), *self.as_user, str(self.ini)], cwd=self.dir)
-        wait_until(lambda: listening(self.port) or not self.alive(), timeout=30, what="PgBouncer listening")
-        assert self.alive(), self.output() + self.own_log()
-        return self
-
-    def client_params(self, **extra) -> dict:
-        """psycopg.connect() arguments to the test database through this PgBouncer."""
-        database = settings.DATABASES["default"]
-        return {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "dbname": database["NAME"],
-            "user": database["USER"],
-            "password": database["PASSWORD"],
-            **extra,
-        }
-
-    def own_log(self) -> str:
-        path = self.dir / "pgbouncer.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def userlist(user: str, password: str) -> str:
-    """PgBouncer's users file, made by deploy/pgbouncer/userlist.sql as a superuser (the
-    throwaway cluster's `postgres`); where the test database is not ours to read
-    pg_authid from (DATABASE_URL given), the password in clear, which PgBouncer accepts too."""
-    database = settings.DATABASES["default"]
-    psql = [
-        binary("psql") or "psql",
-        "-h",
-        database["HOST"],
-        "-p",
-        str(database["PORT"]),
-        "-U",
-        "postgres",
-        "-d",
-        database["NAME"],
-        "-At",
-        "-v",
-        f"role={user}",
-        "-f",
-        str(DEPLOY / "pgbouncer" / "userlist.sql"),
-    ]
-    done = subprocess.run(
-        psql, capture_output=True, text=True, timeout=30, env={**os.environ, "PGCONNECT_TIMEOUT": "5"}
-    )
-    if done.returncode == 0 and done.stdout.startswith(f'"{user}" "SCRAM-SHA-256$'):
-        return done.stdout
-    return f'"{user}" "{password}"\n'

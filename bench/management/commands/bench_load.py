@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from django.db import connection
 
-from bench import bilan, load_data, load_server
+from bench import bilan, load_data, load_pooled, load_server
 from bench.command import BenchmarkCommand
 from bench.db import BenchmarkError
 from bench.load_run import LoadRun
@@ -65,16 +65,27 @@ class Command(BenchmarkCommand):
             help=f"Dernier palier : celui dont le 95e centile dépasse ces ms (défaut : {P95_LIMIT_MS}).",
         )
         parser.add_argument(
-            "--database-url",
-            help="Base des serveurs gunicorn, par exemple un PgBouncer (défaut : celle de la commande).",
+            "--pooled-workers",
+            default="",
+            help=(
+                "Seconde partie : workers gunicorn de chaque palier, sans puis avec PgBouncer "
+                "(défaut : --workers × 1, 2, 4 et 8 ; 0 pour aucune)."
+            ),
+        )
+        parser.add_argument(
+            "--pooled-duration",
+            type=float,
+            default=10,
+            help="Secondes par palier de la seconde partie (défaut : 10).",
         )
 
-    def run(
-        self, *, persons, visits, years, workers, users, duration, warmup, p95_limit, database_url, **options
-    ):
+    def run(self, *, persons, visits, years, workers, users, duration, warmup, p95_limit, **options):
         steps = user_counts(users)
         if workers < 1 or duration <= 0 or warmup < 0 or p95_limit <= 0 or persons < 10 or visits < persons:
             raise BenchmarkError("Options invraisemblables : voir --help.")
+        pooled_counts = load_pooled.worker_counts(options["pooled_workers"], workers)
+        if options["pooled_duration"] <= 0:
+            raise BenchmarkError("--pooled-duration : un nombre de secondes positif.")
         dataset = load_data.prepare(persons=persons, visits=visits, years=years)
         self.say(
             f"Données : {number(dataset.persons)} personnes, {number(dataset.visits)} rendez-vous"
@@ -83,16 +94,16 @@ class Command(BenchmarkCommand):
         accounts = load_data.make_accounts(steps[-1])
         postgresql = connection.pg_version // 10000
         connection.close()
-        with Gunicorn(workers=workers, database_url=database_url or load_server.database_url()) as server:
+        with Gunicorn(workers=workers, database_url=load_server.database_url()) as server:
             self.say(f"gunicorn : {workers} workers sur {server.host}:{server.port}, {os.cpu_count()} CPU.")
             run = LoadRun(server.host, server.port, dataset, accounts, duration)
             self.p95_limit = p95_limit
             result = asyncio.run(self.load(run, steps, workers=workers, warmup=warmup))
+        result["pooled"] = self.pooled(pooled_counts, dataset=dataset, warmup=warmup, **options)
         return {
             "workers": workers,
             "cpus": os.cpu_count(),
             "postgresql": postgresql,
-            "database_url_given": bool(database_url),
             "dataset": {k: v for k, v in asdict(dataset).items() if k != "people"},
             "duration_s": duration,
             "think_time_ms": 0,
@@ -100,6 +111,23 @@ class Command(BenchmarkCommand):
             "target_ratio": TARGET_RATIO,
             **result,
         }
+
+    def pooled(self, counts: list[int], *, dataset, warmup: float, pooled_duration: float, **options) -> dict:
+        """The second part: PostgreSQL connections as workers grow, without and with PgBouncer."""
+        if not counts:
+            return {"skipped": "--pooled-workers 0", "steps": []}
+        if reason := load_pooled.unavailable():
+            self.say(f"Seconde partie (PgBouncer) non lancée : {reason}.", self.style.WARNING)
+            return {"skipped": reason, "steps": []}
+        self.say(
+            f"Seconde partie : connexions PostgreSQL quand les workers augmentent, sans puis avec PgBouncer "
+            f"(mode transaction, deploy/pgbouncer/pgbouncer.ini), {pooled_duration:.0f} s par palier."
+        )
+        warmup = min(warmup, pooled_duration)
+        rows = load_pooled.run_series(
+            counts, dataset=dataset, duration=pooled_duration, warmup=warmup, say=self.say
+        )
+        return {"skipped": None, "steps": rows}
 
     async def load(self, run: LoadRun, steps: list[int], *, workers: int, warmup: float) -> dict:
         bare_path = f"/{BARE_PATH}"
