@@ -146,14 +146,17 @@ class LoadRun:
             "client_cpu_share": cpu / (ended - started),
         }
 
-    async def bare(self, concurrency: int, path: str) -> dict:
-        """The bare view requested by `concurrency` connections at once."""
+    async def bare(self, concurrency: int, path: str, *, logged_in: bool = False) -> dict:
+        """The bare view requested by `concurrency` connections at once; or, `logged_in`,
+        the empty page, by the browsers of the users already logged in, in turn."""
         recorder, stop = Recorder(), asyncio.Event()
+        if logged_in:
+            browsers = [self.users[n % len(self.users)].browser for n in range(concurrency)]
+        else:
+            browsers = [Browser(self.host, self.port) for _ in range(concurrency)]
+        kind = "empty" if logged_in else "bare"
         started, cpu = time.perf_counter(), time.process_time()
-        tasks = [
-            asyncio.create_task(bare_loop(Browser(self.host, self.port), path, recorder, stop))
-            for _ in range(concurrency)
-        ]
+        tasks = [asyncio.create_task(bare_loop(browser, path, recorder, stop, kind)) for browser in browsers]
         await asyncio.sleep(self.duration)
         ended, cpu = time.perf_counter(), time.process_time() - cpu
         stop.set()

@@ -38,6 +38,7 @@ KINDS = {
     "city_dashboard": "tableau de bord (ville)",
     "city_export": "export CSV (ville)",
     "bare": "vue nue (plafond de la pile)",
+    "empty": "page connectée vide (plancher des pages)",
 }
 # After an error, a user waits this long before starting its work again.
 ERROR_PAUSE_SECONDS = 0.2
@@ -207,14 +208,16 @@ def _offered(values: list[str]) -> list[str]:
     return [value for value in values if value] or [""]
 
 
-async def bare_loop(browser: Browser, path: str, recorder: Recorder, stop: asyncio.Event) -> None:
-    """Request the bare view again and again until `stop` is set."""
+async def bare_loop(
+    browser: Browser, path: str, recorder: Recorder, stop: asyncio.Event, kind: str = "bare"
+) -> None:
+    """Request the bare view (or the empty page: `kind`) again and again until `stop` is set."""
     while not stop.is_set():
         started = time.perf_counter()
         try:
             response: Response = await browser.get(path)
         except HttpError as error:
-            recorder.add("bare", (time.perf_counter() - started) * 1000, str(error))
+            recorder.add(kind, (time.perf_counter() - started) * 1000, str(error))
             continue
         problem = None if response.status == 200 else f"GET {path} → {response.status}"
-        recorder.add("bare", response.ms, problem)
+        recorder.add(kind, response.ms, problem)

@@ -13,7 +13,7 @@ from bench.load_data import roles_for
 from bench.load_pooled import worker_counts
 from bench.load_users import KINDS
 from bench.servers import binary
-from bench.urls import BARE_PATH
+from bench.urls import BARE_PATH, EMPTY_PATH
 from beneficiaries.models import Beneficiary, Outcome, Visit
 from beneficiaries.normalise import search_key
 
@@ -86,6 +86,11 @@ def test_users_of_each_role_work_through_gunicorn_without_an_error():
     for bare in figures["bare"]:
         assert bare["concurrency"] == 4 and bare["errors"] == 0 and bare["rps"] > 0
     assert figures["bare_rps"] == max(bare["rps"] for bare in figures["bare"])
+    # The empty page, requested by the browsers of the users logged in: all answered, none sent to log in.
+    empty = figures["empty"]
+    assert empty["concurrency"] == 4 and empty["count"] > 0 and empty["errors"] == 0 and empty["rps"] > 0
+    assert figures["empty_ratio"] == pytest.approx(empty["rps"] / figures["bare_rps"])
+    assert figures["ratio_to_empty"] == pytest.approx(second["rps"] / empty["rps"])
     assert figures["best_users"] == 6
     assert figures["ratio"] == pytest.approx(second["rps"] / figures["bare_rps"])
 
@@ -134,6 +139,22 @@ def test_the_users_roles_follow_the_mix_at_every_step():
     assert roles_for(64)[:4] == ["conseiller", "conseiller", "coordination", "conseiller"]
 
 
-def test_the_bare_view_is_not_among_the_project_urls():
+@pytest.mark.parametrize("path", [BARE_PATH, EMPTY_PATH])
+def test_the_reference_views_are_not_among_the_project_urls(path):
     with pytest.raises(Resolver404):
-        resolve(f"/{BARE_PATH}")
+        resolve(f"/{path}")
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_empty_page_is_the_layout_for_logged_in_users(client, counsellor, django_assert_num_queries):
+    path = f"/{EMPTY_PATH}"
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+    client.force_login(counsellor)
+    client.get(path)  # the first page also records the two-factor check in the session
+    with django_assert_num_queries(3):  # the session, the user, their roles
+        response = client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Page vide du banc d'essai" in page and "Se déconnecter" in page and "Ma permanence" in page

@@ -16,7 +16,7 @@ from bench.db import BenchmarkError
 from bench.load_run import LoadRun
 from bench.load_server import Gunicorn, default_workers
 from bench.load_users import KINDS
-from bench.urls import BARE_PATH
+from bench.urls import BARE_PATH, EMPTY_PATH
 from reporting.presentation import number
 
 # A step past this 95th percentile (ms, the issue's), or with an error, is the last one.
@@ -147,9 +147,11 @@ class Command(BenchmarkCommand):
                     break
             bare.append(await run.bare(2 * workers, bare_path))
             self.report_bare(bare[1])
+            empty = await run.bare(2 * workers, f"/{EMPTY_PATH}", logged_in=True)
         finally:
             run.counter.close()
         bare_rps = max(b["rps"] for b in bare)
+        self.report_empty(empty, bare_rps)
         fit = [s for s in results if s["count"] and not s["errors"] and s["p95_ms"] <= self.p95_limit]
         best = max(fit, key=lambda s: s["users"], default=None)
         ratio = best["rps"] / bare_rps if best else None
@@ -157,7 +159,8 @@ class Command(BenchmarkCommand):
             self.say(
                 f"Au palier de {best['users']} utilisateurs (95e centile sous {self.p95_limit:.0f} ms, sans "
                 f"erreur) : {best['rps']:.1f} requêtes/s, soit {ratio:.0%} de la vue nue "
-                f"({bare_rps:.0f} requêtes/s ; objectif : {TARGET_RATIO:.0%} au moins).",
+                f"({bare_rps:.0f} requêtes/s ; objectif : {TARGET_RATIO:.0%} au moins) et "
+                f"{best['rps'] / empty['rps']:.0%} de la page connectée vide.",
                 self.style.SUCCESS if ratio >= TARGET_RATIO else self.style.WARNING,
             )
         else:
@@ -165,6 +168,9 @@ class Command(BenchmarkCommand):
         return {
             "bare": bare,
             "bare_rps": bare_rps,
+            "empty": empty,
+            "empty_ratio": empty["rps"] / bare_rps,
+            "ratio_to_empty": best["rps"] / empty["rps"] if best and empty["rps"] else None,
             "steps": results,
             "best_users": best["users"] if best else None,
             "ratio": ratio,
@@ -176,6 +182,18 @@ class Command(BenchmarkCommand):
             f"{bare['median_ms']:.0f} ms, {bare['errors']} erreurs ; "
             f"client : {bare['client_cpu_share']:.0%} d'un processeur"
         )
+
+    def report_empty(self, empty: dict, bare_rps: float) -> None:
+        if not empty["count"]:
+            self.say("Page connectée vide : aucune réponse.", self.style.ERROR)
+            return
+        self.say(
+            f"Page connectée vide (gabarit de base, session, utilisateur et rôles), {empty['concurrency']} "
+            f"connexions : {empty['rps']:.0f} requêtes/s ({empty['rps'] / bare_rps:.0%} de la vue nue), "
+            f"médiane {empty['median_ms']:.0f} ms, {empty['errors']} erreurs"
+        )
+        for problem in empty["error_samples"]:
+            self.say(f"    erreur : {problem}", self.style.ERROR)
 
     def report_step(self, step: dict) -> None:
         roles = ", ".join(f"{n} {ROLE_NAMES[role]}" for role, n in step["roles"].items())
