@@ -154,6 +154,15 @@ def test_deactivating_a_user_ends_their_sessions(client, counsellor):
     assert client.get(reverse("beneficiaries:list")).status_code == 302
 
 
+def test_a_role_taken_away_counts_from_the_next_request_of_an_open_session(client, counsellor):
+    """Roles are read at each request (docs/BENCHMARKS.md, "Pourquoi 30 %"): nothing kept in a session."""
+    client.force_login(counsellor)
+    today = reverse("permanences:today")
+    assert client.get(today).status_code == 200
+    counsellor.groups.clear()
+    assert client.get(today).status_code == 403
+
+
 def test_wrong_codes_lock_the_second_factor_out_like_wrong_passwords(client, coordinator, settings):
     assert post_login(client, "bob", PASSWORD).url == reverse("mfa_authenticate")
     statuses = [
