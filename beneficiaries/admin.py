@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from permanences.admin import AuditedAdmin
 
 from .models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, Topic, Visit, WorkshopTheme
@@ -129,19 +130,10 @@ class OutcomeAdmin(FileAdmin):
 
 
 @admin.register(RefSequence)
-class RefSequenceAdmin(admin.ModelAdmin):
+class RefSequenceAdmin(ReadOnlyAdmin):
     """Read-only: editing the counter could hand out a reference twice."""
 
     list_display = ("year", "last")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DistinctPair)

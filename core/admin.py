@@ -9,3 +9,16 @@ from django.contrib import admin
 from django_tasks_db.models import DBTaskResult
 
 admin.site.unregister(DBTaskResult)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown in the admin, never added, changed or deleted there (audit, below core, has its own)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from core.admin import ReadOnlyAdmin
+
 from .enums import Channel
 from .forms import TextErrorsMixin
 from .models import Message, MessageTemplate
@@ -83,7 +85,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """Read only: messages are written by the application alone."""
 
     list_display = ("created_at", "channel", "kind", "status", "attempts", "sent_at")
@@ -92,12 +94,3 @@ class MessageAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

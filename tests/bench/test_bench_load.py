@@ -12,11 +12,11 @@ from bench.db import BenchmarkError
 from bench.load_data import roles_for
 from bench.load_pooled import worker_counts
 from bench.load_users import KINDS
-from bench.servers import binary
 from bench.urls import BARE_PATH, EMPTY_PATH
 from beneficiaries.models import Beneficiary, Outcome, Visit
 from beneficiaries.normalise import search_key
 
+from ..deploy.servers import require
 from .conftest import bench_json
 
 # gunicorn's workers read the database: the data must be committed.
@@ -105,8 +105,7 @@ def test_the_second_part_counts_connections_without_and_with_pgbouncer():
     file of deploy/, DATABASE_POOLER=pgbouncer): the workers reach PgBouncer, which
     holds the PostgreSQL connections. That their number stays bounded while the
     workers grow is shown with 60 clients in tests/deploy/test_pgbouncer.py."""
-    if binary("pgbouncer") is None:
-        pytest.skip("pgbouncer absent : paquet Debian non installé (scripts/system-deps.sh test l'installe)")
+    require("pgbouncer")
     figures = bench_json("bench_load", *POOLED.split())
 
     pooled = figures["pooled"]

@@ -10,17 +10,10 @@ from types import SimpleNamespace
 import pytest
 
 from .agent import Agent
-from .servers import Gunicorn, Nginx, binary
+from .servers import Gunicorn, Nginx, require
 
 # The app servers write the test database: committed data, emptied after each test.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def require(name: str) -> None:
-    if binary(name) is None:
-        pytest.skip(
-            f"{name} absent : paquet Debian non installé (scripts/system-deps.sh test l'installe, en root)"
-        )
 
 
 @pytest.fixture(scope="module")

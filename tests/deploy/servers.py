@@ -28,6 +28,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from bench.servers import (  # noqa: F401 (the tests of tests/deploy/ import them from here)
@@ -41,6 +42,15 @@ from bench.servers import (  # noqa: F401 (the tests of tests/deploy/ import the
     render,
     wait_until,
 )
+
+
+def require(name: str) -> None:
+    """Skip the test, saying why, where the Debian package `name` is not installed."""
+    if binary(name) is None:
+        pytest.skip(
+            f"{name} absent : paquet Debian non installé (scripts/system-deps.sh test l'installe, en root)"
+        )
+
 
 SECRET_KEY = "deploy-test-secret-key-shared-by-every-app-server-0123456789"
 

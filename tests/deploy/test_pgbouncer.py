@@ -29,8 +29,7 @@ from core.enums import Role
 from ..beneficiaries.test_import_jobs import DATABASE_TASKS, follow_job, upload
 from ..factories import make_permanence, make_user
 from .agent import Agent
-from .conftest import require
-from .servers import ROOT, Gunicorn, PgBouncer, Worker, app_environment, database_url, wait_until
+from .servers import ROOT, Gunicorn, PgBouncer, Worker, app_environment, database_url, require, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
