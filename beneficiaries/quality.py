@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 
 from .enums import OutcomeKind, QualityCheck, ReferralStatus, Sex
 from .models import Outcome, Referral, Visit, no_contact_since
@@ -60,23 +60,21 @@ def idle_cutoff(today: datetime.date) -> datetime.date:
 
 
 def idle_counts(persons, *, today: datetime.date) -> dict[str, int]:
-    """How many of `persons` each idle check concerns, in one query.
+    """How many of `persons` each idle check concerns, in two counts.
 
     A file with no contact since a date has none since any later date either:
     the files due soon are those idle by the notice's end less those idle
-    today. Counted so, each file is read against two dates instead of three.
+    today. Each count keeps "no contact since" in its WHERE clause, where
+    PostgreSQL turns it into anti-joins over the visits' date index; inside a
+    COUNT(…) FILTER it would evaluate it file by file (docs/BENCHMARKS.md).
     """
     cutoff = idle_cutoff(today)
-    alive = Q(anonymised_at__isnull=True)
-    counts = persons.aggregate(
-        idle=Count("pk", filter=alive & no_contact_since(cutoff)),
-        by_notice_end=Count(
-            "pk", filter=alive & no_contact_since(cutoff + datetime.timedelta(days=IDLE_NOTICE_DAYS))
-        ),
-    )
+    alive = persons.filter(anonymised_at__isnull=True)
+    idle = alive.filter(no_contact_since(cutoff)).count()
+    by_notice_end = alive.filter(no_contact_since(cutoff + datetime.timedelta(days=IDLE_NOTICE_DAYS))).count()
     return {
-        QualityCheck.IDLE.value: counts["idle"],
-        QualityCheck.IDLE_SOON.value: counts["by_notice_end"] - counts["idle"],
+        QualityCheck.IDLE.value: idle,
+        QualityCheck.IDLE_SOON.value: by_notice_end - idle,
     }
 
 

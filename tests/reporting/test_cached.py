@@ -200,7 +200,7 @@ def test_warm_pages_take_fewer_queries(coord, city, data, django_assert_num_quer
     # Warm: the data version and the cache instead of two bilans of eight queries.
     with django_assert_num_queries(10):
         assert coord.get(DASHBOARD, {"year": YEAR}).status_code == 200
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(27):
         assert coord.get(QUALITY, {"year": YEAR}).status_code == 200
     with django_assert_num_queries(10):
         assert coord.get(QUALITY, {"year": YEAR}).status_code == 200

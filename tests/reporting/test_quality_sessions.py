@@ -152,13 +152,13 @@ def test_only_coordination_closes_sessions(client, request, past, role):
 def test_the_panel_takes_the_same_queries_whatever_the_number_of_sessions(
     coord, past, venue, today, django_assert_num_queries
 ):
-    # session, user, roles; years offered; the data versions (of the year, of every year); six counts (no
-    # shared cache: this test's writes are not committed); the past sessions
-    # left "planned": their number, the most recent with venue and quarter.
-    with django_assert_num_queries(14):
+    # session, user, roles; years offered; the data versions (of the year, of every year); five counts of
+    # the year and two of the idle files (no shared cache: this test's writes are not committed); the
+    # past sessions left "planned": their number, the most recent with venue and quarter.
+    with django_assert_num_queries(15):
         coord.get(QUALITY)
     for weeks in range(5, 10):
         make_permanence(venue, today - weeks * 7 * DAY, status=PermanenceStatus.PLANNED)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         page = coord.get(QUALITY).content.decode()
     assert len(re.findall(r'name="status" value="held"', page)) == 7
