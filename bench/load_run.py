@@ -6,6 +6,7 @@ import contextlib
 import math
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,10 +40,17 @@ def timing(samples: list[Sample]) -> dict:
     }
 
 
-def figures(recorder: Recorder, *, started: float, ended: float) -> dict:
-    """Requests ended within the step, per second; latencies overall and per kind."""
+def figures(
+    recorder: Recorder, *, started: float, ended: float, queries: dict[str, int] | None = None
+) -> dict:
+    """Requests ended within the step, per second; latencies overall and per kind; and,
+    with the server's `queries` by request id, the SQL statements of each kind's requests."""
     within = [s for s in recorder.samples if started <= s.at <= ended]
     kinds = {kind: timing([s for s in within if s.kind == kind]) for kind in KINDS}
+    if queries is not None:
+        for kind, figures_ in kinds.items():
+            sent = {queries[s.request_id] for s in within if s.kind == kind and s.request_id in queries}
+            figures_["queries"] = sorted(sent)
     return {
         "seconds": ended - started,
         "rps": len(within) / (ended - started),
@@ -88,6 +96,8 @@ class LoadRun:
     accounts: list[Account]
     duration: float
     pooler_port: int | None = None
+    # The server's SQL statements by request id, logged since the last call (Gunicorn.request_queries).
+    request_queries: Callable[[], dict[str, int]] | None = None
 
     def __post_init__(self):
         self.users: list[SimulatedUser] = []
@@ -131,13 +141,14 @@ class LoadRun:
         ended, cpu = time.perf_counter(), time.process_time() - cpu
         stop.set()
         await asyncio.gather(*tasks, watching)
+        queries = self.request_queries() if self.request_queries else None
         roles = {}
         for user in users:
             roles[user.account.role] = roles.get(user.account.role, 0) + 1
         return {
             "users": count,
             "roles": roles,
-            **figures(recorder, started=started, ended=ended),
+            **figures(recorder, started=started, ended=ended, queries=queries),
             "login": timing(logins.samples),
             "login_errors": logins.errors[:5],
             "pg_connections": max(self.counter.counts, default=0),
@@ -161,6 +172,8 @@ class LoadRun:
         ended, cpu = time.perf_counter(), time.process_time() - cpu
         stop.set()
         await asyncio.gather(*tasks)
+        if self.request_queries:
+            self.request_queries()  # these requests' lines, left behind
         result = figures(recorder, started=started, ended=ended)
         return {
             "concurrency": concurrency,

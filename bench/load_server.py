@@ -1,6 +1,7 @@
 """The server under load: gunicorn with N sync workers on a free port, serving
 `bench/wsgi.py`; and the number of PostgreSQL connections while it runs."""
 
+import json
 import os
 import subprocess
 import sys
@@ -54,12 +55,15 @@ class Gunicorn:
         self.workers, self.database_url, self.environment = workers, database_url, environment
         self.host, self.port = "127.0.0.1", free_port()
         self.log = Path(tempfile.mkstemp(prefix="bench-load-gunicorn-", suffix=".log")[1])
+        self.read_to = 0
 
     def __enter__(self) -> "Gunicorn":
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.test_settings"),
+            # The request log in JSON, read back by request_queries().
+            "LOG_FORMAT": "json",
             **self.environment,
         }
         command = [
@@ -95,6 +99,24 @@ class Gunicorn:
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
         raise BenchmarkError(f"gunicorn n'a pas démarré :\n{self.log_tail()}")
+
+    def request_queries(self) -> dict[str, int]:
+        """The SQL statements each request logged since the last call sent, by request
+        id: the `queries` of the request log (core/logs.py)."""
+        with self.log.open("rb") as log:
+            log.seek(self.read_to)
+            written = log.read()
+        whole = written[: written.rfind(b"\n") + 1]
+        self.read_to += len(whole)
+        found = {}
+        for line in whole.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:  # gunicorn's own lines
+                continue
+            if isinstance(entry, dict) and "queries" in entry and "request_id" in entry:
+                found[entry["request_id"]] = entry["queries"]
+        return found
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

@@ -52,6 +52,8 @@ class Sample:
     ok: bool
     # When the response ended (time.perf_counter()).
     at: float
+    # The server's id of the request (X-Request-ID), which its log line carries.
+    request_id: str = ""
 
 
 @dataclass
@@ -60,8 +62,8 @@ class Recorder:
     # The first errors, for the report (kind, what went wrong).
     errors: list[str] = field(default_factory=list)
 
-    def add(self, kind: str, ms: float, problem: str | None) -> None:
-        self.samples.append(Sample(kind, ms, problem is None, time.perf_counter()))
+    def add(self, kind: str, ms: float, problem: str | None, request_id: str = "") -> None:
+        self.samples.append(Sample(kind, ms, problem is None, time.perf_counter(), request_id))
         if problem is not None and len(self.errors) < 10:
             self.errors.append(f"{kind}: {problem}")
 
@@ -99,7 +101,7 @@ class SimulatedUser:
             to = f" vers {response.location}" if response.location else ""
             self.recorder.add(kind, response.ms, f"{method} {path} → {response.status}{to}")
             raise Failed
-        self.recorder.add(kind, response.ms, None)
+        self.recorder.add(kind, response.ms, None, response.headers.get("x-request-id", ""))
         return response
 
     async def log_in(self) -> None:

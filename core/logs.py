@@ -3,7 +3,8 @@
 A request's line says what was asked by the URL pattern that served it
 (`/personnes/<int:pk>/`), never by the path or the query string, which carry
 a person's id or the name a counsellor searched for; then the status, the
-duration, the user's id (never a name) and the request id. The request id is
+duration, the SQL statements it sent (as many as a test's assertNumQueries
+counts), the user's id (never a name) and the request id. The request id is
 the proxy's (`X-Request-ID`, trusted when BEHIND_PROXY says there is one:
 nginx's `$request_id`, deploy/nginx/permanences.conf) or made here; every
 audit entry the request writes carries it (audit/migrations/0007), and so does
@@ -22,6 +23,7 @@ import traceback
 import uuid
 
 from django.conf import settings
+from django.db import connection
 from django.utils.functional import empty
 
 from audit.context import request_id, serving_request
@@ -31,7 +33,7 @@ logger = logging.getLogger("permanences.requests")
 # nginx's $request_id (32 hex digits) or a UUID: anything else is replaced by a new id.
 REQUEST_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 # The fields a request's line adds to its record (JSON keys).
-REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "user_id", "request_id")
+REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "queries", "user_id", "request_id")
 
 
 def incoming_request_id(request) -> str:
@@ -61,6 +63,17 @@ def user_id_of(request) -> int | None:
     return user.pk
 
 
+class QueryCounter:
+    """A `connection.execute_wrapper`: counts the SQL statements sent through Django."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 class RequestLogMiddleware:
     """Near the top of the stack (after the probes): one line per request, timed
     from here to the response; the request id is set for everything below."""
@@ -71,23 +84,36 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         current = incoming_request_id(request)
-        with serving_request(current):
-            response = self.get_response(request)
-            fields = {
-                "method": request.method,
-                "route": route_of(request),
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": user_id_of(request),
-                "request_id": current,
-            }
-            logger.info(
-                "%(method)s %(route)s %(status)s %(duration_ms)sms user=%(user_id)s request=%(request_id)s",
-                fields,
-                extra=fields,
-            )
+        queries = QueryCounter()
+        # Not connection.execute_wrapper(), which removes the last wrapper on exit: the
+        # audit's (audit/db.py) when the request opened the connection.
+        connection.execute_wrappers.append(queries)
+        try:
+            with serving_request(current):
+                response = self.get_response(request)
+                self.log(request, response, started=started, queries=queries.count, request_id=current)
+        finally:
+            connection.execute_wrappers.remove(queries)
         response.headers["X-Request-ID"] = current
         return response
+
+    @staticmethod
+    def log(request, response, *, started: float, queries: int, request_id: str) -> None:
+        fields = {
+            "method": request.method,
+            "route": route_of(request),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "queries": queries,
+            "user_id": user_id_of(request),
+            "request_id": request_id,
+        }
+        logger.info(
+            "%(method)s %(route)s %(status)s %(duration_ms)sms queries=%(queries)s user=%(user_id)s"
+            " request=%(request_id)s",
+            fields,
+            extra=fields,
+        )
 
 
 class RequestIdFilter(logging.Filter):

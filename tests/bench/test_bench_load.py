@@ -78,6 +78,16 @@ def test_users_of_each_role_work_through_gunicorn_without_an_error():
         assert 1 <= step["pg_connections"] <= 2
         assert 0 < step["client_cpu_share"] < 2
     assert set(first["kinds"]) <= COUNSELLOR_KINDS and "search" in first["kinds"]
+    # Each kind's SQL statements, read from the server's request log by request id.
+    for step in figures["steps"]:
+        for kind in step["kinds"].values():
+            assert kind["queries"] and all(n > 0 for n in kind["queries"])
+    # The search (which finds the misspelt person every time) and the outcome form send as many SQL
+    # statements with 6 users at once as with 1. (The visit form does too, but on 200 persons a
+    # person already seen in the session comes back: their form is a redirect, with fewer.)
+    for kind in ("search", "outcome_form"):
+        assert len(first["kinds"][kind]["queries"]) == 1
+        assert second["kinds"][kind]["queries"] == first["kinds"][kind]["queries"]
     assert set(second["kinds"]) & COORDINATION_KINDS and set(second["kinds"]) & CITY_KINDS
     # Six users logged in for the second step: the counsellor of the first was already.
     assert second["login"]["count"] > 0 and second["login"]["errors"] == 0

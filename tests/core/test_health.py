@@ -31,12 +31,16 @@ def test_readyz_asks_the_database_once(client, django_assert_num_queries):
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_while_a_migration_is_not_applied(client, monkeypatch):
+def test_readyz_is_503_while_a_migration_is_not_applied(client, monkeypatch, caplog):
     leaves = health.code_migrations() | {("core", "9999_coming")}
     monkeypatch.setattr(health, "code_migrations", lambda: leaves)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert "migrations non appliquées (core.9999_coming)" in response.content.decode()
+    # Noted in the logs with their number only.
+    assert [r.getMessage() for r in caplog.records if r.name == "core.health"] == [
+        "readyz: 1 migrations non appliquées"
+    ]
 
 
 @pytest.mark.django_db

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.enums import AuditAction
@@ -31,7 +33,9 @@ def test_one_line_per_request_names_its_route_never_its_path(client, counsellor,
     person = make_person("Zyxwvut", "Qwertyuiop")
     client.force_login(counsellor)
     caplog.set_level(logging.INFO)
-    response = client.get(reverse("beneficiaries:detail", args=[person.pk]))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("beneficiaries:detail", args=[person.pk]))
+    sent = len(captured)
     client.get(reverse("beneficiaries:search"), {"q": "Zyxwvut"})
     assert response.status_code == 200
     first, second = request_lines(caplog)
@@ -42,6 +46,8 @@ def test_one_line_per_request_names_its_route_never_its_path(client, counsellor,
         counsellor.pk,
     )
     assert first.duration_ms >= 0
+    # The SQL statements the request sent: those a test's assertNumQueries counts.
+    assert first.queries == sent > 0
     assert first.request_id == response.headers["X-Request-ID"]
     assert second.route == "/personnes/recherche/"
     text = caplog.text.lower()
@@ -121,7 +127,18 @@ def test_log_format_json_writes_one_json_object_per_line():
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     line, missing = [line for line in lines if line["logger"] == "permanences.requests"]
     assert (missing["route"], missing["status"]) == ("(aucune)", 404)
-    fields = {"time", "level", "logger", "message", "method", "route", "status", "duration_ms", "request_id"}
+    fields = {
+        "time",
+        "level",
+        "logger",
+        "message",
+        "method",
+        "route",
+        "status",
+        "duration_ms",
+        "queries",
+        "request_id",
+    }
     assert set(line) == fields
     assert line["method"] == "GET" and line["route"] == "/connexion/" and line["status"] == 200
     assert line["level"] == "INFO" and "user_id" not in line and len(line["request_id"]) == 32
@@ -157,3 +174,25 @@ def test_an_error_is_logged_with_its_traceback_but_never_its_message(settings, l
     assert name not in line and phone not in line
     assert "django.db.utils.IntegrityError (message omis" in line and "builtins.ValueError" in line
     assert "test_an_error_is_logged_with_its_traceback_but_never_its_message" in line  # the frames
+
+
+def test_counting_queries_leaves_the_connection_wrappers_added_during_the_request(rf):
+    """A request that opens the database connection adds the audit's wrapper to it
+    (audit/db.py): the request log takes its own counter away, never that one."""
+    from django.http import HttpResponse
+
+    from core.logs import RequestLogMiddleware
+
+    def audit_like(execute, sql, params, many, context):
+        return execute(sql, params, many, context)
+
+    def view(request):
+        connection.execute_wrappers.append(audit_like)  # as audit.db.prepare() on a new connection
+        return HttpResponse("ok")
+
+    before = list(connection.execute_wrappers)
+    try:
+        RequestLogMiddleware(view)(rf.get("/"))
+        assert connection.execute_wrappers == [*before, audit_like]
+    finally:
+        connection.execute_wrappers[:] = before

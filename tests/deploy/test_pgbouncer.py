@@ -9,6 +9,7 @@ stops: /readyz says the database is unreachable, /healthz still answers."""
 
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -90,6 +91,11 @@ def log_a_visit(agent: Agent, via: str, permanence) -> tuple[Beneficiary, str]:
 def test_the_app_works_through_pgbouncer_in_transaction_mode(
     app, pooled, pgbouncer, reference_data, venue, django_user_model, settings, client, log_dir
 ):
+    if os.environ.get("PGBIN"):
+        # The throwaway cluster of scripts/with-postgres.sh, whose superuser reads pg_authid:
+        # deploy/pgbouncer/userlist.sql wrote the role's SCRAM secret, never its password.
+        user = connection.settings_dict["USER"]
+        assert (pgbouncer.dir / "userlist.txt").read_text().startswith(f'"{user}" "SCRAM-SHA-256$')
     bob = make_user(django_user_model, "bob", Role.COORDINATION)
     session = make_permanence(venue, timezone.localdate(), start="00:00", end="23:59")
     agent = Agent(app.port)

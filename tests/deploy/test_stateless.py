@@ -17,7 +17,7 @@ from django.db import models
 from .servers import DEPLOY, binary, render
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("audit", "core", "permanences", "beneficiaries", "reporting")
+APPS = ("audit", "core", "permanences", "beneficiaries", "messaging", "reporting")
 # Module-level caches, each of a pure function of its arguments (or of the code).
 PURE_CACHES = {
     ("beneficiaries/imports/cells.py", "parse_date_text"),  # a date written in a cell

@@ -26,6 +26,11 @@ TARGET_RATIO = 0.3
 ROLE_NAMES = {"conseiller": "conseil", "coordination": "coordination", "ville": "ville"}
 
 
+def sql_counts(counts: list[int]) -> str:
+    """The SQL statements a kind of request sent, as its requests' log lines say."""
+    return ", ".join(str(n) for n in counts) or "?"
+
+
 def user_counts(text: str) -> list[int]:
     try:
         counts = [int(part) for part in text.split(",")]
@@ -96,7 +101,9 @@ class Command(BenchmarkCommand):
         connection.close()
         with Gunicorn(workers=workers, database_url=load_server.database_url()) as server:
             self.say(f"gunicorn : {workers} workers sur {server.host}:{server.port}, {os.cpu_count()} CPU.")
-            run = LoadRun(server.host, server.port, dataset, accounts, duration)
+            run = LoadRun(
+                server.host, server.port, dataset, accounts, duration, request_queries=server.request_queries
+            )
             self.p95_limit = p95_limit
             result = asyncio.run(self.load(run, steps, workers=workers, warmup=warmup))
         result["pooled"] = self.pooled(pooled_counts, dataset=dataset, warmup=warmup, **options)
@@ -152,6 +159,7 @@ class Command(BenchmarkCommand):
             run.counter.close()
         bare_rps = max(b["rps"] for b in bare)
         self.report_empty(empty, bare_rps)
+        self.report_queries(results)
         fit = [s for s in results if s["count"] and not s["errors"] and s["p95_ms"] <= self.p95_limit]
         best = max(fit, key=lambda s: s["users"], default=None)
         ratio = best["rps"] / bare_rps if best else None
@@ -175,6 +183,22 @@ class Command(BenchmarkCommand):
             "best_users": best["users"] if best else None,
             "ratio": ratio,
         }
+
+    def report_queries(self, steps: list[dict]) -> None:
+        """Each kind's SQL statements step after step: a page whose count grows under load
+        (more users, more visits recorded) would show it here."""
+        self.say("Requêtes SQL de chaque sorte de requête, palier après palier :")
+        for kind, label in KINDS.items():
+            seen = [(s["users"], s["kinds"][kind]["queries"]) for s in steps if kind in s["kinds"]]
+            if not seen:
+                continue
+            same = all(counts == seen[0][1] for _, counts in seen)
+            detail = (
+                f"{sql_counts(seen[0][1])} à chaque palier"
+                if same
+                else " ; ".join(f"{sql_counts(counts)} au palier de {users}" for users, counts in seen)
+            )
+            self.say(f"    {label:<42} {detail}")
 
     def report_bare(self, bare: dict) -> None:
         self.say(
@@ -206,7 +230,8 @@ class Command(BenchmarkCommand):
         for kind, figures in step["kinds"].items():
             self.say(
                 f"    {KINDS[kind]:<42} {figures['count']:>6}  médiane {figures['median_ms']:6.0f} ms  "
-                f"95e centile {figures['p95_ms']:6.0f} ms  {figures['errors']} erreurs"
+                f"95e centile {figures['p95_ms']:6.0f} ms  {figures['errors']} erreurs  "
+                f"SQL {sql_counts(figures.get('queries', []))}"
             )
         for problem in step["error_samples"] + step["login_errors"]:
             self.say(f"    erreur : {problem}", self.style.ERROR)
