@@ -38,3 +38,21 @@ def test_it_asks_for_two_searches_of_each_kind_before_generating():
     with pytest.raises(CommandError, match="10 recherches"):
         bench_json("bench_search", "--persons", "50", "--searches", "9")
     assert not Beneficiary.objects.exists()
+
+
+def test_it_measures_again_on_the_data_of_a_previous_run_with_reuse():
+    first = bench_json("bench_search", "--persons", "30", "--searches", "10")
+    again = bench_json("bench_search", "--persons", "999", "--searches", "10", "--reuse")
+
+    assert (again["generated"], again["generation_ms"]) == (False, None)
+    # Nothing generated: the same persons and visits, whatever --persons says.
+    assert (
+        (again["persons"], again["visits"])
+        == (first["persons"], first["visits"])
+        == (
+            30,
+            Visit.objects.count(),
+        )
+    )
+    assert Beneficiary.objects.count() == 30
+    assert_timing(again["overall"], count=10)
