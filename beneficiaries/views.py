@@ -83,11 +83,14 @@ def search(request):
     """Results as you type (htmx swaps the `results` partial); a full page without htmx."""
     perms.require_view_files(request)
     query = request.GET.get("q", "")[:100]
-    results = list(Beneficiary.objects.search(query).for_listing()[:SEARCH_LIMIT]) if query.strip() else []
+    # One more than shown, to say only when there are more.
+    found = list(Beneficiary.objects.search(query).for_listing()[: SEARCH_LIMIT + 1]) if query.strip() else []
+    results = found[:SEARCH_LIMIT]
     files_listed(what="recherche", count=len(results), user=request.user)
     context = {
         "query": query,
         "results": results,
+        "more": len(found) > SEARCH_LIMIT,
         "permanence": _permanence_asked(request),
         "workshop": _workshop_asked(request),
         "today": timezone.localdate(),

@@ -47,6 +47,14 @@ def test_the_desk_records_both_consents_with_who_and_when(logged, counsellor):
     assert person.email_consent_at is not None and person.email_consent_by == counsellor
 
 
+def test_the_form_says_what_consent_covers_the_messages_of_the_counsellor_included(logged):
+    page = logged.get(reverse("beneficiaries:create")).content.decode()
+    assert (
+        "rappels de ses rendez-vous et ateliers, avis d'annulation et messages de son conseiller ou de sa "
+        "conseillère"
+    ) in page
+
+
 def test_a_new_person_without_a_box_checked_has_no_consent(logged):
     logged.post(reverse("beneficiaries:create"), new_person(phone="06 11 22 33 44"))
     person = Beneficiary.objects.get()

@@ -94,3 +94,17 @@ def test_search_results_offer_to_log_a_visit_at_the_permanence(client, counsello
     response = client.get(reverse("beneficiaries:search"), {"q": "diallo", "permanence": permanence.pk})
     url = reverse("beneficiaries:visit_create", args=[people["mamadou"].pk, permanence.pk])
     assert url in response.content.decode()
+
+
+@pytest.mark.parametrize(("matching", "shown", "warned"), [(20, 20, False), (21, 20, True)])
+def test_only_twenty_results_are_shown_and_said_only_when_there_are_more(
+    client, counsellor, matching, shown, warned
+):
+    Beneficiary.objects.bulk_create(
+        Beneficiary(last_name="Moreau", first_name=f"Prénom{n:02d}", sex="F") for n in range(matching)
+    )
+    client.force_login(counsellor)
+    response = client.get(reverse("beneficiaries:search"), {"q": "moreau"}, headers={"HX-Request": "true"})
+    assert len(response.context["results"]) == shown
+    warning = "Seuls les 20 premiers résultats sont affichés : précisez la recherche."
+    assert (warning in response.content.decode()) is warned

@@ -93,6 +93,18 @@ def test_no_visit_in_a_cancelled_or_future_permanence(logged, person, venue, tod
     assert not Visit.objects.exists() and not Referral.objects.exists()
 
 
+def test_a_visit_is_logged_the_day_itself_or_after_as_the_desk_of_a_future_session_says(
+    logged, person, venue, today
+):
+    future = make_permanence(venue, today + datetime.timedelta(days=2), status=PermanenceStatus.PLANNED)
+    desk = logged.get(reverse("beneficiaries:desk", args=[future.pk])).content.decode()
+    assert "les rendez-vous se notent le jour même ou après" in desk
+    past = make_permanence(venue, today - datetime.timedelta(days=3), status=PermanenceStatus.PLANNED)
+    response = logged.post(url(person, past), visit_data())
+    assert response.status_code == 302
+    assert Visit.objects.get().permanence == past
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

@@ -126,6 +126,18 @@ def test_a_cancelled_workshop_takes_no_registration(venue, today, counsellor):
     assert not WorkshopRegistration.objects.exists()
 
 
+def test_a_cancelled_workshop_takes_no_attendance(venue, today, counsellor):
+    workshop = make_workshop(venue, today)
+    registration = registration_add(workshop=workshop, beneficiary=make_person(), user=counsellor)
+    cancelled = {"status": WorkshopStatus.CANCELLED, "cancel_reason": "Salle fermée"}
+    Workshop.objects.filter(pk=workshop.pk).update(**cancelled)
+    workshop.refresh_from_db()
+    with pytest.raises(BeneficiaryError, match="on ne peut plus s'y inscrire ni y noter de présence"):
+        attendance_mark(workshop=workshop, marks={registration.pk: AttendanceMark.PRESENT}, user=counsellor)
+    registration.refresh_from_db()
+    assert registration.attendance == AttendanceMark.NOT_MARKED
+
+
 def test_a_person_is_registered_once(venue, today, counsellor):
     workshop = make_workshop(venue, today + 7 * DAY)
     person = make_person()

@@ -55,6 +55,8 @@ def test_the_link_shows_a_confirmation_then_withdraws_email_consent_only(client)
         "Ne plus recevoir de courriels" in page.content.decode()
         and '<form method="post">' in page.content.decode()
     )
+    # What the consent covers, as the desk's form says (the one-off messages too).
+    assert "des avis d'annulation et des messages de votre conseiller ou conseillère" in page.content.decode()
     person.refresh_from_db()
     assert has_consent(person, Channel.EMAIL)  # a GET changes nothing (a link preview opens it)
 

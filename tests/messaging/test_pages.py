@@ -10,6 +10,7 @@ from django.urls import reverse
 from beneficiaries.enums import AnonymisationReason
 from beneficiaries.services import beneficiary_anonymise
 from messaging.enums import Channel, Kind, Status
+from messaging.summary import DAYS_SHOWN
 from messaging.views import PAGE_SIZE
 
 from ..beneficiaries.files import page_text
@@ -173,3 +174,22 @@ def test_the_city_never_sees_a_file_nor_its_messages(client, city, sent):
     client.force_login(city)
     response = client.get(reverse("beneficiaries:detail", args=[sent["reminder"].beneficiary_id]))
     assert response.status_code == 403 and "Bonjour" not in response.content.decode()
+
+
+def test_only_the_latest_days_with_a_message_are_detailed_the_total_counts_them_all(coord, today):
+    person = make_person("Lefort", "Inès")
+    # One message every other day: the days listed are days with a message, not calendar days.
+    days = [today - 2 * n * DAY for n in range(DAYS_SHOWN + 1)]
+    for day in days:
+        make_message(person, at=moment(day))
+
+    text = page_text(coord.get(URL))
+
+    assert f"Total 0 {DAYS_SHOWN + 1} 0 0 0 0 0 0" in text  # every message, SMS sent
+    for day in days[:DAYS_SHOWN]:
+        assert f"{day:%d/%m/%Y} 0 1 0 0 0 0 0 0" in text
+    assert f"{days[-1]:%d/%m/%Y} 0 1 0 0 0 0 0 0" not in text
+    assert (
+        f"Seuls les {DAYS_SHOWN} derniers jours où des messages ont été mis en file sont détaillés ; "
+        "le total compte toute la période choisie."
+    ) in text

@@ -69,6 +69,8 @@ def test_the_edit_page_lists_the_placeholders_in_french_and_previews_the_saved_t
     assert "{motif}" not in text  # cancellation notices only
     assert "Bonjour Élodie, rappel de votre rendez-vous emploi le mardi 1 décembre à 9h30" in text
     assert 'name="subject"' not in response.content.decode()  # an SMS has no subject
+    # Proven for queued messages by test_queueing.py (no last name, no RSA or RQTH).
+    assert "De la personne, un message ne porte que son prénom" in text
 
 
 def test_the_preview_writes_the_typed_text_on_sample_values_with_its_sms_size(coord, reminder_sms):

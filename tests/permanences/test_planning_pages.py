@@ -376,6 +376,19 @@ def test_a_planned_session_cannot_move_to_a_past_day(coord, planned, today):
     assert snapshot() == before
 
 
+def test_a_session_with_visits_cannot_move_to_a_coming_day_as_the_page_says(coord, venue, today):
+    session = make_permanence(venue, today)
+    make_visit(make_person(), session)
+    form = edit_form(coord, session, date=(today + datetime.timedelta(days=1)).isoformat())
+    assert "Une permanence où des rendez-vous ont été notés ne peut pas être déplacée à un jour à venir." in (
+        text(coord.get(edit_url(session)))
+    )
+    before = snapshot()
+    response = coord.post(edit_url(session), form)
+    assert response.status_code == 400 and "ne peut pas être déplacée à un jour à venir" in text(response)
+    assert snapshot() == before
+
+
 def test_a_move_onto_a_taken_hour_is_refused(coord, planned):
     first, second = planned[0], planned[1]
     before = snapshot()
