@@ -138,6 +138,20 @@ def test_a_cancelled_session_tells_exactly_the_persons_booked_on_it(
     assert permanence_cancellation_notify(session) == 0
 
 
+def cancelled(workshop) -> dict:
+    """The workshop form's data cancelling `workshop`."""
+    return {
+        "theme": workshop.theme,
+        "venue": workshop.venue,
+        "date": workshop.date,
+        "start_time": workshop.start_time,
+        "end_time": workshop.end_time,
+        "capacity": workshop.capacity,
+        "status": WorkshopStatus.CANCELLED,
+        "cancel_reason": "Intervenante malade",
+    }
+
+
 def test_a_cancelled_workshop_tells_those_with_a_place(venue, in_two_days, counsellor):
     workshop = make_workshop(venue, in_two_days, capacity=1)
     placed, waiting = consenting(email=False), consenting("Ba", "Moussa", email=False)
@@ -145,16 +159,7 @@ def test_a_cancelled_workshop_tells_those_with_a_place(venue, in_two_days, couns
     WorkshopRegistration.objects.create(
         workshop=workshop, beneficiary=waiting, status=RegistrationStatus.WAITING
     )
-    data = {
-        "theme": workshop.theme,
-        "venue": venue,
-        "date": workshop.date,
-        "start_time": workshop.start_time,
-        "end_time": workshop.end_time,
-        "capacity": 1,
-        "status": WorkshopStatus.CANCELLED,
-        "cancel_reason": "Intervenante malade",
-    }
+    data = cancelled(workshop)
     workshop_update(workshop=workshop, data=data, user=counsellor)
     message = Message.objects.get()
     assert message.beneficiary == placed and message.kind == Kind.WORKSHOP_CANCELLED
@@ -176,17 +181,7 @@ def test_a_cancelled_workshop_names_the_next_one_on_its_theme_at_its_venue(venue
     make_workshop(other_venue, in_two_days + 4 * day)
     following = make_workshop(venue, in_two_days + 7 * day, start="09:30", end="11:30")
     make_workshop(venue, in_two_days + 14 * day)
-    data = {
-        "theme": workshop.theme,
-        "venue": venue,
-        "date": workshop.date,
-        "start_time": workshop.start_time,
-        "end_time": workshop.end_time,
-        "capacity": workshop.capacity,
-        "status": WorkshopStatus.CANCELLED,
-        "cancel_reason": "Intervenante malade",
-    }
-    workshop_update(workshop=workshop, data=data, user=counsellor)
+    workshop_update(workshop=workshop, data=cancelled(workshop), user=counsellor)
     body = Message.objects.get().body
     assert body.rstrip(". ").endswith(f"{day_text(following.date)}, 9h30-11h30"), body
 
