@@ -103,20 +103,21 @@ class CaseloadQuerySetMixin:
         )
 
     def to_follow_up(self, today: datetime.date):
-        """The persons the À relancer page lists on `today`: a referral without a result
-        for more than 15 days, a next step due, or a referral in progress and no visit
-        for 3 months."""
+        """The persons the À relancer page lists on `today`: a follow-up appointment missed
+        in the last 3 months and no visit since, a referral without a result for more than
+        15 days, a next step due, or a referral in progress and no visit for 3 months."""
         person = OuterRef("pk")
+        cutoff = today - UNSEEN_FOR
+        missed = Appointment.objects.missed_since(cutoff).filter(beneficiary=person)
         awaiting = Referral.objects.awaiting_result(today).filter(beneficiary=person)
         due = Visit.objects.next_steps_due(today).filter(beneficiary=person)
-        cutoff = today - UNSEEN_FOR
         visits = Visit.objects.filter(beneficiary=person)
         unseen = (
             Exists(Referral.objects.open().filter(beneficiary=person))
             & Exists(visits.filter(date__lt=cutoff))
             & ~Exists(visits.filter(date__gte=cutoff))
         )
-        return self.identified().filter(Exists(awaiting) | Exists(due) | unseen)
+        return self.identified().filter(Exists(missed) | Exists(awaiting) | Exists(due) | unseen)
 
     def caseload_counts(self, today: datetime.date):
         """One row per referent (`referent`: the user's id, None for the files without

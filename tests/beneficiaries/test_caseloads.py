@@ -13,7 +13,7 @@ from audit.enums import AuditAction
 from audit.models import AuditEntry
 from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import AnonymisationReason, ReferralStatus
-from beneficiaries.models import Beneficiary
+from beneficiaries.models import Appointment, Beneficiary
 from beneficiaries.services import (
     NOT_A_COUNSELLOR,
     BeneficiaryError,
@@ -253,6 +253,31 @@ def test_the_follow_up_filter_keeps_the_persons_of_the_followups_page(client, co
     assert len(listed) == 3
 
 
+def test_a_missed_follow_up_appointment_alone_puts_the_person_on_both_lists(
+    client, counsellor, caseload, venue, today
+):
+    missed = make_person("Perrin", "Paul", referent=counsellor)
+    Appointment.objects.create(beneficiary=missed, permanence=session(venue, today - 2 * DAY), time="09:00")
+    came_back = make_person("Quentin", "Quitterie", referent=counsellor)
+    Appointment.objects.create(
+        beneficiary=came_back, permanence=session(venue, today - 9 * DAY), time="09:00"
+    )
+    make_visit(came_back, session(venue, today - 3 * DAY, hour=10))
+    too_old = make_person("Roux", "Rémi", referent=counsellor)
+    Appointment.objects.create(
+        beneficiary=too_old, permanence=session(venue, today - 100 * DAY), time="09:00"
+    )
+    client.force_login(counsellor)
+    page = client.get(reverse("beneficiaries:followups"))
+    assert [row.beneficiary for row in page.context["missed"]] == [missed]
+    listed = rows(client.get(CASELOAD, {"situation": "a_relancer"}))
+    assert missed.ref in listed
+    assert came_back.ref not in listed and too_old.ref not in listed
+    assert sorted(listed) == sorted(
+        [missed.ref] + [caseload[name].ref for name in ("overdue", "later", "old")]
+    )
+
+
 def test_mes_personnes_is_paginated(client, counsellor):
     for number in range(27):
         make_person(f"Nom{number:02d}", "Prénom", referent=counsellor)
@@ -285,6 +310,8 @@ def test_mes_personnes_takes_a_constant_number_of_queries(
         person = make_person(f"Autre{number}", "Personne", referent=counsellor)
         make_visit(person, session(venue, today - (40 + number) * DAY), next_step="CV", next_step_due=today)
         referral(person, today)
+        missed = session(venue, today - (2 + number) * DAY, hour=14)
+        Appointment.objects.create(beneficiary=person, permanence=missed, time="14:00")
     with django_assert_num_queries(6):
         client.get(CASELOAD, {"situation": "a_relancer"})
 
@@ -353,7 +380,6 @@ def test_a_merge_keeps_the_referent_or_takes_the_other_files(client, coordinator
 
 
 def test_mes_personnes_shows_the_coming_follow_up_appointment(client, counsellor, caseload, venue, today):
-    from beneficiaries.models import Appointment
     from permanences.enums import PermanenceStatus
 
     coming = make_permanence(

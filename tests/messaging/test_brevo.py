@@ -94,6 +94,13 @@ def test_success_sends_the_documented_request_and_keeps_the_message_id(brevo):
     assert (message.status, message.provider_ref) == (Status.SENT, "1511882900176221")
 
 
+def test_without_a_webhook_secret_no_report_address_is_sent(brevo, settings):
+    settings.BREVO_WEBHOOK_SECRET = ""
+    assert message_send(one_off().pk) == ("sent", None)
+    [(_, _, body)] = brevo.requests
+    assert "webUrl" not in body and body["content"] == "Votre attestation est disponible."
+
+
 def test_a_refusal_fails_at_once(brevo):
     brevo.replies = [400]
     message = one_off()

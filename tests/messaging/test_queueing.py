@@ -11,7 +11,7 @@ from django.utils import timezone
 from beneficiaries.appointment_services import appointment_cancel
 from beneficiaries.data_services import beneficiary_merge
 from beneficiaries.enums import AnonymisationReason, RegistrationStatus, WorkshopStatus
-from beneficiaries.models import WorkshopRegistration
+from beneficiaries.models import WorkshopRegistration, WorkshopTheme
 from beneficiaries.services import beneficiary_anonymise
 from beneficiaries.workshop_services import workshop_update
 from messaging.enums import Channel, Kind, Status
@@ -19,6 +19,7 @@ from messaging.models import Message
 from messaging.services import MessageError, message_queue_one_off, reminders_queue
 from messaging.texts import day_text
 from permanences.enums import PermanenceStatus
+from permanences.models import Venue
 from permanences.services import permanence_cancel
 
 from ..factories import make_permanence, make_person, make_workshop
@@ -137,6 +138,20 @@ def test_a_cancelled_session_tells_exactly_the_persons_booked_on_it(
     assert permanence_cancellation_notify(session) == 0
 
 
+def cancelled(workshop) -> dict:
+    """The workshop form's data cancelling `workshop`."""
+    return {
+        "theme": workshop.theme,
+        "venue": workshop.venue,
+        "date": workshop.date,
+        "start_time": workshop.start_time,
+        "end_time": workshop.end_time,
+        "capacity": workshop.capacity,
+        "status": WorkshopStatus.CANCELLED,
+        "cancel_reason": "Intervenante malade",
+    }
+
+
 def test_a_cancelled_workshop_tells_those_with_a_place(venue, in_two_days, counsellor):
     workshop = make_workshop(venue, in_two_days, capacity=1)
     placed, waiting = consenting(email=False), consenting("Ba", "Moussa", email=False)
@@ -144,22 +159,31 @@ def test_a_cancelled_workshop_tells_those_with_a_place(venue, in_two_days, couns
     WorkshopRegistration.objects.create(
         workshop=workshop, beneficiary=waiting, status=RegistrationStatus.WAITING
     )
-    data = {
-        "theme": workshop.theme,
-        "venue": venue,
-        "date": workshop.date,
-        "start_time": workshop.start_time,
-        "end_time": workshop.end_time,
-        "capacity": 1,
-        "status": WorkshopStatus.CANCELLED,
-        "cancel_reason": "Intervenante malade",
-    }
+    data = cancelled(workshop)
     workshop_update(workshop=workshop, data=data, user=counsellor)
     message = Message.objects.get()
     assert message.beneficiary == placed and message.kind == Kind.WORKSHOP_CANCELLED
     assert "est annulé : Intervenante malade." in message.body and "pas encore annoncée" in message.body
     workshop_update(workshop=workshop, data=data, user=counsellor)  # saved again: no second notice
     assert Message.objects.count() == 1
+
+
+def test_a_cancelled_workshop_names_the_next_one_on_its_theme_at_its_venue(venue, in_two_days, counsellor):
+    workshop = make_workshop(venue, in_two_days)
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=consenting(email=False))
+    day = datetime.timedelta(days=1)
+    other_theme = WorkshopTheme.objects.create(code="autre_theme", label="Autre thème")
+    other_venue = Venue.objects.create(name="Maison de quartier Lounès", quarter=venue.quarter)
+    # Decoys, each sooner than the next one: before, cancelled, another theme, another venue.
+    make_workshop(venue, in_two_days - day)
+    make_workshop(venue, in_two_days + 2 * day, status=WorkshopStatus.CANCELLED, cancel_reason="Travaux")
+    make_workshop(venue, in_two_days + 3 * day, theme=other_theme)
+    make_workshop(other_venue, in_two_days + 4 * day)
+    following = make_workshop(venue, in_two_days + 7 * day, start="09:30", end="11:30")
+    make_workshop(venue, in_two_days + 14 * day)
+    workshop_update(workshop=workshop, data=cancelled(workshop), user=counsellor)
+    body = Message.objects.get().body
+    assert body.rstrip(". ").endswith(f"{day_text(following.date)}, 9h30-11h30"), body
 
 
 def test_a_counsellor_message_needs_consent_an_address_and_an_identified_file(counsellor):

@@ -20,7 +20,7 @@ SHOW = (
     "print(json.dumps([settings.MAILERS, type(sms_backend()).__name__, settings.SMS_QUIET_HOURS,"
     " settings.REMINDER_LEAD_HOURS, settings.MESSAGE_MAX_ATTEMPTS, settings.BREVO_API_KEY,"
     " str(settings.SMS_FILE_PATH), settings.MESSAGE_RETRY_SECONDS, settings.MESSAGE_SENDING_STALE_MINUTES,"
-    " settings.CONSENT_LINK_MAX_AGE_DAYS, settings.BREVO_WEBHOOK_SECRET]))"
+    " settings.CONSENT_LINK_MAX_AGE_DAYS, settings.BREVO_WEBHOOK_SECRET, settings.BREVO_API_URL]))"
 )
 
 
@@ -31,12 +31,16 @@ def settings_of(env):
 
 
 def test_by_default_nothing_leaves_the_machine():
-    mailer, sms, quiet, lead, attempts, key, sms_file, retry, stale, link_days, secret = settings_of(UNSET)
+    mailer, sms, quiet, lead, attempts, key, sms_file, retry, stale, link_days, secret, brevo = settings_of(
+        UNSET
+    )
     # Production without configuration: e-mails and SMS written to files under var/.
     assert mailer["default"]["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert mailer["default"]["OPTIONS"]["file_path"].endswith("var/emails")
     assert sms == "FileBackend" and sms_file.endswith("var/sms.jsonl") and key == secret == ""
     assert (quiet, lead, attempts, retry, stale, link_days) == ("20:00-08:00", 24, 5, 60, 10, 365)
+    # Brevo, once chosen, is reached in HTTPS.
+    assert brevo == "https://api.brevo.com/v3"
     # The demo (DEBUG): both on the console.
     mailer, sms, *_ = settings_of({**UNSET, "DEBUG": "1"})
     assert mailer["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"

@@ -205,7 +205,7 @@ def test_the_city_sees_small_workshop_counts_as_less_than_five_and_no_name(clien
     assert "Zoé" not in text and "Atelier0" not in text
 
 
-def test_the_pdf_and_the_xlsx_carry_the_workshops_table(client, coordinator, dataset):
+def test_the_pdf_the_xlsx_and_the_csv_carry_the_workshops_table(client, coordinator, dataset):
     add_workshops(dataset, present=3, without=2)
     client.force_login(coordinator)
     params = {"year": YEAR}
@@ -221,6 +221,17 @@ def test_the_pdf_and_the_xlsx_carry_the_workshops_table(client, coordinator, dat
         ["Présences", 4],
         ["Personnes venues au moins une fois", 3],
         ["dont sans rendez-vous individuel dans l'année", 2],
+    ]
+    csv = client.get(reverse("reporting:export", args=["csv"]), params).content.decode("utf-8-sig")
+    lines = csv.splitlines()
+    start = lines.index("Ateliers collectifs (à côté de la grille du conseil)")
+    header = lines.index("Indicateur;Nombre", start)
+    assert lines[header + 1 : header + 6] == [
+        "Ateliers programmés (hors annulés);2",
+        "Inscriptions (hors liste d'attente);5",
+        "Présences;4",
+        "Personnes venues au moins une fois;3",
+        "dont sans rendez-vous individuel dans l'année;2",
     ]
 
 
