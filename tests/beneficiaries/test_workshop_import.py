@@ -6,6 +6,7 @@ and every bad row is reported in French with nothing written."""
 import datetime
 import io
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 
@@ -319,3 +320,26 @@ def test_a_repeated_workshop_or_registration_and_a_workshop_too_far_ahead_are_re
     assert "Atelier en double" in found[0][3] and "plus d'un an après aujourd'hui" in found[1][3]
     assert "Inscription en double : même personne et même atelier que ligne 2" in found[2][3]
     assert not Workshop.objects.exists()
+
+
+def test_the_xlsx_export_writes_the_capacity_and_the_duration_as_numbers(territory, today, coordinator):
+    made = hand_made(today)
+    made["visits"] = [
+        full_row("visits", ref="B-1", date="2024-12-31", venue=ESPERANTO, duration_minutes="45")
+    ]
+    assert import_all(as_files(made), user=coordinator).ok
+    numbers = {}
+    for kind, data in export_all(today, fmt="xlsx").items():
+        rows = list(
+            openpyxl.load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True)
+        )
+        numeric = {
+            name
+            for row in rows[1:]
+            for name, cell in zip(rows[0], row, strict=True)
+            if isinstance(cell, int | float)
+        }
+        if numeric:
+            numbers[kind] = numeric
+    # The rest is text: dates, times and codes as the CSV writes them.
+    assert numbers == {"workshops": {"capacity"}, "visits": {"duration_minutes"}}
