@@ -165,14 +165,16 @@ def test_a_new_permanence_takes_the_weekly_slot_times_else_the_default(territory
 def test_an_empty_kind_is_deduced_from_the_persons_first_visit_ever(territory):
     existing = make_person(ref="A-1")
     make_visit(existing, make_permanence(territory, D("2023-06-05")), kind=VisitKind.FIRST)
-    run_import(
-        visits=[visit(date="2023-01-02"), visit(date="2024-01-08")],
+    plan = run_import(
+        visits=[visit(date="2023-01-02"), visit(date="2023-06-05"), visit(date="2024-01-08")],
         beneficiaries=[person("A-2", "Diallo", "Moussa")],
     )
+    assert plan.ok and plan.visits.unchanged == 1, plan.problems
     kinds = dict(Visit.objects.filter(beneficiary=existing).values_list("date", "kind"))
     assert kinds == {
         D("2023-01-02"): VisitKind.FIRST,
-        D("2023-06-05"): VisitKind.FIRST,  # stored visits are never changed by a deduction
+        # A stored visit is never changed by a deduction, even when its row's kind is empty.
+        D("2023-06-05"): VisitKind.FIRST,
         D("2024-01-08"): VisitKind.FOLLOW_UP,
     }
 

@@ -668,6 +668,7 @@ def test_an_anonymised_row_must_hold_no_identity(territory):
         ("last_name", "Dossier anonymisé (anonymised_on rempli) : le nom et le prénom sont « Anonyme »."),
         ("phone", "Dossier anonymisé (anonymised_on rempli) : cette cellule doit rester vide."),
     ]
+    assert not Beneficiary.objects.exists()  # refused, not cleaned up: the import erases nothing itself
     anonymous = full_row(
         "beneficiaries", ref="A-9", last_name="Anonyme", first_name="Anonyme", anonymised_on="2025-01-01"
     )
