@@ -16,7 +16,7 @@ from beneficiaries import db
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
 from permanences.enums import PermanenceStatus, Weekday
-from permanences.models import Permanence, Quarter, WeeklySlot
+from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 
 from ..factories import make_permanence, make_person, make_visit
 from ..sheets import read_sheet
@@ -610,3 +610,18 @@ def test_bad_referral_results_are_refused(territory, cell, message):
     assert not plan.ok
     assert any(message in problem.message and problem.column == "referral" for problem in plan.problems)
     assert set(row_counts().values()) == {0}
+
+
+def test_an_inactive_venue_is_accepted_and_a_confusable_name_must_be_exact(territory):
+    Venue.objects.filter(pk=territory.pk).update(is_active=False)  # past years' venues
+    plan = run_import(beneficiaries=[person()], visits=[visit()])
+    assert plan.ok, plan.problems
+    assert Visit.objects.get().permanence.venue == territory
+    Quarter.objects.create(name="Bel-Air")
+    bel_air = Quarter.objects.create(name="Bel Air")
+    plan = run_import(beneficiaries=[person("A-2", "Diallo", "Moussa", quarter="bel  air")])
+    assert [(p.column, p.message) for p in plan.problems] == [
+        ("quarter", "Quartier ambigu « bel  air » : plusieurs portent ce nom, écrivez-le exactement.")
+    ]
+    assert run_import(beneficiaries=[person("A-2", "Diallo", "Moussa", quarter="Bel Air")]).ok
+    assert Beneficiary.objects.get(ref="A-2").quarter == bel_air
