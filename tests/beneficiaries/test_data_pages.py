@@ -379,6 +379,16 @@ def test_the_data_page_lists_the_last_exports_and_merges_in_constant_queries(
     assert "dossier B-2 fusionné dans B-1 — Bob" in text
 
 
+def test_the_data_page_shows_the_last_ten_exports(client, coordinator):
+    for rows in range(1, 12):
+        NominativeExport.objects.create(content=ExportContent.VISITS, rows=rows, exported_by=coordinator)
+    client.force_login(coordinator)
+    text = page_text(client.get(reverse("beneficiaries:data")))
+    assert text.count("Rendez-vous (") == 10
+    assert "Rendez-vous (11 lignes)" in text and "Rendez-vous (2 lignes)" in text
+    assert "Rendez-vous (1 ligne)" not in text  # the oldest
+
+
 def test_two_persons_checked_as_different_are_no_longer_listed(client, coordinator, pair):
     client.force_login(coordinator)
     first, second = pair

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,6 +16,7 @@ from django.core.management.base import CommandError
 from beneficiaries import db
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from core.spreadsheets import measure_sheet
 from permanences.enums import PermanenceStatus, Weekday
 from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 
@@ -137,6 +139,13 @@ def test_a_visit_uses_the_permanence_held_there_that_day(territory):
     assert set(Visit.objects.values_list("permanence_id", flat=True)) == {held.pk, planned.pk}
     planned.refresh_from_db()
     assert planned.status == PermanenceStatus.HELD
+
+
+def test_of_several_permanences_held_that_day_the_earliest_is_chosen(territory):
+    make_permanence(territory, D("2024-01-08"), start="14:00", end="17:00")
+    earliest = make_permanence(territory, D("2024-01-08"), start="09:00", end="12:00")
+    assert run_import(beneficiaries=[person()], visits=[visit()]).ok
+    assert Visit.objects.get().permanence == earliest
 
 
 def test_a_new_permanence_takes_the_weekly_slot_times_else_the_default(territory):
@@ -285,6 +294,22 @@ def test_an_xlsx_workbook_with_date_cells(territory):
     assert elodie.birth_date == D("1990-03-04")
     assert elodie.phone == "612345678"
     assert Visit.objects.get().date == D("2024-01-08")
+
+
+def test_the_first_sheet_of_a_workbook_is_read(territory):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(PERSON_HEADER)
+    workbook.active.append(person())
+    notes = workbook.create_sheet("notes")
+    for row in (["remarque"], ["à relire"], ["à rappeler"]):
+        notes.append(row)
+    workbook.active = notes  # opened on the second sheet: the first is read all the same
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert measure_sheet(buffer.getvalue()) == 1
+    plan = run_import(beneficiaries=buffer.getvalue())
+    assert plan.ok and plan.persons.created == 1, plan.problems
+    assert Beneficiary.objects.get().ref == "A-1"
 
 
 def test_columns_in_any_order_with_extra_ones_ignored(territory):

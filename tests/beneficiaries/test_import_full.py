@@ -610,6 +610,7 @@ BAD_REFERRALS = [
         "Une orientation d'un rendez-vous n'a pas d'autre canal que lui",
     ),
     ({"proposed_on": "2999-01-01"}, "proposed_on", "Orientation datée dans le futur"),
+    ({"proposed_on": "1989-12-31"}, "proposed_on", "(31/12/1989) : avant 1990."),
     ({"ref": "Z-9"}, "ref", "Référence inconnue « Z-9 »"),
 ]
 

@@ -163,13 +163,29 @@ def test_a_file_set_without_workshops_still_imports_and_leaves_them_as_they_are(
 
 
 def test_registrations_without_a_status_take_the_places_then_wait_in_the_files_order(territory):
-    make_workshop(territory, D("2024-03-04"), capacity=2)
+    make_workshop(territory, D("2024-03-04"), capacity=3)
     WorkshopRegistration.objects.create(workshop=Workshop.objects.get(), beneficiary=make_person(ref="C-1"))
+    waiting = make_person(ref="C-2")
+    WorkshopRegistration.objects.create(workshop=Workshop.objects.get(), beneficiary=waiting, status=WAITING)
     rows = [registration(f"B-{n}", "2024-03-04", GRAND_AIR, "14:00", status="") for n in (3, 1, 2)]
+    # A stored registration keeps its own status, even on the waiting list with a place free.
+    rows.insert(0, registration("C-2", "2024-03-04", GRAND_AIR, "14:00", status=""))
     plan = run_import(beneficiaries=[person(f"B-{n}", f"Nom{n}") for n in (1, 2, 3)], registrations=rows)
     assert plan.ok, plan.problems
     statuses = Workshop.objects.get().registrations.order_by("pk").values_list("beneficiary__ref", "status")
-    assert list(statuses) == [("C-1", REGISTERED), ("B-3", REGISTERED), ("B-1", WAITING), ("B-2", WAITING)]
+    assert list(statuses) == [
+        ("C-1", REGISTERED),
+        ("C-2", WAITING),
+        ("B-3", REGISTERED),
+        ("B-1", REGISTERED),
+        ("B-2", WAITING),
+    ]
+
+
+def test_a_workshop_without_a_status_is_planned(territory):
+    plan = run_import(workshops=[workshop(GRAND_AIR, "2024-03-04", "14:00", "16:00", status="")])
+    assert plan.ok, plan.problems
+    assert Workshop.objects.get().status == WorkshopStatus.PLANNED
 
 
 def test_the_import_command_takes_the_two_files(territory, tmp_path):
