@@ -13,7 +13,7 @@ from audit.services import audit_record
 from core.db import analyze
 from permanences.models import Permanence
 
-from .enums import AttendanceMark, ExportFormat, ImportAction, ReferralStatus, Sex, VisitKind
+from .enums import AttendanceMark, ExportFormat, ImportAction, ImportJobState, ReferralStatus, Sex, VisitKind
 from .exports import ExportFile, export_file
 from .imports import COLUMNS, Decisions, ImportPlan, ImportProgress, ImportSource, plan_import, write_plan
 from .models import (
@@ -111,8 +111,7 @@ def import_confirm(
 def import_upload_save(*, user, files: dict[str, tuple[str, bytes]], rows: int = 0) -> ImportUpload:
     """Keep uploaded files until the user confirms the import; forget the user's previous
     upload and every expired one, with their jobs. `rows`: their data rows, measured."""
-    ImportUpload.objects.expired().delete()
-    ImportJob.objects.expired().delete()
+    imports_purge()
     ImportUpload.objects.filter(user=user).delete()
     ImportJob.objects.filter(user=user).delete()
     fields = {}
@@ -122,13 +121,30 @@ def import_upload_save(*, user, files: dict[str, tuple[str, bytes]], rows: int =
 
 
 @transaction.atomic
+def imports_purge() -> tuple[int, int]:
+    """Delete the uploads and the jobs older than `ImportUpload.LIFETIME`: files and
+    previews hold personal data. Never a job still running, nor the files it reads.
+    Returns (uploads, jobs) deleted."""
+    working = ImportJob.objects.working().values("upload_key")
+    uploads, _ = ImportUpload.objects.expired().exclude(pk__in=working).delete()
+    jobs, _ = ImportJob.objects.expired().not_working().delete()
+    return uploads, jobs
+
+
+@transaction.atomic
 def import_upload_cancel(*, upload: ImportUpload) -> None:
-    """Forget uploaded files and their jobs; refused while they are being imported (the
-    import, already under way, would be written all the same)."""
-    jobs = ImportJob.objects.filter(upload_key=upload.pk)
-    if jobs.unfinished().filter(action=ImportAction.IMPORT).exists():
+    """Forget uploaded files and their jobs, a confirmed import still waiting for the
+    worker included; refused once the worker runs the import (it would be written all
+    the same). The jobs are locked first: a worker claiming one meanwhile (it claims
+    only a job still waiting, `import_job_run`) waits, then finds it gone; a job it
+    claimed before is seen running."""
+    jobs = list(ImportJob.objects.select_for_update().filter(upload_key=upload.pk))
+    if any(
+        job.action == ImportAction.IMPORT and job.state == ImportJobState.RUNNING and not job.stalled
+        for job in jobs
+    ):
         raise BeneficiaryError("L'import de ces fichiers est en cours : il ne peut plus être annulé.")
-    jobs.delete()
+    ImportJob.objects.filter(pk__in=[job.pk for job in jobs]).delete()
     upload.delete()
 
 

@@ -28,7 +28,8 @@ class ImportUpload(models.Model):
     In the database rather than on disk: never under a served directory, the
     same for every worker, and gone with the row. Deleted when the import is
     confirmed or cancelled, when the same user uploads again, and past
-    `LIFETIME`.
+    `LIFETIME` (by `manage.py purge_imports` and at any upload: `imports_purge`),
+    unless a job still works on them.
     """
 
     LIFETIME = datetime.timedelta(hours=24)
@@ -79,6 +80,19 @@ class ImportJobQuerySet(models.QuerySet):
             state=ImportJobState.RUNNING, heartbeat_at__lt=timezone.now() - ImportJob.STALE_AFTER
         )
 
+    def working(self):
+        """Running, their worker alive: their files may still be read, their rows written."""
+        return self.filter(
+            state=ImportJobState.RUNNING, heartbeat_at__gte=timezone.now() - ImportJob.STALE_AFTER
+        )
+
+    def not_working(self):
+        """All but `working()`, on the row alone (no subquery): a statement that deletes
+        them reads the state again if a worker claims a job meanwhile."""
+        return self.exclude(
+            state=ImportJobState.RUNNING, heartbeat_at__gte=timezone.now() - ImportJob.STALE_AFTER
+        )
+
     def unfinished(self):
         """Waiting for a worker or running (stalled ones are as good as failed)."""
         return self.filter(state__in=[ImportJobState.QUEUED, ImportJobState.RUNNING]).exclude(
@@ -94,7 +108,8 @@ class ImportJob(models.Model):
     import deletes the files, and its job stays to say so. The result of a
     preview holds what the preview page shows (personal data of the files and
     of lookalike files, as the files themselves): jobs go with their user's
-    next upload, with a cancel, and after `ImportUpload.LIFETIME`.
+    next upload, with a cancel, and after `ImportUpload.LIFETIME` (`imports_purge`),
+    unless still running.
     """
 
     # The worker notes it is alive this often; a job not heard of for STALE_AFTER

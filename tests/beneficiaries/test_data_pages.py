@@ -2,6 +2,7 @@
 duplicates and merge. Other roles get 403; hostile files a French message."""
 
 import datetime
+import re
 import uuid
 
 import pytest
@@ -119,7 +120,14 @@ def test_upload_then_preview_then_confirm(client, coordinator, venue):
     assert set(Beneficiary.objects.values_list("ref", flat=True)) == {"A-1", "A-2"}
     assert Visit.objects.count() == 2
     assert not ImportUpload.objects.exists()  # the uploaded files are gone
-    assert "Import terminé — personnes : 2 créé(s), 0 modifié(s)" in page_text(client.get(done.url))
+    data_page = page_text(client.get(done.url))
+    # The flash of an import done within the request (the tests' backend), and the line of
+    # the last job, which the page shows however the import ran (by the worker in production).
+    assert "Import terminé — personnes : 2 créé(s), 0 modifié(s), rendez-vous : 2 créé(s)" in data_page
+    assert re.search(
+        r"Import du \d\d/\d\d/\d{4} à \d\d:\d\d réussi : personnes : 2 créé\(s\), 0 modifié\(s\)", data_page
+    )
+    assert client.get(response.url).status_code == 404  # the files are gone, and their preview
 
     # A second click on "Confirmer" imports nothing more.
     again = client.post(response.url, {"action": "confirmer"})
@@ -142,6 +150,22 @@ def test_a_preview_with_problems_lists_them_and_cannot_be_confirmed(client, coor
     assert refused.status_code == 400
     assert "Lieu d'accueil inconnu" in page_text(refused)
     assert set(row_counts().values()) == {0}
+
+
+def test_an_import_refused_at_the_confirmation_says_so_on_both_pages(client, coordinator, venue):
+    client.force_login(coordinator)
+    preview_url = upload(client, **good_files()).url
+    assert client.get(preview_url).status_code == 200
+    # Meanwhile, a colleague creates a file that looks like the first person of the files.
+    make_person("Martin", "Élodie", ref="2023-00001", birth_date=D("1990-03-04"))
+    refused = client.post(preview_url, {"action": "confirmer"})
+    assert refused.status_code == 400
+    message = "Import refusé : 1 personne(s) ressemblent à des dossiers existants"
+    assert message in page_text(refused)
+    assert message in page_text(client.get(reverse("beneficiaries:data")))
+    assert message in page_text(client.get(preview_url))
+    assert Beneficiary.objects.count() == 1 and not Visit.objects.exists()  # nothing written
+    assert ImportUpload.objects.exists()
 
 
 def test_cancel_deletes_the_uploaded_files(client, coordinator, venue):
@@ -353,6 +377,16 @@ def test_the_data_page_lists_the_last_exports_and_merges_in_constant_queries(
     assert "Rendez-vous (12 lignes) — Bob" in text
     assert "Tous les fichiers (zip) (12 lignes) — Alice" in text
     assert "dossier B-2 fusionné dans B-1 — Bob" in text
+
+
+def test_the_data_page_shows_the_last_ten_exports(client, coordinator):
+    for rows in range(1, 12):
+        NominativeExport.objects.create(content=ExportContent.VISITS, rows=rows, exported_by=coordinator)
+    client.force_login(coordinator)
+    text = page_text(client.get(reverse("beneficiaries:data")))
+    assert text.count("Rendez-vous (") == 10
+    assert "Rendez-vous (11 lignes)" in text and "Rendez-vous (2 lignes)" in text
+    assert "Rendez-vous (1 ligne)" not in text  # the oldest
 
 
 def test_two_persons_checked_as_different_are_no_longer_listed(client, coordinator, pair):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,8 +16,9 @@ from django.core.management.base import CommandError
 from beneficiaries import db
 from beneficiaries.enums import OutcomeKind, Partner, ReferralStatus, Sex, VisitKind
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from core.spreadsheets import measure_sheet
 from permanences.enums import PermanenceStatus, Weekday
-from permanences.models import Permanence, Quarter, WeeklySlot
+from permanences.models import Permanence, Quarter, Venue, WeeklySlot
 
 from ..factories import make_permanence, make_person, make_visit
 from ..sheets import read_sheet
@@ -139,6 +141,13 @@ def test_a_visit_uses_the_permanence_held_there_that_day(territory):
     assert planned.status == PermanenceStatus.HELD
 
 
+def test_of_several_permanences_held_that_day_the_earliest_is_chosen(territory):
+    make_permanence(territory, D("2024-01-08"), start="14:00", end="17:00")
+    earliest = make_permanence(territory, D("2024-01-08"), start="09:00", end="12:00")
+    assert run_import(beneficiaries=[person()], visits=[visit()]).ok
+    assert Visit.objects.get().permanence == earliest
+
+
 def test_a_new_permanence_takes_the_weekly_slot_times_else_the_default(territory):
     WeeklySlot.objects.create(
         venue=territory,
@@ -165,14 +174,16 @@ def test_a_new_permanence_takes_the_weekly_slot_times_else_the_default(territory
 def test_an_empty_kind_is_deduced_from_the_persons_first_visit_ever(territory):
     existing = make_person(ref="A-1")
     make_visit(existing, make_permanence(territory, D("2023-06-05")), kind=VisitKind.FIRST)
-    run_import(
-        visits=[visit(date="2023-01-02"), visit(date="2024-01-08")],
+    plan = run_import(
+        visits=[visit(date="2023-01-02"), visit(date="2023-06-05"), visit(date="2024-01-08")],
         beneficiaries=[person("A-2", "Diallo", "Moussa")],
     )
+    assert plan.ok and plan.visits.unchanged == 1, plan.problems
     kinds = dict(Visit.objects.filter(beneficiary=existing).values_list("date", "kind"))
     assert kinds == {
         D("2023-01-02"): VisitKind.FIRST,
-        D("2023-06-05"): VisitKind.FIRST,  # stored visits are never changed by a deduction
+        # A stored visit is never changed by a deduction, even when its row's kind is empty.
+        D("2023-06-05"): VisitKind.FIRST,
         D("2024-01-08"): VisitKind.FOLLOW_UP,
     }
 
@@ -283,6 +294,22 @@ def test_an_xlsx_workbook_with_date_cells(territory):
     assert elodie.birth_date == D("1990-03-04")
     assert elodie.phone == "612345678"
     assert Visit.objects.get().date == D("2024-01-08")
+
+
+def test_the_first_sheet_of_a_workbook_is_read(territory):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(PERSON_HEADER)
+    workbook.active.append(person())
+    notes = workbook.create_sheet("notes")
+    for row in (["remarque"], ["à relire"], ["à rappeler"]):
+        notes.append(row)
+    workbook.active = notes  # opened on the second sheet: the first is read all the same
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert measure_sheet(buffer.getvalue()) == 1
+    plan = run_import(beneficiaries=buffer.getvalue())
+    assert plan.ok and plan.persons.created == 1, plan.problems
+    assert Beneficiary.objects.get().ref == "A-1"
 
 
 def test_columns_in_any_order_with_extra_ones_ignored(territory):
@@ -608,3 +635,18 @@ def test_bad_referral_results_are_refused(territory, cell, message):
     assert not plan.ok
     assert any(message in problem.message and problem.column == "referral" for problem in plan.problems)
     assert set(row_counts().values()) == {0}
+
+
+def test_an_inactive_venue_is_accepted_and_a_confusable_name_must_be_exact(territory):
+    Venue.objects.filter(pk=territory.pk).update(is_active=False)  # past years' venues
+    plan = run_import(beneficiaries=[person()], visits=[visit()])
+    assert plan.ok, plan.problems
+    assert Visit.objects.get().permanence.venue == territory
+    Quarter.objects.create(name="Bel-Air")
+    bel_air = Quarter.objects.create(name="Bel Air")
+    plan = run_import(beneficiaries=[person("A-2", "Diallo", "Moussa", quarter="bel  air")])
+    assert [(p.column, p.message) for p in plan.problems] == [
+        ("quarter", "Quartier ambigu « bel  air » : plusieurs portent ce nom, écrivez-le exactement.")
+    ]
+    assert run_import(beneficiaries=[person("A-2", "Diallo", "Moussa", quarter="Bel Air")]).ok
+    assert Beneficiary.objects.get(ref="A-2").quarter == bel_air

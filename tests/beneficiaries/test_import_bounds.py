@@ -234,3 +234,26 @@ def test_the_memory_peak_of_a_refusal_is_bounded(tmp_path, request, case):
     # Nothing inflated, nothing parsed: the peak is the process's own (Django and the file).
     assert figures["peak_mb"] - figures["baseline_mb"] < 20, figures
     assert figures["peak_mb"] < 200, figures
+
+
+def zip_of(parts: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_the_directory_of_a_workbook_is_bounded_before_anything_inflates(settings):
+    parts = {f"xl/media/image{n}.png": b"" for n in range(1001)}
+    with pytest.raises(TooLarge, match=r"Classeur XLSX refusé : plus de 1000 parties"):
+        measure_sheet(zip_of(parts))
+    zeros = zip_of({"xl/styles.xml": b"\0" * (2 * MB)})
+    with pytest.raises(TooLarge, match=r"« xl/styles\.xml » se décompresse plus de 100 fois"):
+        measure_sheet(zeros)
+    # Within 1000 parts and a ratio of 100, the sheet itself has its bound (a setting).
+    book = workbook(rows=100)
+    assert measure_sheet(book) == 100
+    settings.IMPORT_MAX_XLSX_SHEET_BYTES = 1000
+    with pytest.raises(TooLarge, match=r"« xl/worksheets/sheet1\.xml » ferait .* une fois décompressée"):
+        measure_sheet(book)

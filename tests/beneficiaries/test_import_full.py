@@ -610,6 +610,7 @@ BAD_REFERRALS = [
         "Une orientation d'un rendez-vous n'a pas d'autre canal que lui",
     ),
     ({"proposed_on": "2999-01-01"}, "proposed_on", "Orientation datée dans le futur"),
+    ({"proposed_on": "1989-12-31"}, "proposed_on", "(31/12/1989) : avant 1990."),
     ({"ref": "Z-9"}, "ref", "Référence inconnue « Z-9 »"),
 ]
 
@@ -668,6 +669,7 @@ def test_an_anonymised_row_must_hold_no_identity(territory):
         ("last_name", "Dossier anonymisé (anonymised_on rempli) : le nom et le prénom sont « Anonyme »."),
         ("phone", "Dossier anonymisé (anonymised_on rempli) : cette cellule doit rester vide."),
     ]
+    assert not Beneficiary.objects.exists()  # refused, not cleaned up: the import erases nothing itself
     anonymous = full_row(
         "beneficiaries", ref="A-9", last_name="Anonyme", first_name="Anonyme", anonymised_on="2025-01-01"
     )

@@ -6,6 +6,7 @@ job that does not block forever. (The other tests run tasks at once, in the
 request: config/test_settings.py.)"""
 
 import datetime
+import io
 import os
 import signal
 import subprocess
@@ -17,14 +18,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from bench.imports import generate, to_csv
 from beneficiaries.enums import ImportAction, ImportJobState
-from beneficiaries.import_jobs import STALLED
+from beneficiaries.import_jobs import STALLED, import_job_run
 from beneficiaries.models import Beneficiary, ImportJob, ImportUpload, Outcome, Visit
+from core.enums import Role
 
+from ..factories import make_user
 from .files import PERSON_HEADER, csv_bytes, page_text, person, row_counts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,12 +244,84 @@ def test_a_finished_job_sends_htmx_to_its_result(client, coordinator):
 
 @pytest.mark.django_db
 def test_a_job_belongs_to_its_user(client, coordinator, django_user_model):
-    from core.enums import Role
-
-    from ..factories import make_user
-
     client.force_login(coordinator)
     upload(client, {"beneficiaries": csv_bytes(PERSON_HEADER, [person()])})
     job = ImportJob.objects.get()
     client.force_login(make_user(django_user_model, "dora", Role.COORDINATION))
     assert client.get(reverse("beneficiaries:import_job", args=[job.pk])).status_code == 404
+
+
+def _previewed(client, coordinator) -> ImportUpload:
+    """An upload of one person, previewed (the tests' backend runs the preview at once)."""
+    client.force_login(coordinator)
+    upload(client, {"beneficiaries": csv_bytes(PERSON_HEADER, [person()])})
+    assert ImportJob.objects.get().state == ImportJobState.DONE
+    return ImportUpload.objects.get()
+
+
+def running_import(user, pending: ImportUpload) -> ImportJob:
+    """An import of `pending` that a live worker runs (it noted its progress just now)."""
+    kind = {"action": ImportAction.IMPORT, "state": ImportJobState.RUNNING}
+    return ImportJob.objects.create(user=user, upload_key=pending.pk, heartbeat_at=timezone.now(), **kind)
+
+
+@pytest.mark.django_db
+def test_a_confirmed_import_still_waiting_can_be_cancelled(client, coordinator, settings):
+    pending = _previewed(client, coordinator)
+    settings.TASKS = DATABASE_TASKS  # queued, and no worker runs
+    preview_url = reverse("beneficiaries:import_preview", args=[pending.pk])
+    response = client.post(preview_url, {"action": "confirmer"})
+    job = ImportJob.objects.get(action=ImportAction.IMPORT)
+    assert job.state == ImportJobState.QUEUED and response.url == reverse(
+        "beneficiaries:import_job", args=[job.pk]
+    )
+    page = page_text(client.get(response.url))
+    assert "Annuler et supprimer les fichiers déposés" in page
+    cancelled = client.post(preview_url, {"action": "annuler"}, follow=True)
+    assert "Import annulé : les fichiers déposés ont été supprimés." in page_text(cancelled)
+    assert not ImportUpload.objects.exists() and not ImportJob.objects.exists()
+    # A worker that comes later finds nothing to claim: nothing is written.
+    import_job_run(str(job.pk))
+    assert row_counts()["Beneficiary"] == 0
+
+
+@pytest.mark.django_db
+def test_an_import_the_worker_runs_cannot_be_cancelled(client, coordinator):
+    pending = _previewed(client, coordinator)
+    running_import(coordinator, pending)
+    preview_url = reverse("beneficiaries:import_preview", args=[pending.pk])
+    refused = client.post(preview_url, {"action": "annuler"}, follow=True)
+    assert "L'import de ces fichiers est en cours : il ne peut plus être annulé." in page_text(refused)
+    assert ImportUpload.objects.filter(pk=pending.pk).exists() and ImportJob.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_purge_imports_deletes_what_is_older_than_24_hours_but_a_running_job(
+    client, coordinator, django_user_model
+):
+    old = _previewed(client, coordinator)
+    day_ago = timezone.now() - datetime.timedelta(hours=25)
+    ImportUpload.objects.update(created_at=day_ago)
+    ImportJob.objects.update(created_at=day_ago)
+    assert ImportJob.objects.get().result  # the preview: personal data of the files
+    # Another user's upload of 25 hours ago, still being imported by a live worker, and a recent one.
+    colleague = make_user(django_user_model, "dora", Role.COORDINATION)
+    running = ImportUpload.objects.create(id=uuid.uuid4(), user=colleague)
+    ImportUpload.objects.filter(pk=running.pk).update(created_at=day_ago)
+    busy = running_import(colleague, running)
+    ImportJob.objects.filter(pk=busy.pk).update(created_at=day_ago)
+    recent = ImportUpload.objects.create(id=uuid.uuid4(), user=colleague)
+    out = io.StringIO()
+    call_command("purge_imports", stdout=out)  # no new upload needed
+    assert (
+        "1 dépôt(s) de fichiers et 1 traitement(s) d'import de plus de 24 heures supprimé(s)."
+        in out.getvalue()
+    )
+    assert set(ImportUpload.objects.values_list("pk", flat=True)) == {running.pk, recent.pk}
+    assert list(ImportJob.objects.all()) == [busy]
+    assert not ImportUpload.objects.filter(pk=old.pk).exists()
+    # Once its worker is dead (no news for two minutes), the job and its files go too.
+    ImportJob.objects.update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=3))
+    call_command("purge_imports", stdout=io.StringIO())
+    assert list(ImportUpload.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not ImportJob.objects.exists()

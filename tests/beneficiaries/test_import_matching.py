@@ -20,7 +20,7 @@ from beneficiaries.imports import NEW_PERSON, Decisions
 from beneficiaries.models import Beneficiary, ImportUpload, Visit
 from beneficiaries.services import beneficiary_anonymise
 
-from ..factories import make_person
+from ..factories import make_permanence, make_person, make_visit
 from .files import csv_bytes, page_text, run_import, visit
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +180,16 @@ def test_the_preview_asks_who_each_lookalike_is(client, coordinator, elodie):
     assert not ImportUpload.objects.exists()
 
 
+def test_a_lookalikes_label_gives_its_last_visit(client, coordinator, elodie, venue):
+    make_visit(elodie, make_permanence(venue, D("2024-01-08")))
+    client.force_login(coordinator)
+    url = upload(client, beneficiaries=persons(["X-1", "Martin", "Elodie", "", ""])).url
+    assert (
+        "La même personne que le dossier 2023-00001 : MARTIN Élodie, né·e le 04/03/1990, 06 12 34 56 78, "
+        "dernier rendez-vous le 08/01/2024 (mêmes nom et prénom)" in page_text(client.get(url))
+    )
+
+
 def test_the_preview_can_create_them_all_anyway(client, coordinator, elodie):
     client.force_login(coordinator)
     data = persons(["X-1", "Martin", "Elodie", "", ""], ["X-2", "Élodie", "Martin", "", ""])
@@ -213,3 +223,14 @@ def test_the_command_lists_lookalikes_and_takes_decisions(tmp_path, elodie):
     assert set(Beneficiary.objects.values_list("ref", flat=True)) == {"2023-00001", "X-2"}
     with pytest.raises(CommandError, match="écrivez LIGNE=REF"):
         call_command("import_activity", beneficiaries=str(path), same_person=["2=Z-9"])
+
+
+def test_the_command_can_create_them_all_anyway(tmp_path, elodie):
+    path = tmp_path / "personnes.csv"
+    path.write_bytes(
+        persons(["X-1", "Martin", "Elodie", "", ""], ["X-2", "Durand", "Paul", "", "06 12 34 56 78"])
+    )
+    out = io.StringIO()
+    call_command("import_activity", beneficiaries=str(path), create_anyway=True, stdout=out)
+    assert "Import terminé." in out.getvalue()
+    assert set(Beneficiary.objects.values_list("ref", flat=True)) == {"2023-00001", "X-1", "X-2"}

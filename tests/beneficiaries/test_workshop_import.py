@@ -6,6 +6,7 @@ and every bad row is reported in French with nothing written."""
 import datetime
 import io
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 
@@ -162,13 +163,29 @@ def test_a_file_set_without_workshops_still_imports_and_leaves_them_as_they_are(
 
 
 def test_registrations_without_a_status_take_the_places_then_wait_in_the_files_order(territory):
-    make_workshop(territory, D("2024-03-04"), capacity=2)
+    make_workshop(territory, D("2024-03-04"), capacity=3)
     WorkshopRegistration.objects.create(workshop=Workshop.objects.get(), beneficiary=make_person(ref="C-1"))
+    waiting = make_person(ref="C-2")
+    WorkshopRegistration.objects.create(workshop=Workshop.objects.get(), beneficiary=waiting, status=WAITING)
     rows = [registration(f"B-{n}", "2024-03-04", GRAND_AIR, "14:00", status="") for n in (3, 1, 2)]
+    # A stored registration keeps its own status, even on the waiting list with a place free.
+    rows.insert(0, registration("C-2", "2024-03-04", GRAND_AIR, "14:00", status=""))
     plan = run_import(beneficiaries=[person(f"B-{n}", f"Nom{n}") for n in (1, 2, 3)], registrations=rows)
     assert plan.ok, plan.problems
     statuses = Workshop.objects.get().registrations.order_by("pk").values_list("beneficiary__ref", "status")
-    assert list(statuses) == [("C-1", REGISTERED), ("B-3", REGISTERED), ("B-1", WAITING), ("B-2", WAITING)]
+    assert list(statuses) == [
+        ("C-1", REGISTERED),
+        ("C-2", WAITING),
+        ("B-3", REGISTERED),
+        ("B-1", REGISTERED),
+        ("B-2", WAITING),
+    ]
+
+
+def test_a_workshop_without_a_status_is_planned(territory):
+    plan = run_import(workshops=[workshop(GRAND_AIR, "2024-03-04", "14:00", "16:00", status="")])
+    assert plan.ok, plan.problems
+    assert Workshop.objects.get().status == WorkshopStatus.PLANNED
 
 
 def test_the_import_command_takes_the_two_files(territory, tmp_path):
@@ -319,3 +336,26 @@ def test_a_repeated_workshop_or_registration_and_a_workshop_too_far_ahead_are_re
     assert "Atelier en double" in found[0][3] and "plus d'un an après aujourd'hui" in found[1][3]
     assert "Inscription en double : même personne et même atelier que ligne 2" in found[2][3]
     assert not Workshop.objects.exists()
+
+
+def test_the_xlsx_export_writes_the_capacity_and_the_duration_as_numbers(territory, today, coordinator):
+    made = hand_made(today)
+    made["visits"] = [
+        full_row("visits", ref="B-1", date="2024-12-31", venue=ESPERANTO, duration_minutes="45")
+    ]
+    assert import_all(as_files(made), user=coordinator).ok
+    numbers = {}
+    for kind, data in export_all(today, fmt="xlsx").items():
+        rows = list(
+            openpyxl.load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True)
+        )
+        numeric = {
+            name
+            for row in rows[1:]
+            for name, cell in zip(rows[0], row, strict=True)
+            if isinstance(cell, int | float)
+        }
+        if numeric:
+            numbers[kind] = numeric
+    # The rest is text: dates, times and codes as the CSV writes them.
+    assert numbers == {"workshops": {"capacity"}, "visits": {"duration_minutes"}}
