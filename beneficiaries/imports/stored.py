@@ -58,6 +58,10 @@ class StoredPlan(ImportPlan):
 
     changes_count: int = 0
 
+    @property
+    def changes_not_shown(self) -> int:
+        return self.changes_count - len(self.changes)
+
 
 def plan_from_json(data: dict[str, Any]) -> StoredPlan:
     plan = StoredPlan(files=data["files"], truncated=data["truncated"])

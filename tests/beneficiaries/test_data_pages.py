@@ -434,3 +434,24 @@ def test_a_merge_removes_the_pairs_of_the_removed_file(coordinator, pair):
     pair_mark_distinct(first=third, second=second, user=coordinator)
     beneficiary_merge(kept=first, removed=second, user=coordinator)
     assert not DistinctPair.objects.exists()
+
+
+@pytest.mark.parametrize(("changed", "more"), [(100, None), (101, "… et 1 autre."), (102, "… et 2 autres.")])
+def test_the_preview_lists_the_first_hundred_changes_and_says_how_many_more(
+    client, coordinator, changed, more
+):
+    Beneficiary.objects.bulk_create(
+        Beneficiary(ref=f"C-{n:03d}", last_name="Martin", first_name="Élodie", sex=Sex.FEMALE)
+        for n in range(changed)
+    )
+    rows = [
+        person(f"C-{n:03d}", birth_date="", phone=f"06 00 00 {n // 100:02d} {n % 100:02d}")
+        for n in range(changed)
+    ]
+    client.force_login(coordinator)
+    preview = page_text(client.get(upload(client, beneficiaries=csv_bytes(PERSON_HEADER, rows)).url))
+    assert preview.count("téléphone") >= 100 and "Dossier C-099 (" in preview
+    assert "Dossier C-100 (" not in preview
+    assert ("… et" in preview) is (more is not None)
+    if more:
+        assert more in preview
