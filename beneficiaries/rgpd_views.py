@@ -17,7 +17,7 @@ from core.responses import render_form
 from permanences.models import PublicInfo
 
 from . import perms
-from .forms import AnonymiseForm
+from .forms import AnonymiseForm, VisitForm
 from .models import Beneficiary, Outcome, Referral, Visit
 from .services import BeneficiaryError, beneficiary_anonymise, beneficiary_read
 
@@ -105,5 +105,6 @@ def register(request):
             "info": PublicInfo.objects.current(),
             "retention_days": settings.RETENTION_DAYS,
             "audit_days": settings.AUDIT_RETENTION_DAYS,
+            "notes_help": VisitForm.base_fields["notes"].help_text,
         },
     )
