@@ -16,10 +16,12 @@ from beneficiaries.ages import age_band, generalised_birth_date
 from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
 from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Visit
 from beneficiaries.services import beneficiary_anonymise
+from messaging.enums import Channel, Kind, Status
 from permanences.models import PublicInfo
 from reporting.bilan import compute_bilan
 
 from ..factories import make_permanence, make_person, make_visit
+from ..messaging.helpers import make_message
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -146,7 +148,20 @@ def test_a_file_without_visit_counts_from_its_creation(today):
 
 
 def test_the_access_document_holds_everything_and_is_recorded(client, coordinator, file, counsellor, venue):
-    Beneficiary.objects.filter(pk=file.pk).update(referent=counsellor)
+    Beneficiary.objects.filter(pk=file.pk).update(
+        referent=counsellor,
+        sms_consent_at=datetime.datetime(2016, 6, 10, 9, 45, tzinfo=datetime.UTC),
+        sms_consent_by=coordinator,
+    )
+    make_message(
+        file,
+        channel=Channel.EMAIL,
+        kind=Kind.ONE_OFF,
+        status=Status.FAILED,
+        subject="Sujet Wqvz",
+        body="Texte du message Kqwz",
+        at=datetime.datetime(2016, 6, 12, 9, tzinfo=datetime.UTC),
+    )
     Appointment.objects.create(
         beneficiary=file, permanence=make_permanence(venue, D(2016, 7, 1)), time="10:30", purpose="Objet Vwqz"
     )
@@ -169,6 +184,16 @@ def test_the_access_document_holds_everything_and_is_recorded(client, coordinato
         "Référent·e Alice",
         "Objet Vwqz",
         "Manqué",
+        # Consent per channel: since when, who recorded it; none on the other channel.
+        "Oui, depuis le 10/06/2016 à 11h45",
+        "Bob",
+        "Courriel Non",
+        # The messages: when, channel, what about, state, subject and text.
+        "12/06/2016 11:00 (mis en file)",
+        "Message d'un conseiller",
+        "Échec",
+        "Sujet Wqvz",
+        "Texte du message Kqwz",
     ):
         assert expected in text, expected
     assert AuditEntry.objects.filter(action=AuditAction.ACCESS_REQUEST, file_ref=file.ref).exists()
