@@ -240,7 +240,9 @@ def test_the_register_and_the_notice_say_what_the_admin_and_the_settings_say(cli
         "dpo@aurore.example.org",
         " ; Hébergeur : Exemple SAS (France).",
         "anonymisés 1 an (365 jours)",
-        "Journal d'audit : 90 jours, commande",
+        "Journal d'audit : 90 jours, commande <code>purge_audit</code>, qui efface aussi, passé le même "
+        "délai, le journal des connexions (identifiant, adresse IP et navigateur)",
+        "Comptes des utilisateurs : conservés tant que l'installation ne les supprime pas",
         "double authentification pour la coordination et l&#x27;administration",
     ):
         assert expected in html, expected
