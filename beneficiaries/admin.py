@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.core.paginator import Paginator
 
 from core.admin import ReadOnlyAdmin
@@ -113,6 +114,26 @@ class BeneficiaryAdmin(FileAdmin):
 
     def record_read(self, request, row) -> None:
         beneficiary_read(beneficiary=row, user=request.user)
+
+    # The admin's own history (django_admin_log) names a file by its reference,
+    # never by the person's name: anonymisation would not reach it there.
+    def log_addition(self, request, obj, message):
+        return _named_by_ref(super().log_addition(request, obj, message), [obj])
+
+    def log_change(self, request, obj, message):
+        return _named_by_ref(super().log_change(request, obj, message), [obj])
+
+    def log_deletions(self, request, queryset):
+        persons = list(queryset)
+        return _named_by_ref(super().log_deletions(request, persons), persons)
+
+
+def _named_by_ref(logged, persons: list[Beneficiary]):
+    refs = {str(person.pk): person.ref for person in persons}
+    for entry in logged if isinstance(logged, list) else [logged]:
+        entry.object_repr = refs[str(entry.object_id)]
+        LogEntry.objects.filter(pk=entry.pk).update(object_repr=entry.object_repr)
+    return logged
 
 
 @admin.register(Topic)

@@ -349,3 +349,32 @@ def test_the_register_cites_the_instructions_shown_under_the_fields(client, coor
         reverse("beneficiaries:visit_create", args=[person.pk, make_permanence(venue, D(2024, 1, 8)).pk])
     ).content.decode()
     assert "Faits objectifs uniquement, 2 000 caractères au plus : aucune information de santé" in visit
+
+
+def test_the_admin_history_names_a_file_by_its_reference_and_keeps_no_name(client, admin_user):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:beneficiaries_beneficiary_add"),
+        {"last_name": "Zyxwvut", "first_name": "Qwertyuiop", "sex": "F", "phone": "06 39 98 12 34"},
+    )
+    assert response.status_code == 302
+    person = Beneficiary.objects.get()
+    data = {
+        "ref": person.ref,
+        "last_name": "Zyxwvut",
+        "first_name": "Qwertyuiop",
+        "sex": "F",
+        "email": "zq@example.org",
+    }
+    response = client.post(reverse("admin:beneficiaries_beneficiary_change", args=[person.pk]), data)
+    assert response.status_code == 302
+    assert list(LogEntry.objects.values_list("object_repr", flat=True)) == [person.ref, person.ref]
+    beneficiary_anonymise(beneficiary=person, reason="erreur")
+    assert identifying_values_left() == []
+    second = make_person("Zyxwvut", "Qwertyuiop")
+    client.post(reverse("admin:beneficiaries_beneficiary_delete", args=[second.pk]), {"post": "yes"})
+    assert not Beneficiary.objects.filter(pk=second.pk).exists()
+    assert LogEntry.objects.order_by("pk").last().object_repr == second.ref
+    assert identifying_values_left() == []
