@@ -117,6 +117,7 @@ def register(request):
             "info": PublicInfo.objects.current(),
             "retention_days": settings.RETENTION_DAYS,
             "audit_days": settings.AUDIT_RETENTION_DAYS,
+            "link_days": settings.CONSENT_LINK_MAX_AGE_DAYS,
             "notes_help": VisitForm.base_fields["notes"].help_text,
         },
     )

@@ -315,9 +315,13 @@ def test_the_notice_says_how_long_the_link_lasts_and_who_is_reminded(client, coo
     notice = client.get(reverse("beneficiaries:notice")).content.decode()
     assert "le lien présent dans chaque courriel, valable 1 an (365 jours) après son envoi" in notice
     assert "un atelier où une place vous est réservée" in notice
+    register = client.get(reverse("beneficiaries:register")).content.decode()
+    assert "par le lien de chaque courriel (valable 1 an (365 jours) après l'envoi)" in register
     settings.CONSENT_LINK_MAX_AGE_DAYS = 90
     notice = client.get(reverse("beneficiaries:notice")).content.decode()
     assert "valable 90 jours après son envoi" in notice
+    register = client.get(reverse("beneficiaries:register")).content.decode()
+    assert "(valable 90 jours après l'envoi)" in register
 
 
 def test_the_notice_lists_every_field_kept(client, coordinator):
