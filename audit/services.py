@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.utils import timezone
 
@@ -37,3 +38,13 @@ def audit_purge(*, now=None) -> int:
     now = now or timezone.now()
     with purge_allowed():
         return AuditEntry.objects.purge_before(now - timezone.timedelta(days=settings.AUDIT_RETENTION_DAYS))
+
+
+def logins_purge(*, now=None) -> int:
+    """Remove django-axes' records of logins and failed logins (identifier typed, IP
+    address, browser) older than the trail's retention period; how many."""
+    cutoff = (now or timezone.now()) - timezone.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    return sum(
+        model.objects.filter(attempt_time__lt=cutoff).delete()[1].get(model._meta.label, 0)
+        for model in (AccessLog, AccessFailureLog, AccessAttempt)
+    )

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.core.paginator import Paginator
 
 from core.admin import ReadOnlyAdmin
 from permanences.admin import AuditedAdmin
@@ -7,14 +9,69 @@ from .models import Beneficiary, DistinctPair, Outcome, Referral, RefSequence, T
 from .services import beneficiary_read, file_row_read, files_listed
 
 
-class FileAdmin(AuditedAdmin):
-    """The admin pages of persons' files show names: like the app's pages, each
-    list and each row shown leaves its read in the audit trail."""
+class ListedPaginator(Paginator):
+    """A paginator that hands each page it gives to `shown` (to record its read)."""
+
+    def __init__(self, *args, shown, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
+    def page(self, number):
+        page = super().page(number)
+        self.shown(page.object_list)
+        return page
+
+
+class FileReads:
+    """Mixed into an admin of rows that show a person (a file, one of its rows, a
+    message): like the app's pages, each admin page showing one row (change, delete
+    confirmation, history) leaves its read in the audit trail, and each page of
+    the admin's autocomplete its list (how many files, never which)."""
 
     listed = ""  # what the trail calls the list
 
     def file_id(self, row) -> int:
         return row.beneficiary_id
+
+    def record_read(self, request, row) -> None:
+        file_row_read(row=row, user=request.user)
+
+    def record_list(self, request, rows, what: str) -> None:
+        files = {self.file_id(row) for row in rows}
+        files_listed(what=f"administration, {what}", count=len(files), user=request.user)
+
+    def _read(self, request, response, key: str):
+        shown = (getattr(response, "context_data", None) or {}).get(key)
+        if request.method == "GET" and shown is not None:
+            self.record_read(request, shown)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        return self._read(request, response, "original")
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._read(request, super().delete_view(request, object_id, extra_context), "object")
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self._read(request, super().history_view(request, object_id, extra_context), "object")
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        match = request.resolver_match
+        if match is None or match.view_name != "admin:autocomplete":
+            return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        return ListedPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            shown=lambda rows: self.record_list(request, rows, f"{self.listed} (saisie semi-automatique)"),
+        )
+
+
+class FileAdmin(FileReads, AuditedAdmin):
+    """The admin pages of persons' files show names: each list, and each row
+    shown (FileReads), leaves its read in the audit trail."""
 
     def file_of(self, row):
         return row.beneficiary
@@ -24,9 +81,6 @@ class FileAdmin(AuditedAdmin):
         if obj is not None and self.file_of(obj).anonymised_at is not None:
             return False
         return super().has_change_permission(request, obj)
-
-    def record_read(self, request, row) -> None:
-        file_row_read(row=row, user=request.user)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -38,15 +92,7 @@ class FileAdmin(AuditedAdmin):
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if request.method == "GET" and changelist is not None:
-            files = {self.file_id(row) for row in changelist.result_list}
-            files_listed(what=f"administration, {self.listed}", count=len(files), user=request.user)
-        return response
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        shown = (getattr(response, "context_data", None) or {}).get("original")
-        if request.method == "GET" and shown is not None:
-            self.record_read(request, shown)
+            self.record_list(request, changelist.result_list, self.listed)
         return response
 
 
@@ -68,6 +114,26 @@ class BeneficiaryAdmin(FileAdmin):
 
     def record_read(self, request, row) -> None:
         beneficiary_read(beneficiary=row, user=request.user)
+
+    # The admin's own history (django_admin_log) names a file by its reference,
+    # never by the person's name: anonymisation would not reach it there.
+    def log_addition(self, request, obj, message):
+        return _named_by_ref(super().log_addition(request, obj, message), [obj])
+
+    def log_change(self, request, obj, message):
+        return _named_by_ref(super().log_change(request, obj, message), [obj])
+
+    def log_deletions(self, request, queryset):
+        persons = list(queryset)
+        return _named_by_ref(super().log_deletions(request, persons), persons)
+
+
+def _named_by_ref(logged, persons: list[Beneficiary]):
+    refs = {str(person.pk): person.ref for person in persons}
+    for entry in logged if isinstance(logged, list) else [logged]:
+        entry.object_repr = refs[str(entry.object_id)]
+        LogEntry.objects.filter(pk=entry.pk).update(object_repr=entry.object_repr)
+    return logged
 
 
 @admin.register(Topic)
@@ -137,8 +203,9 @@ class RefSequenceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DistinctPair)
-class DistinctPairAdmin(admin.ModelAdmin):
-    """Pairs checked as two persons on the duplicates page; deleting one lists the pair again."""
+class DistinctPairAdmin(FileReads, admin.ModelAdmin):
+    """Pairs checked as two persons on the duplicates page; deleting one lists the pair again.
+    A pair's page names both persons: a read of each file."""
 
     list_display = ("__str__", "decided_by", "decided_at")
     list_select_related = ("first", "second", "decided_by")
@@ -150,3 +217,7 @@ class DistinctPairAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def record_read(self, request, row) -> None:
+        for person in (row.first, row.second):
+            beneficiary_read(beneficiary=person, user=request.user)

@@ -81,6 +81,8 @@ class BeneficiaryForm(ConsentFields, forms.ModelForm):
                 (TriState.YES, "Oui"),
                 (TriState.NO, "Non"),
             ]
+        # Health-related: the register of processing cites this instruction.
+        self.fields["rqth"].help_text += " À ne renseigner qu'avec l'accord de la personne."
         self.fields["notice_given"].initial = bool(self.instance.notice_given_on)
         if self.instance.notice_given_on:
             self.fields["notice_given"].help_text = f"Remise le {self.instance.notice_given_on:%d/%m/%Y}."

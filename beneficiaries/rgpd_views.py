@@ -16,8 +16,9 @@ from core.pdf import render_pdf
 from core.responses import render_form
 from permanences.models import PublicInfo
 
-from . import perms
-from .forms import AnonymiseForm
+from . import perms, timeline
+from .consent import consent_rows
+from .forms import AnonymiseForm, VisitForm
 from .models import Beneficiary, Outcome, Referral, Visit
 from .services import BeneficiaryError, beneficiary_anonymise, beneficiary_read
 
@@ -67,6 +68,15 @@ def anonymise(request, pk: int):
     return render_form(request, "beneficiaries/anonymise.html", {"person": person, "form": form}, form)
 
 
+def _messages_of(person: Beneficiary):
+    """The messages to the person, oldest first: read through the source messaging
+    registers for the timeline (an app above this one); none without it."""
+    for source in timeline.SOURCES:
+        if source.kind == "messages":
+            return source.of_file(person).select_related("created_by").order_by("created_at", "pk")
+    return []
+
+
 @require_GET
 def access_document(request, pk: int):
     """Right of access: everything held about one person, as a PDF (coordination only)."""
@@ -84,6 +94,8 @@ def access_document(request, pk: int):
             "workshop_registrations": person.workshop_registrations.select_related(
                 "workshop__theme", "workshop__venue"
             ).order_by("workshop__date", "pk"),
+            "consents": consent_rows(person),
+            "sent_messages": _messages_of(person),
             "trail": AuditEntry.objects.for_file(person.ref),
             "now": timezone.localtime(),
         },
@@ -105,5 +117,7 @@ def register(request):
             "info": PublicInfo.objects.current(),
             "retention_days": settings.RETENTION_DAYS,
             "audit_days": settings.AUDIT_RETENTION_DAYS,
+            "link_days": settings.CONSENT_LINK_MAX_AGE_DAYS,
+            "notes_help": VisitForm.base_fields["notes"].help_text,
         },
     )

@@ -73,8 +73,9 @@ def beneficiary_read(*, beneficiary: Beneficiary, user) -> None:
     audit_record(action=AuditAction.VIEW, user=user, obj=beneficiary)
 
 
-def file_row_read(*, row: Visit | Referral | Outcome, user) -> None:
-    """Record that `user` was shown one row of a file, with the person's name (admin pages)."""
+def file_row_read(*, row, user) -> None:
+    """Record that `user` was shown one row of a file (a visit, a referral, an outcome, a
+    message…: a model with `audit_file_ref()`), with the person's name (admin pages)."""
     audit_record(action=AuditAction.VIEW, user=user, obj=row)
 
 

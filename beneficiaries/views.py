@@ -255,6 +255,8 @@ def notice(request):
         "info": PublicInfo.objects.current(),
         "retention_days": settings.RETENTION_DAYS,
         "reminder_lead_hours": settings.REMINDER_LEAD_HOURS,
+        # How long the withdrawal link of an e-mail stays valid (messaging/withdrawal.py).
+        "link_days": settings.CONSENT_LINK_MAX_AGE_DAYS,
         # No SMS between these hours ("20:00-08:00"): messaging/quiet.py.
         "sms_quiet": [part.strip() for part in quiet.split("-")] if quiet else None,
     }

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from beneficiaries.admin import FileReads
 from core.admin import ReadOnlyAdmin
 
 from .enums import Channel
@@ -85,8 +86,9 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
-    """Read only: messages are written by the application alone."""
+class MessageAdmin(FileReads, ReadOnlyAdmin):
+    """Read only: messages are written by the application alone. A message's page
+    shows the person and the text: a read of the file (FileReads)."""
 
     list_display = ("created_at", "channel", "kind", "status", "attempts", "sent_at")
     list_filter = ("status", "channel", "kind")

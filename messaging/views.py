@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaries.consent import consent_record
 from beneficiaries.enums import Channel
-from beneficiaries.services import BeneficiaryError
+from beneficiaries.services import BeneficiaryError, beneficiary_read
 from beneficiaries.views import paginated_list
 from core.responses import render_form
 from core.submissions import new_token, submit_once
@@ -58,6 +58,8 @@ def compose(request, pk: int):
     """A one-off message to the person, on a channel they accepted: previewed (the text
     as it will be sent and, for an SMS, its characters and segments), then queued once."""
     person = perms.get_person_to_message(request, pk)
+    if request.method == "GET":
+        beneficiary_read(beneficiary=person, user=request.user)
     channels = channels_of(person)
     form = OneOffForm(
         request.POST or None, channels=channels, max_length=ONE_OFF_MAX_LENGTH, initial={"token": new_token()}

@@ -11,9 +11,10 @@ from django.urls import reverse
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from beneficiaries.enums import ExportContent, OutcomeKind, Partner
-from beneficiaries.models import Outcome, Referral, Topic
+from beneficiaries.models import DistinctPair, Outcome, Referral, Topic
 
 from ..factories import make_permanence, make_person, make_visit
+from ..messaging.helpers import make_message
 from .helpers import EMAIL, FIRST_NAME, LAST_NAME, PHONE, assert_no_identity
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,7 @@ def last_pk() -> int:
 
 def test_each_page_showing_a_file_leaves_one_read(client, counsellor, coordinator, admin_user, files):
     person, visit = files[LAST_NAME]["person"], files[LAST_NAME]["visit"]
+    message = make_message(person, body="Bonjour, rendez-vous demain.")
     outcome, referral = files[LAST_NAME]["outcome"], files[LAST_NAME]["referral"]
     free = make_permanence(visit.permanence.venue, visit.date, start="14:00", end="17:00")
     pages = [
@@ -80,10 +82,17 @@ def test_each_page_showing_a_file_leaves_one_read(client, counsellor, coordinato
         (counsellor, reverse("beneficiaries:referral_delete", args=[referral.pk]), person),
         (coordinator, reverse("beneficiaries:trail", args=[person.pk]), person),
         (coordinator, reverse("beneficiaries:anonymise", args=[person.pk]), person),
+        (counsellor, reverse("messaging:compose", args=[person.pk]), person),
         (admin_user, reverse("admin:beneficiaries_beneficiary_change", args=[person.pk]), person),
         (admin_user, reverse("admin:beneficiaries_visit_change", args=[visit.pk]), visit),
         (admin_user, reverse("admin:beneficiaries_referral_change", args=[referral.pk]), referral),
         (admin_user, reverse("admin:beneficiaries_outcome_change", args=[outcome.pk]), outcome),
+        (admin_user, reverse("admin:beneficiaries_beneficiary_delete", args=[person.pk]), person),
+        (admin_user, reverse("admin:beneficiaries_beneficiary_history", args=[person.pk]), person),
+        (admin_user, reverse("admin:beneficiaries_visit_delete", args=[visit.pk]), visit),
+        (admin_user, reverse("admin:beneficiaries_outcome_history", args=[outcome.pk]), outcome),
+        (admin_user, reverse("admin:messaging_message_change", args=[message.pk]), message),
+        (admin_user, reverse("admin:messaging_message_history", args=[message.pk]), message),
     ]
     for user, url, shown in pages:
         client.force_login(user)
@@ -115,6 +124,44 @@ def test_the_merge_comparison_reads_both_files_and_the_access_document_its_file(
         (AuditAction.VIEW, first.ref),
         (AuditAction.ACCESS_REQUEST, first.ref),
     ]
+
+
+def test_the_admin_page_of_a_distinct_pair_reads_both_files(client, admin_user, files):
+    first, second = files[LAST_NAME]["person"], files["Autre"]["person"]
+    pair = DistinctPair.objects.create(first=first, second=second, decided_by=admin_user)
+    client.force_login(admin_user)
+    before = last_pk()
+    html = client.get(reverse("admin:beneficiaries_distinctpair_change", args=[pair.pk])).content.decode()
+    assert LAST_NAME.upper() in html
+    assert [(e.action, e.object_type, e.file_ref) for e in new_entries(before)] == [
+        (AuditAction.VIEW, "beneficiaries.beneficiary", first.ref),
+        (AuditAction.VIEW, "beneficiaries.beneficiary", second.ref),
+    ]
+
+
+def test_the_admin_autocomplete_of_files_is_a_list(client, admin_user, files):
+    client.force_login(admin_user)
+    url = reverse("admin:autocomplete")
+    before = last_pk()
+    response = client.get(
+        url, {"app_label": "beneficiaries", "model_name": "visit", "field_name": "beneficiary"}
+    )
+    assert len(response.json()["results"]) == 2
+    response = client.get(
+        url,
+        {"app_label": "beneficiaries", "model_name": "visit", "field_name": "beneficiary", "term": LAST_NAME},
+    )
+    assert LAST_NAME.upper() in response.json()["results"][0]["text"]
+    assert [(e.action, e.user, e.detail, e.file_ref) for e in new_entries(before)] == [
+        (
+            AuditAction.LIST,
+            admin_user,
+            f"administration, personnes accompagnées (saisie semi-automatique) : {n} {word}",
+            "",
+        )
+        for n, word in ((2, "dossiers affichés"), (1, "dossier affiché"))
+    ]
+    assert_no_identity()
 
 
 def test_a_conflict_page_shows_the_saved_file_and_reads_it(client, counsellor, files):

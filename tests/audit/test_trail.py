@@ -128,6 +128,33 @@ def test_purge_removes_only_entries_older_than_12_months(monkeypatch):
     assert set(AuditEntry.objects.values_list("pk", flat=True)) == kept
 
 
+def test_purge_removes_the_logins_older_than_the_retention_too(settings):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    settings.AUDIT_RETENTION_DAYS = 90
+    cutoff = timezone.now() - datetime.timedelta(days=90)
+    rows = {}
+    for name, model, extra in (
+        ("log", AccessLog, {}),
+        ("failure", AccessFailureLog, {}),
+        ("attempt", AccessAttempt, {"get_data": "", "post_data": "", "failures_since_start": 1}),
+    ):
+        for age, at in (
+            ("old", cutoff - datetime.timedelta(days=1)),
+            ("recent", cutoff + datetime.timedelta(hours=1)),
+        ):
+            row = model.objects.create(
+                username=f"{name}-{age}", ip_address="192.0.2.1", user_agent="Navigateur", **extra
+            )
+            model.objects.filter(pk=row.pk).update(attempt_time=at)
+            rows[name, age] = row
+    out = io.StringIO()
+    call_command("purge_audit", stdout=out)
+    assert "3 connexion(s) ou tentative(s) de plus de 90 jours supprimée(s)" in out.getvalue()
+    for (name, age), row in rows.items():
+        assert type(row).objects.filter(pk=row.pk).exists() == (age == "recent"), (name, age)
+
+
 def test_the_database_refuses_to_change_or_delete_an_entry():
     make_person()
     for statement in ("UPDATE audit_auditentry SET detail = 'x'", "DELETE FROM audit_auditentry"):

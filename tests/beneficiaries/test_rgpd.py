@@ -13,13 +13,15 @@ from pypdf import PdfReader
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from beneficiaries.ages import age_band, generalised_birth_date
-from beneficiaries.enums import OutcomeKind, Partner
+from beneficiaries.enums import OutcomeKind, Partner, ReferralChannel
 from beneficiaries.models import Appointment, Beneficiary, Outcome, Referral, Visit
 from beneficiaries.services import beneficiary_anonymise
+from messaging.enums import Channel, Kind, Status
 from permanences.models import PublicInfo
 from reporting.bilan import compute_bilan
 
 from ..factories import make_permanence, make_person, make_visit
+from ..messaging.helpers import make_message
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -146,7 +148,20 @@ def test_a_file_without_visit_counts_from_its_creation(today):
 
 
 def test_the_access_document_holds_everything_and_is_recorded(client, coordinator, file, counsellor, venue):
-    Beneficiary.objects.filter(pk=file.pk).update(referent=counsellor)
+    Beneficiary.objects.filter(pk=file.pk).update(
+        referent=counsellor,
+        sms_consent_at=datetime.datetime(2016, 6, 10, 9, 45, tzinfo=datetime.UTC),
+        sms_consent_by=coordinator,
+    )
+    make_message(
+        file,
+        channel=Channel.EMAIL,
+        kind=Kind.ONE_OFF,
+        status=Status.FAILED,
+        subject="Sujet Wqvz",
+        body="Texte du message Kqwz",
+        at=datetime.datetime(2016, 6, 12, 9, tzinfo=datetime.UTC),
+    )
     Appointment.objects.create(
         beneficiary=file, permanence=make_permanence(venue, D(2016, 7, 1)), time="10:30", purpose="Objet Vwqz"
     )
@@ -169,6 +184,16 @@ def test_the_access_document_holds_everything_and_is_recorded(client, coordinato
         "Référent·e Alice",
         "Objet Vwqz",
         "Manqué",
+        # Consent per channel: since when, who recorded it; none on the other channel.
+        "Oui, depuis le 10/06/2016 à 11h45",
+        "Bob",
+        "Courriel Non",
+        # The messages: when, channel, what about, state, subject and text.
+        "12/06/2016 11:00 (mis en file)",
+        "Message d'un conseiller",
+        "Échec",
+        "Sujet Wqvz",
+        "Texte du message Kqwz",
     ):
         assert expected in text, expected
     assert AuditEntry.objects.filter(action=AuditAction.ACCESS_REQUEST, file_ref=file.ref).exists()
@@ -186,8 +211,12 @@ def test_the_register_page_states_purposes_recipients_and_retention(client, coor
         "730 jours",
         "365 jours",
         "rendez-vous de suivi pris (permanence, heure, objet)",
+        "référent·e et date de remise de la notice d'information",
+        "dates, lieux, durée et thèmes des rendez-vous",
+        "prochaine étape et son échéance",
+        "l'identifiant saisi, l'adresse IP et le navigateur",
     ):
-        assert expected in html
+        assert expected in html, expected
 
 
 def test_the_register_and_the_notice_say_what_the_admin_and_the_settings_say(client, coordinator, settings):
@@ -211,7 +240,9 @@ def test_the_register_and_the_notice_say_what_the_admin_and_the_settings_say(cli
         "dpo@aurore.example.org",
         " ; Hébergeur : Exemple SAS (France).",
         "anonymisés 1 an (365 jours)",
-        "Journal d'audit : 90 jours, commande",
+        "Journal d'audit : 90 jours, commande <code>purge_audit</code>, qui efface aussi, passé le même "
+        "délai, le journal des connexions (identifiant, adresse IP et navigateur)",
+        "Comptes des utilisateurs : conservés tant que l'installation ne les supprime pas",
         "double authentification pour la coordination et l&#x27;administration",
     ):
         assert expected in html, expected
@@ -237,3 +268,117 @@ def test_the_quality_panel_lists_files_due_and_soon_due_but_never_anonymised_one
     assert listed(QualityCheck.IDLE) == {file} and listed(QualityCheck.IDLE_SOON) == {soon}
     beneficiary_anonymise(beneficiary=file, reason="erreur")
     assert listed(QualityCheck.IDLE) == set()
+
+
+def test_the_notice_and_the_register_name_the_administrators_and_the_sending_provider(client, coordinator):
+    info = PublicInfo.objects.current()
+    info.other_recipients = "Hébergeur : Exemple SAS (France)\nCabinet comptable Exemple"
+    info.save()
+    client.force_login(coordinator)
+    notice = client.get(reverse("beneficiaries:notice")).content.decode()
+    register = client.get(reverse("beneficiaries:register")).content.decode()
+    assert "les administrateurs de l'installation, qui peuvent ouvrir les dossiers" in notice
+    assert "dans l'application comme dans son administration" in notice
+    assert "le prestataire qui les envoie reçoit votre numéro ou votre adresse et le texte" in notice
+    assert "Autres destinataires : Hébergeur : Exemple SAS (France) ; Cabinet comptable Exemple." in notice
+    assert "les administrateurs de l'installation (dossiers nominatifs dans l'administration" in register
+    assert "le prestataire d'envoi des SMS et des courriels" in register
+    assert "Seules les conseillères" not in notice
+
+
+def test_the_pages_say_which_contacts_count_for_the_anonymisation(client, coordinator, venue, today):
+    client.force_login(coordinator)
+    notice = client.get(reverse("beneficiaries:notice")).content.decode()
+    register = client.get(reverse("beneficiaries:register")).content.decode()
+    assert (
+        "après votre dernier rendez-vous ou le dernier atelier que vous avez suivi "
+        "(ou, s'il n'y en a aucun, après la création de votre dossier)" in notice
+    )
+    assert (
+        "après le dernier rendez-vous ou le dernier atelier suivi "
+        "(pour un dossier sans aucun des deux, après sa création)" in register
+    )
+    # What the sentences say: a referral or an outcome recorded lately is no contact.
+    person = make_person("Ancienne", "Visite")
+    make_visit(person, make_permanence(venue, today - datetime.timedelta(days=800)))
+    Referral.objects.create(
+        beneficiary=person, partner=Partner.PLIE, proposed_on=today, channel=ReferralChannel.PHONE
+    )
+    Outcome.objects.create(beneficiary=person, kind=OutcomeKind.CDI, start_date=today)
+    call_command("anonymise_inactive", wet_run=True, stdout=io.StringIO())
+    person.refresh_from_db()
+    assert person.anonymised_at is not None
+
+
+def test_the_notice_says_how_long_the_link_lasts_and_who_is_reminded(client, coordinator, settings):
+    client.force_login(coordinator)
+    notice = client.get(reverse("beneficiaries:notice")).content.decode()
+    assert "le lien présent dans chaque courriel, valable 1 an (365 jours) après son envoi" in notice
+    assert "un atelier où une place vous est réservée" in notice
+    register = client.get(reverse("beneficiaries:register")).content.decode()
+    assert "par le lien de chaque courriel (valable 1 an (365 jours) après l'envoi)" in register
+    settings.CONSENT_LINK_MAX_AGE_DAYS = 90
+    notice = client.get(reverse("beneficiaries:notice")).content.decode()
+    assert "valable 90 jours après son envoi" in notice
+    register = client.get(reverse("beneficiaries:register")).content.decode()
+    assert "(valable 90 jours après l'envoi)" in register
+
+
+def test_the_notice_lists_every_field_kept(client, coordinator):
+    client.force_login(coordinator)
+    notice = client.get(reverse("beneficiaries:notice")).content.decode()
+    assert (
+        "la conseillère ou le conseiller qui vous suit (référent·e) et la date à laquelle cette notice "
+        "vous a été remise ; les dates et la durée de vos rendez-vous, les thèmes abordés, de courtes "
+        "notes factuelles, la prochaine étape convenue et son échéance ; vos rendez-vous de suivi "
+        "(date, heure, objet)" in notice
+    )
+    assert "si vous acceptez les SMS ou les courriels, votre accord et les messages envoyés" in notice
+
+
+def test_the_register_cites_the_instructions_shown_under_the_fields(client, coordinator, counsellor, venue):
+    person = make_person()
+    client.force_login(coordinator)
+    register = client.get(reverse("beneficiaries:register")).content.decode()
+    assert (
+        "la consigne affichée sous le champ du dossier demande de ne la renseigner qu'avec l'accord "
+        "de la personne" in register
+    )
+    assert "consigne affichée sous le champ : « Faits objectifs uniquement" in register
+    assert "est à remettre à chaque personne ; sa remise est notée (date) dans le dossier" in register
+    client.force_login(counsellor)
+    edit = client.get(reverse("beneficiaries:edit", args=[person.pk])).content.decode()
+    assert "jamais la nature du handicap. À ne renseigner qu'avec l'accord de la personne." in edit
+    visit = client.get(
+        reverse("beneficiaries:visit_create", args=[person.pk, make_permanence(venue, D(2024, 1, 8)).pk])
+    ).content.decode()
+    assert "Faits objectifs uniquement, 2 000 caractères au plus : aucune information de santé" in visit
+
+
+def test_the_admin_history_names_a_file_by_its_reference_and_keeps_no_name(client, admin_user):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:beneficiaries_beneficiary_add"),
+        {"last_name": "Zyxwvut", "first_name": "Qwertyuiop", "sex": "F", "phone": "06 39 98 12 34"},
+    )
+    assert response.status_code == 302
+    person = Beneficiary.objects.get()
+    data = {
+        "ref": person.ref,
+        "last_name": "Zyxwvut",
+        "first_name": "Qwertyuiop",
+        "sex": "F",
+        "email": "zq@example.org",
+    }
+    response = client.post(reverse("admin:beneficiaries_beneficiary_change", args=[person.pk]), data)
+    assert response.status_code == 302
+    assert list(LogEntry.objects.values_list("object_repr", flat=True)) == [person.ref, person.ref]
+    beneficiary_anonymise(beneficiary=person, reason="erreur")
+    assert identifying_values_left() == []
+    second = make_person("Zyxwvut", "Qwertyuiop")
+    client.post(reverse("admin:beneficiaries_beneficiary_delete", args=[second.pk]), {"post": "yes"})
+    assert not Beneficiary.objects.filter(pk=second.pk).exists()
+    assert LogEntry.objects.order_by("pk").last().object_repr == second.ref
+    assert identifying_values_left() == []

@@ -131,6 +131,6 @@ def test_the_city_and_admins_cannot_write(client, request, role):
 
 def test_the_page_takes_a_constant_number_of_queries(logged, django_assert_num_queries):
     person = consenting()
-    # session, user, roles; the file (with its consents' authors)
-    with django_assert_num_queries(4):
+    # session, user, roles; the file (with its consents' authors), the audit entry of its read
+    with django_assert_num_queries(5):
         assert logged.get(url(person)).status_code == 200
