@@ -80,11 +80,12 @@ def test_the_renderer_refuses_a_missing_or_unknown_key():
     assert "server 127.0.0.1:8000 max_fails=1" in rendered and "@APP_SERVER" not in rendered
 
 
+# The scheduled ones: each service and its timer.
+SCHEDULED = ("permanences-messages", "permanences-daily", "permanences-backup", "permanences-imports")
 UNITS = (
     "permanences-gunicorn.service",
     "permanences-worker.service",
-    "permanences-messages.service",
-    "permanences-messages.timer",
+    *(f"{name}.{kind}" for name in SCHEDULED for kind in ("service", "timer")),
 )
 
 
@@ -118,3 +119,39 @@ def test_the_messages_timer_runs_every_15_minutes_as_the_cron_line_says():
         assert cron in text, doc
         assert "deploy/systemd/permanences-messages.timer" in text, doc
         assert "OnCalendar" not in text, f"{doc} : copie de l'unité au lieu de la référence"
+
+
+# The README's words for a time, and the timer's OnCalendar for it.
+WHEN = {
+    "chaque nuit, à 3 h": "*-*-* 03:00",
+    "chaque nuit, à 2 h": "*-*-* 02:00",
+    "chaque heure": "hourly",
+    "toutes les 15 minutes": "*:0/15",
+}
+
+
+def scheduled_in_units() -> dict[str, str]:
+    """Each command the timers start (`manage.py …` and its options) -> its timer's OnCalendar."""
+    found = {}
+    for name in SCHEDULED:
+        service = (DEPLOY / "systemd" / f"{name}.service").read_text()
+        timer = (DEPLOY / "systemd" / f"{name}.timer").read_text()
+        (calendar,) = [line.split("=", 1)[1] for line in timer.splitlines() if line.startswith("OnCalendar=")]
+        assert f"Unit={name}.service" in timer
+        for line in service.splitlines():
+            if line.startswith("ExecStart="):
+                found[line.split(" manage.py ", 1)[1]] = calendar
+    return found
+
+
+def test_the_timers_run_every_command_the_readme_schedules_at_the_time_it_says():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("\nÀ planifier en production", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    listed = {}
+    for line in block.splitlines():
+        command, when = line.split("#", 1)
+        command = command.strip().removeprefix(".venv/bin/python manage.py ")
+        (words,) = [words for words in WHEN if when.strip().startswith(words)]
+        listed[command] = WHEN[words]
+    assert len(listed) == 7
+    assert scheduled_in_units() == listed
