@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from reporting.bilan import compute_bilan
 from reporting.models import PublishedBilan
+from reporting.services import BilanError, bilan_publish
 
 from ..factories import make_person, make_visit
 from .conftest import YEAR
@@ -75,6 +76,18 @@ def test_a_year_not_yet_over_cannot_be_published(client, coordinator):
     response = client.post(PUBLISH, {"year": this_year, "token": uuid.uuid4()})
     assert response.status_code == 400
     assert "Seul le bilan d&#x27;une année terminée peut être publié" in response.content.decode()
+    assert not PublishedBilan.objects.exists()
+
+
+@pytest.mark.parametrize("ahead", [0, 1])
+def test_the_admin_and_the_service_refuse_a_year_not_yet_over(client, admin_user, ahead):
+    year = timezone.localdate().year + ahead
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:reporting_publishedbilan_add"), {"year": year, "note": ""})
+    assert response.status_code == 200
+    assert "Seul le bilan d&#x27;une année terminée peut être publié" in response.content.decode()
+    with pytest.raises(BilanError, match="Seul le bilan d'une année terminée peut être publié"):
+        bilan_publish(year=year, user=admin_user)
     assert not PublishedBilan.objects.exists()
 
 
