@@ -22,7 +22,7 @@ from beneficiaries.db import insert_rows
 from beneficiaries.enums import AnonymisationReason, OutcomeKind, Sex
 from beneficiaries.models import Beneficiary, Outcome, Visit
 from beneficiaries.services import beneficiary_anonymise, visit_record
-from reporting.bilan import FIRST_YEAR, cached_bilans, compute_bilan
+from reporting.bilan import FIRST_YEAR, cache_name, cached_bilans, compute_bilan
 from reporting.cached import CACHE, NO_CACHE, data_version
 from reporting.quality import data_quality
 from reporting.services import bilan_publish
@@ -263,7 +263,7 @@ def test_cached_figures_read_as_computed_ones_and_publishing_computes(coordinato
     assert cold == warm == compute_bilan(YEAR)
     # A stored value that differs (as a bug would leave) never reaches a publication.
     version = data_version()
-    caches[CACHE].set(version.key(f"bilan:{YEAR}::"), {**fresh(), "persons": 999})
+    caches[CACHE].set(version.key(cache_name(YEAR)), {**fresh(), "persons": 999})
     assert cached_bilans([YEAR])[0].persons == 999
     assert bilan_publish(year=YEAR, user=coordinator).figures == fresh()
 
@@ -322,6 +322,27 @@ def test_this_years_follow_ups_follow_the_clock(monkeypatch, venue):
     after = cached_bilans([now.year])[0].follow_ups
     assert (before.missed, after.missed) == (0, 1)
     assert after == compute_bilan(now.year).follow_ups
+
+
+def test_a_bilan_cached_on_the_last_day_counts_its_follow_ups_missed_the_day_after(monkeypatch, coord, venue):
+    """Cached on 31 December during a session, the year's figures still count its
+    follow-up booked; on 1 January (no write since), the dashboard shows it missed."""
+    from beneficiaries.models import Appointment
+
+    session = make_permanence(venue, D(f"{YEAR}-12-31"), start="09:00", end="12:00")
+    Appointment.objects.create(beneficiary=make_person(), permanence=session, time=datetime.time(9, 30))
+
+    def follow_ups_at(moment: str):
+        at = datetime.datetime.fromisoformat(moment).replace(tzinfo=timezone.get_current_timezone())
+        monkeypatch.setattr(timezone, "now", lambda: at)
+        return coord.get(DASHBOARD, {"year": YEAR}).context["report"].live.follow_ups
+
+    during = follow_ups_at(f"{YEAR}-12-31 10:00")
+    assert (during.booked, during.missed) == (1, 0)
+    assert cache_rows() > 0  # stored: nothing was committing
+    after = follow_ups_at(f"{YEAR + 1}-01-01 09:00")
+    assert (after.booked, after.honoured, after.missed) == (1, 0, 1)
+    assert follow_ups_at(f"{YEAR + 1}-01-01 09:05") == after  # warm, from the cache
 
 
 def test_a_truncate_changes_every_years_version(data):
