@@ -9,13 +9,16 @@ counted here in Python person by person.
 
 import datetime
 import random
+import uuid
 from collections import defaultdict
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from beneficiaries.ages import age_band
 from beneficiaries.data_services import beneficiary_merge
+from beneficiaries.db import insert_rows
 from beneficiaries.enums import AnonymisationReason, Sex
 from beneficiaries.models import Beneficiary, Visit
 from beneficiaries.services import beneficiary_anonymise
@@ -23,6 +26,7 @@ from permanences.models import Quarter, Venue
 from reporting.bilan import compute_bilan
 from reporting.models import Attendance
 
+from ..beneficiaries.corrections import make_file, url, valid_form
 from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +141,75 @@ def test_many_visits_in_one_statement_and_through_plain_sql(place):
     assert_in_step()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM beneficiaries_visit WHERE date < %s", [D("2023-01-01")])
+    assert_in_step()
+
+
+def test_visits_written_by_the_imports_copy(place):
+    venue, other = place["venues"]
+    sessions = place["sessions"]
+    anna, bob = make_person("Annaud"), make_person("Bobet", sex=Sex.MALE)
+    make_visit(anna, sessions[venue.pk, "2023-01-10"])
+    insert_rows(
+        Visit,
+        [
+            Visit(beneficiary=anna, permanence=sessions[other.pk, "2023-03-14"]),
+            Visit(beneficiary=bob, permanence=sessions[venue.pk, "2022-12-20"]),
+        ],
+    )
+    assert Visit.objects.count() == 3
+    assert_in_step()
+
+
+def admin_form_data(response) -> dict:
+    """What the admin change page would post back unchanged: its form and its inlines."""
+    data = {}
+    for form in [response.context["adminform"].form] + [
+        inline_form
+        for formset in response.context["inline_admin_formsets"]
+        for inline_form in formset.formset
+    ]:
+        for field in form:
+            value = field.value()
+            if value is not None and value is not False:
+                data[field.html_name] = value
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data |= {field.html_name: field.value() for field in management}
+    return data
+
+
+def test_visits_recorded_through_the_form_corrected_from_the_file_and_changed_in_the_admin(
+    client, counsellor, admin_user, venue, today
+):
+    person = make_person("Cordier")
+    client.force_login(counsellor)
+    session = make_permanence(venue, today)
+    response = client.post(
+        reverse("beneficiaries:visit_create", args=[person.pk, session.pk]),
+        {
+            "token": str(uuid.uuid4()),
+            "notes": "",
+            "orientations-TOTAL_FORMS": "0",
+            "orientations-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302 and Visit.objects.filter(beneficiary=person).exists()
+    assert_in_step()
+
+    # Corrected from the file: moved to a session of another venue, another day.
+    file = make_file(venue, today, counsellor)
+    other = Venue.objects.create(name="Centre social Espéranto", quarter=venue.quarter)
+    earlier = make_permanence(other, file.visit.date - datetime.timedelta(days=1))
+    response = client.post(url(file, "visit_edit"), valid_form(file, "visit_edit", permanence=earlier.pk))
+    assert response.status_code == 302 and Visit.objects.get(pk=file.visit.pk).permanence == earlier
+    assert_in_step()
+
+    # Changed in the admin: given to another person.
+    client.force_login(admin_user)
+    change = reverse("admin:beneficiaries_visit_change", args=[file.visit.pk])
+    data = admin_form_data(client.get(change)) | {"beneficiary": person.pk}
+    assert client.post(change, data).status_code == 302
+    assert Visit.objects.get(pk=file.visit.pk).beneficiary == person
     assert_in_step()
 
 
