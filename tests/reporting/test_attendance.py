@@ -22,7 +22,7 @@ from beneficiaries.db import insert_rows
 from beneficiaries.enums import AnonymisationReason, Sex
 from beneficiaries.models import Beneficiary, Visit
 from beneficiaries.services import beneficiary_anonymise
-from permanences.models import Quarter, Venue
+from permanences.models import Permanence, Quarter, Venue
 from reporting.bilan import compute_bilan
 from reporting.models import Attendance
 
@@ -210,6 +210,52 @@ def test_visits_recorded_through_the_form_corrected_from_the_file_and_changed_in
     data = admin_form_data(client.get(change)) | {"beneficiary": person.pk}
     assert client.post(change, data).status_code == 302
     assert Visit.objects.get(pk=file.visit.pk).beneficiary == person
+    assert_in_step()
+
+
+def test_a_truncate_of_the_visits_empties_the_table(place):
+    venue, other = place["venues"]
+    make_visit(make_person("Annaud"), place["sessions"][venue.pk, "2023-01-10"])
+    make_visit(make_person("Bobet"), place["sessions"][other.pk, "2023-03-14"])
+    assert Attendance.objects.count() == 4
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending check: TRUNCATE may run
+        cursor.execute("TRUNCATE beneficiaries_visit CASCADE")
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("last", ["person", "session"])
+def test_a_person_or_session_inserted_after_its_visit_gets_its_rows(venue, last):
+    """Plain SQL: the visit first (foreign keys are checked at the end of the
+    transaction), then its person and its session, in either order."""
+    template = make_visit(make_person("Modèle"), make_permanence(venue, D("2023-02-07")))
+    person_id, session_id = template.beneficiary_id + 1000, template.permanence_id + 1000
+    # A copy of the template visit, for a person and a session that do not exist yet.
+    columns = [field.column for field in Visit._meta.concrete_fields if field.column != "id"]
+    changed = {"beneficiary_id": person_id, "permanence_id": session_id, "date": D("2023-05-09")}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO beneficiaries_visit ({', '.join(columns)}) "
+            f"SELECT {', '.join('%s' if c in changed else c for c in columns)} "
+            "FROM beneficiaries_visit WHERE id = %s",
+            [*(changed[c] for c in columns if c in changed), template.pk],
+        )
+    assert not Attendance.objects.filter(beneficiary=person_id).exists()  # nobody to count yet
+    inserts = {
+        "person": lambda: make_person("Tardif", pk=person_id, birth_date=D("1990-01-01")),
+        "session": lambda: Permanence.objects.create(
+            pk=session_id,
+            venue=venue,
+            date=D("2023-05-09"),
+            start_time=datetime.time(9, 30),
+            end_time=datetime.time(12, 30),
+        ),
+    }
+    for kind in sorted(inserts, key=lambda kind: kind == last):
+        inserts[kind]()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys hold
+    assert Attendance.objects.filter(beneficiary=person_id).count() == 2  # the venue and all venues
     assert_in_step()
 
 
