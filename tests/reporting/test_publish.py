@@ -6,6 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from beneficiaries.enums import AnonymisationReason
+from beneficiaries.models import Beneficiary
+from beneficiaries.services import beneficiary_anonymise
 from reporting.bilan import compute_bilan
 from reporting.models import PublishedBilan
 from reporting.services import BilanError, bilan_publish
@@ -59,6 +62,29 @@ def test_later_corrections_never_change_a_publication(client, coordinator, city,
     )
     csv = client.get(reverse("reporting:export", args=["csv"]), {"year": YEAR}).content.decode("utf-8-sig")
     assert f"Personnes accompagnées;{published.persons}" in csv
+
+
+def test_a_new_publication_replaces_the_previous_and_anonymisation_changes_none(
+    client, coordinator, city, dataset
+):
+    first = bilan_publish(year=YEAR, user=coordinator, note="Premier")
+    make_visit(make_person("Tardif"), dataset["persons"][0].visits.order_by("date")[1].permanence)
+    second = bilan_publish(year=YEAR, user=coordinator, note="Corrigé")
+    assert second.figures["persons"] == first.figures["persons"] + 1
+    frozen = {publication.pk: publication.figures for publication in PublishedBilan.objects.all()}
+
+    beneficiary_anonymise(
+        beneficiary=Beneficiary.objects.get(pk=dataset["persons"][0].pk),
+        reason=AnonymisationReason.ERASURE_REQUEST,
+        user=coordinator,
+    )
+    assert {publication.pk: publication.figures for publication in PublishedBilan.objects.all()} == frozen
+
+    client.force_login(city)
+    response = client.get(reverse("reporting:dashboard"), {"year": YEAR})
+    html, report = response.content.decode(), response.context["report"]
+    assert report.publication == second and report.bilan.as_dict() == second.figures
+    assert "Corrigé" in html and "Premier" not in html
 
 
 def test_a_double_click_publishes_once(client, coordinator, dataset):
