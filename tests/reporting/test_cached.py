@@ -7,11 +7,13 @@ the suite run in one such transaction, hence always compute).
 """
 
 import datetime
+import io
 import json
 import uuid
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
@@ -266,6 +268,16 @@ def test_cached_figures_read_as_computed_ones_and_publishing_computes(coordinato
     caches[CACHE].set(version.key(cache_name(YEAR)), {**fresh(), "persons": 999})
     assert cached_bilans([YEAR])[0].persons == 999
     assert bilan_publish(year=YEAR, user=coordinator).figures == fresh()
+
+
+def test_the_bilan_command_computes_without_the_cache(data):
+    cached_bilans([YEAR])  # stored
+    # A stored value that differs (as a bug would leave) never reaches the command.
+    caches[CACHE].set(data_version().key(cache_name(YEAR)), {**fresh(), "persons": 999})
+    assert cached_bilans([YEAR])[0].persons == 999
+    out = io.StringIO()
+    call_command("bilan", "--year", str(YEAR), "--format", "json", stdout=out)
+    assert json.loads(out.getvalue()) == fresh()
 
 
 def test_the_panel_counts_are_cached_under_today(data):
