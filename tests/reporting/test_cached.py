@@ -7,6 +7,7 @@ the suite run in one such transaction, hence always compute).
 """
 
 import datetime
+import importlib
 import io
 import json
 import uuid
@@ -29,7 +30,7 @@ from reporting.cached import CACHE, NO_CACHE, data_version
 from reporting.quality import data_quality
 from reporting.services import bilan_publish
 
-from ..factories import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit, make_workshop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
@@ -377,3 +378,23 @@ def test_a_direct_write_of_the_attendance_table_changes_every_years_version(data
     with connection.cursor() as cursor:
         cursor.execute("UPDATE reporting_attendance SET visits = visits + 1 WHERE year = %s", [YEAR])
     assert data_version(FIRST_YEAR).number > before
+
+
+DATA_VERSION_MIGRATION = importlib.import_module("reporting.migrations.0007_data_version")
+
+
+@pytest.mark.parametrize("table", [table for table, _, _ in DATA_VERSION_MIGRATION.TABLES])
+def test_a_write_to_any_table_the_figures_read_advances_the_version(data, venue, table):
+    """Every table of the migration's list: one row written, a new version."""
+    from beneficiaries.models import Appointment, Referral, Topic, WorkshopRegistration
+
+    person, visit = data["persons"][0], data["persons"][0].visits.get()
+    visit.topics.add(Topic.objects.first())
+    Referral.objects.create(beneficiary=person, visit=visit, partner="plie", proposed_on=visit.date)
+    Appointment.objects.create(beneficiary=person, permanence=data["sessions"][1], time=datetime.time(10))
+    WorkshopRegistration.objects.create(workshop=make_workshop(venue, D(f"{YEAR}-04-04")), beneficiary=person)
+    before = data_version().number
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET id = id WHERE id = (SELECT min(id) FROM {table})")
+        assert cursor.rowcount == 1
+    assert data_version().number > before
