@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from .forms import publishable_year
 from .models import PublishedBilan
 from .services import bilan_publish
 
@@ -9,6 +10,9 @@ class PublishForm(forms.ModelForm):
     class Meta:
         model = PublishedBilan
         fields = ("year", "note")
+
+    def clean_year(self):
+        return publishable_year(self.cleaned_data["year"])
 
 
 @admin.register(PublishedBilan)

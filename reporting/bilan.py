@@ -87,6 +87,16 @@ def compute_bilan(year: int, *, venue: Venue | None = None, quarter: Quarter | N
     )
 
 
+def cache_name(
+    year: int, *, venue: Venue | None = None, quarter: Quarter | None = None, this_year: int | None = None
+) -> str:
+    """The name of a bilan in the cache: its year, its scope, and whether the year
+    was over (Paris time) when its figures were computed."""
+    this_year = this_year or timezone.localdate().year
+    place = f"{venue.pk if venue else ''}:{quarter.pk if quarter else ''}"
+    return f"bilan:{year}:{place}:{'over' if year < this_year else 'running'}"
+
+
 def cached_bilans(
     years: list[int], *, venue: Venue | None = None, quarter: Quarter | None = None
 ) -> list[Bilan]:
@@ -97,22 +107,23 @@ def cached_bilans(
     the same JSON as a publication, so that a figure reads the same warm or cold.
 
     The follow-ups of a year not over yet depend on the clock too (an
-    appointment is missed once its session has ended): computed each time.
+    appointment is missed once its session has ended): computed each time. The
+    key says whether the year was over when its figures were computed, so that
+    figures computed while it was running are never read once it is over (their
+    follow-ups may still count as booked a session of its last day).
     """
-    place = f"{venue.pk if venue else ''}:{quarter.pk if quarter else ''}"
+    this_year = timezone.localdate().year
+    keys = {year: cache_name(year, venue=venue, quarter=quarter, this_year=this_year) for year in years}
     values = cached_values(
         data_version(max(years)),
         {
-            f"bilan:{year}:{place}": lambda year=year: compute_bilan(
-                year, venue=venue, quarter=quarter
-            ).as_dict()
+            keys[year]: lambda year=year: compute_bilan(year, venue=venue, quarter=quarter).as_dict()
             for year in years
         },
     )
-    this_year = timezone.localdate().year
     bilans = []
     for year in years:
-        figures = values[f"bilan:{year}:{place}"]
+        figures = values[keys[year]]
         if year >= this_year:
             scope = Scope(year=year, venue=venue, quarter=quarter)
             figures = {**figures, "follow_ups": asdict(follow_up_figures(scope))}

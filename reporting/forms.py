@@ -9,6 +9,7 @@ from permanences.models import Quarter, Venue
 
 from .bilan import FIRST_YEAR
 from .report import Source
+from .services import BilanError, check_publishable
 
 
 def default_year() -> int:
@@ -116,9 +117,12 @@ class PublishForm(forms.Form):
     token = TokenField()
 
     def clean_year(self):
-        year = self.cleaned_data["year"]
-        if year >= timezone.localdate().year:
-            raise forms.ValidationError(
-                "Seul le bilan d'une année terminée peut être publié : attendez le 1er janvier."
-            )
-        return year
+        return publishable_year(self.cleaned_data["year"])
+
+
+def publishable_year(year: int) -> int:
+    """The service's check (reporting/services.py), as a form error."""
+    try:
+        return check_publishable(year)
+    except BilanError as error:
+        raise forms.ValidationError(str(error)) from error

@@ -9,20 +9,24 @@ counted here in Python person by person.
 
 import datetime
 import random
+import uuid
 from collections import defaultdict
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from beneficiaries.ages import age_band
 from beneficiaries.data_services import beneficiary_merge
+from beneficiaries.db import insert_rows
 from beneficiaries.enums import AnonymisationReason, Sex
 from beneficiaries.models import Beneficiary, Visit
 from beneficiaries.services import beneficiary_anonymise
-from permanences.models import Quarter, Venue
+from permanences.models import Permanence, Quarter, Venue
 from reporting.bilan import compute_bilan
 from reporting.models import Attendance
 
+from ..beneficiaries.corrections import make_file, url, valid_form
 from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +141,121 @@ def test_many_visits_in_one_statement_and_through_plain_sql(place):
     assert_in_step()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM beneficiaries_visit WHERE date < %s", [D("2023-01-01")])
+    assert_in_step()
+
+
+def test_visits_written_by_the_imports_copy(place):
+    venue, other = place["venues"]
+    sessions = place["sessions"]
+    anna, bob = make_person("Annaud"), make_person("Bobet", sex=Sex.MALE)
+    make_visit(anna, sessions[venue.pk, "2023-01-10"])
+    insert_rows(
+        Visit,
+        [
+            Visit(beneficiary=anna, permanence=sessions[other.pk, "2023-03-14"]),
+            Visit(beneficiary=bob, permanence=sessions[venue.pk, "2022-12-20"]),
+        ],
+    )
+    assert Visit.objects.count() == 3
+    assert_in_step()
+
+
+def admin_form_data(response) -> dict:
+    """What the admin change page would post back unchanged: its form and its inlines."""
+    data = {}
+    for form in [response.context["adminform"].form] + [
+        inline_form
+        for formset in response.context["inline_admin_formsets"]
+        for inline_form in formset.formset
+    ]:
+        for field in form:
+            value = field.value()
+            if value is not None and value is not False:
+                data[field.html_name] = value
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data |= {field.html_name: field.value() for field in management}
+    return data
+
+
+def test_visits_recorded_through_the_form_corrected_from_the_file_and_changed_in_the_admin(
+    client, counsellor, admin_user, venue, today
+):
+    person = make_person("Cordier")
+    client.force_login(counsellor)
+    session = make_permanence(venue, today)
+    response = client.post(
+        reverse("beneficiaries:visit_create", args=[person.pk, session.pk]),
+        {
+            "token": str(uuid.uuid4()),
+            "notes": "",
+            "orientations-TOTAL_FORMS": "0",
+            "orientations-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302 and Visit.objects.filter(beneficiary=person).exists()
+    assert_in_step()
+
+    # Corrected from the file: moved to a session of another venue, another day.
+    file = make_file(venue, today, counsellor)
+    other = Venue.objects.create(name="Centre social Espéranto", quarter=venue.quarter)
+    earlier = make_permanence(other, file.visit.date - datetime.timedelta(days=1))
+    response = client.post(url(file, "visit_edit"), valid_form(file, "visit_edit", permanence=earlier.pk))
+    assert response.status_code == 302 and Visit.objects.get(pk=file.visit.pk).permanence == earlier
+    assert_in_step()
+
+    # Changed in the admin: given to another person.
+    client.force_login(admin_user)
+    change = reverse("admin:beneficiaries_visit_change", args=[file.visit.pk])
+    data = admin_form_data(client.get(change)) | {"beneficiary": person.pk}
+    assert client.post(change, data).status_code == 302
+    assert Visit.objects.get(pk=file.visit.pk).beneficiary == person
+    assert_in_step()
+
+
+def test_a_truncate_of_the_visits_empties_the_table(place):
+    venue, other = place["venues"]
+    make_visit(make_person("Annaud"), place["sessions"][venue.pk, "2023-01-10"])
+    make_visit(make_person("Bobet"), place["sessions"][other.pk, "2023-03-14"])
+    assert Attendance.objects.count() == 4
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending check: TRUNCATE may run
+        cursor.execute("TRUNCATE beneficiaries_visit CASCADE")
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("last", ["person", "session"])
+def test_a_person_or_session_inserted_after_its_visit_gets_its_rows(venue, last):
+    """Plain SQL: the visit first (foreign keys are checked at the end of the
+    transaction), then its person and its session, in either order."""
+    template = make_visit(make_person("Modèle"), make_permanence(venue, D("2023-02-07")))
+    person_id, session_id = template.beneficiary_id + 1000, template.permanence_id + 1000
+    # A copy of the template visit, for a person and a session that do not exist yet.
+    columns = [field.column for field in Visit._meta.concrete_fields if field.column != "id"]
+    changed = {"beneficiary_id": person_id, "permanence_id": session_id, "date": D("2023-05-09")}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO beneficiaries_visit ({', '.join(columns)}) "
+            f"SELECT {', '.join('%s' if c in changed else c for c in columns)} "
+            "FROM beneficiaries_visit WHERE id = %s",
+            [*(changed[c] for c in columns if c in changed), template.pk],
+        )
+    assert not Attendance.objects.filter(beneficiary=person_id).exists()  # nobody to count yet
+    inserts = {
+        "person": lambda: make_person("Tardif", pk=person_id, birth_date=D("1990-01-01")),
+        "session": lambda: Permanence.objects.create(
+            pk=session_id,
+            venue=venue,
+            date=D("2023-05-09"),
+            start_time=datetime.time(9, 30),
+            end_time=datetime.time(12, 30),
+        ),
+    }
+    for kind in sorted(inserts, key=lambda kind: kind == last):
+        inserts[kind]()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys hold
+    assert Attendance.objects.filter(beneficiary=person_id).count() == 2  # the venue and all venues
     assert_in_step()
 
 

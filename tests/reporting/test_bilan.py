@@ -294,6 +294,19 @@ def test_a_bilan_restricted_to_a_venue_or_quarter_counts_the_activity_there(venu
 # --- shape --------------------------------------------------------------------------
 
 
+def test_a_closed_venue_appears_only_the_years_it_had_activity(venue, other_venue):
+    closed = Venue.objects.create(name="Antenne fermée", quarter=venue.quarter, is_active=False)
+    visit_on(make_person("Annaud"), closed, f"{Y - 2}-06-13")  # a visit
+    make_permanence(closed, D(f"{Y - 1}-06-12"))  # a session held, nobody came
+    visit_on(make_person("Bobet"), venue, f"{Y}-06-13")
+    names = {year: [row.name for row in compute_bilan(year).by_venue] for year in (Y - 2, Y - 1, Y)}
+    assert names == {
+        Y - 2: ["Antenne fermée", "Centre social Grand Air", "Lieu d'accueil La Noue"],
+        Y - 1: ["Antenne fermée", "Centre social Grand Air", "Lieu d'accueil La Noue"],
+        Y: ["Centre social Grand Air", "Lieu d'accueil La Noue"],
+    }
+
+
 def test_an_empty_year_is_all_zeros_with_every_category_listed(venue):
     bilan = compute_bilan(Y)
     data = bilan.as_dict()

@@ -7,11 +7,14 @@ the suite run in one such transaction, hence always compute).
 """
 
 import datetime
+import importlib
+import io
 import json
 import uuid
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
@@ -22,12 +25,12 @@ from beneficiaries.db import insert_rows
 from beneficiaries.enums import AnonymisationReason, OutcomeKind, Sex
 from beneficiaries.models import Beneficiary, Outcome, Visit
 from beneficiaries.services import beneficiary_anonymise, visit_record
-from reporting.bilan import FIRST_YEAR, cached_bilans, compute_bilan
+from reporting.bilan import FIRST_YEAR, cache_name, cached_bilans, compute_bilan
 from reporting.cached import CACHE, NO_CACHE, data_version
 from reporting.quality import data_quality
 from reporting.services import bilan_publish
 
-from ..factories import make_permanence, make_person, make_visit
+from ..factories import make_permanence, make_person, make_visit, make_workshop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
@@ -263,9 +266,19 @@ def test_cached_figures_read_as_computed_ones_and_publishing_computes(coordinato
     assert cold == warm == compute_bilan(YEAR)
     # A stored value that differs (as a bug would leave) never reaches a publication.
     version = data_version()
-    caches[CACHE].set(version.key(f"bilan:{YEAR}::"), {**fresh(), "persons": 999})
+    caches[CACHE].set(version.key(cache_name(YEAR)), {**fresh(), "persons": 999})
     assert cached_bilans([YEAR])[0].persons == 999
     assert bilan_publish(year=YEAR, user=coordinator).figures == fresh()
+
+
+def test_the_bilan_command_computes_without_the_cache(data):
+    cached_bilans([YEAR])  # stored
+    # A stored value that differs (as a bug would leave) never reaches the command.
+    caches[CACHE].set(data_version().key(cache_name(YEAR)), {**fresh(), "persons": 999})
+    assert cached_bilans([YEAR])[0].persons == 999
+    out = io.StringIO()
+    call_command("bilan", "--year", str(YEAR), "--format", "json", stdout=out)
+    assert json.loads(out.getvalue()) == fresh()
 
 
 def test_the_panel_counts_are_cached_under_today(data):
@@ -324,6 +337,27 @@ def test_this_years_follow_ups_follow_the_clock(monkeypatch, venue):
     assert after == compute_bilan(now.year).follow_ups
 
 
+def test_a_bilan_cached_on_the_last_day_counts_its_follow_ups_missed_the_day_after(monkeypatch, coord, venue):
+    """Cached on 31 December during a session, the year's figures still count its
+    follow-up booked; on 1 January (no write since), the dashboard shows it missed."""
+    from beneficiaries.models import Appointment
+
+    session = make_permanence(venue, D(f"{YEAR}-12-31"), start="09:00", end="12:00")
+    Appointment.objects.create(beneficiary=make_person(), permanence=session, time=datetime.time(9, 30))
+
+    def follow_ups_at(moment: str):
+        at = datetime.datetime.fromisoformat(moment).replace(tzinfo=timezone.get_current_timezone())
+        monkeypatch.setattr(timezone, "now", lambda: at)
+        return coord.get(DASHBOARD, {"year": YEAR}).context["report"].live.follow_ups
+
+    during = follow_ups_at(f"{YEAR}-12-31 10:00")
+    assert (during.booked, during.missed) == (1, 0)
+    assert cache_rows() > 0  # stored: nothing was committing
+    after = follow_ups_at(f"{YEAR + 1}-01-01 09:00")
+    assert (after.booked, after.honoured, after.missed) == (1, 0, 1)
+    assert follow_ups_at(f"{YEAR + 1}-01-01 09:05") == after  # warm, from the cache
+
+
 def test_a_truncate_changes_every_years_version(data):
     before = data_version(FIRST_YEAR).number
     with connection.cursor() as cursor:
@@ -344,3 +378,23 @@ def test_a_direct_write_of_the_attendance_table_changes_every_years_version(data
     with connection.cursor() as cursor:
         cursor.execute("UPDATE reporting_attendance SET visits = visits + 1 WHERE year = %s", [YEAR])
     assert data_version(FIRST_YEAR).number > before
+
+
+DATA_VERSION_MIGRATION = importlib.import_module("reporting.migrations.0007_data_version")
+
+
+@pytest.mark.parametrize("table", [table for table, _, _ in DATA_VERSION_MIGRATION.TABLES])
+def test_a_write_to_any_table_the_figures_read_advances_the_version(data, venue, table):
+    """Every table of the migration's list: one row written, a new version."""
+    from beneficiaries.models import Appointment, Referral, Topic, WorkshopRegistration
+
+    person, visit = data["persons"][0], data["persons"][0].visits.get()
+    visit.topics.add(Topic.objects.first())
+    Referral.objects.create(beneficiary=person, visit=visit, partner="plie", proposed_on=visit.date)
+    Appointment.objects.create(beneficiary=person, permanence=data["sessions"][1], time=datetime.time(10))
+    WorkshopRegistration.objects.create(workshop=make_workshop(venue, D(f"{YEAR}-04-04")), beneficiary=person)
+    before = data_version().number
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET id = id WHERE id = (SELECT min(id) FROM {table})")
+        assert cursor.rowcount == 1
+    assert data_version().number > before

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary, Outcome, Referral, Visit
+from reporting.bilan import compute_bilan
 from reporting.models import PublishedBilan
 from reporting.services import bilan_publish
 
@@ -124,6 +125,30 @@ def test_the_city_sees_the_published_figures_and_what_changed_since(client, city
     assert "Voir les chiffres du jour" in html
     _, live = page(client, city, year=YEAR, chiffres="jour")
     assert "10 personnes accompagnées" in live and "Chiffres du jour" in live
+
+
+@pytest.mark.parametrize("scope", ["venue", "quarter"])
+def test_a_restricted_bilan_is_always_computed_live(client, city, coordinator, dataset, scope):
+    bilan_publish(year=YEAR, user=coordinator)
+    venue, _ = dataset["venues"]
+    # A visit recorded since the publication: only today's figures count it.
+    make_visit(make_person("Tardif", "Eva"), venue.permanences.get(date__year=YEAR, date__month=1))
+    params = {"venue": venue} if scope == "venue" else {"quarter": venue.quarter}
+    response, html = page(client, city, year=YEAR, **{key: value.pk for key, value in params.items()})
+    report = response.context["report"]
+    assert not report.is_published
+    assert report.bilan.as_dict() == compute_bilan(YEAR, **params).as_dict()
+    assert "Les bilans publiés portent sur l&#x27;ensemble des lieux : voici les chiffres du jour." in html
+
+
+def test_coordination_finds_the_publish_button_on_a_finished_year_the_city_does_not(
+    client, city, coordinator, dataset
+):
+    publish = reverse("reporting:publish")
+    _, html = page(client, coordinator, year=YEAR)
+    assert f"Publier le bilan {YEAR}" in html and publish in html
+    _, html = page(client, city, year=YEAR)
+    assert "Publier le bilan" not in html and publish not in html
 
 
 def test_without_publication_the_city_sees_todays_figures_and_is_told(client, city, dataset):

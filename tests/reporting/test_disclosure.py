@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
@@ -48,7 +49,7 @@ def test_no_hidden_count_of_a_small_year_can_be_recomputed(city, coordinator):
     venue = site["venues"][0]
     make_visit(make_person("Tardif", sex=Sex.MALE), make_permanence(venue, datetime.date(2015, 12, 30)))
 
-    survey = check_every_page(city, coordinator, range(2009, 2026), exports=["city"])
+    survey = check_every_page(city, coordinator, range(2009, 2026))
 
     # 17 years x (the city, 3 venues, 3 quarters), and the published year once more.
     assert survey.pages == 120
@@ -248,6 +249,23 @@ def test_fewer_than_five_persons_are_not_detailed(client, city, coordinator, dat
     assert not report.withheld and report.bilan.persons == 3
     report = client.get(dashboard, {"year": YEAR - 1, "venue": venue.pk}).context["report"]
     assert not report.withheld and report.bilan.persons == 2
+
+
+@pytest.mark.parametrize("scope", ["city", "venue"])
+def test_fewer_than_five_persons_are_not_detailed_in_the_pdf_and_xlsx_either(client, city, dataset, scope):
+    params = {"year": YEAR - 1} | ({"venue": dataset["venues"][0].pk} if scope == "venue" else {})
+    client.force_login(city)
+    pdf = client.get(reverse("reporting:export", args=["pdf"]), params).content
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Moins de 5 personnes ont été accompagnées en 2022" in text
+    assert "Chiffres clés" not in text
+    xlsx = client.get(reverse("reporting:export", args=["xlsx"]), params).content
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    presentation = " ".join(
+        str(cell.value) for row in book["Présentation"].iter_rows() for cell in row if cell.value is not None
+    )
+    assert "Moins de 5 personnes ont été accompagnées en 2022" in presentation
+    assert "Chiffres clés" not in book.sheetnames
 
 
 def test_the_pdf_shows_the_city_exactly_what_its_page_shows(client, city, coordinator, dataset):

@@ -66,8 +66,14 @@ def test_the_city_sees_small_counts_masked_no_total_and_no_name(client, city, ye
     assert "Zébulon" not in html and "Confidentiel" not in html and "Bonjour" not in html
 
 
-def test_a_venue_or_quarter_page_has_no_message_counts(client, coordinator, venue, year_of_messages):
-    table, _ = messages_table(client, coordinator, venue=venue.pk)
+@pytest.mark.parametrize("scope", ["venue", "quarter"])
+def test_a_venue_or_quarter_page_has_no_message_counts(client, coordinator, venue, year_of_messages, scope):
+    params, label = {
+        "venue": ({"venue": venue.pk}, f"ieu d&#x27;accueil : {venue.name}"),
+        "quarter": ({"quarter": venue.quarter_id}, f"ieux d&#x27;accueil du quartier {venue.quarter.name}"),
+    }[scope]
+    table, html = messages_table(client, coordinator, **params)
+    assert label in html  # the restricted page
     assert table is None
 
 

@@ -6,8 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from beneficiaries.enums import AnonymisationReason
+from beneficiaries.models import Beneficiary
+from beneficiaries.services import beneficiary_anonymise
 from reporting.bilan import compute_bilan
 from reporting.models import PublishedBilan
+from reporting.services import BilanError, bilan_publish
 
 from ..factories import make_person, make_visit
 from .conftest import YEAR
@@ -60,6 +64,29 @@ def test_later_corrections_never_change_a_publication(client, coordinator, city,
     assert f"Personnes accompagnées;{published.persons}" in csv
 
 
+def test_a_new_publication_replaces_the_previous_and_anonymisation_changes_none(
+    client, coordinator, city, dataset
+):
+    first = bilan_publish(year=YEAR, user=coordinator, note="Premier")
+    make_visit(make_person("Tardif"), dataset["persons"][0].visits.order_by("date")[1].permanence)
+    second = bilan_publish(year=YEAR, user=coordinator, note="Corrigé")
+    assert second.figures["persons"] == first.figures["persons"] + 1
+    frozen = {publication.pk: publication.figures for publication in PublishedBilan.objects.all()}
+
+    beneficiary_anonymise(
+        beneficiary=Beneficiary.objects.get(pk=dataset["persons"][0].pk),
+        reason=AnonymisationReason.ERASURE_REQUEST,
+        user=coordinator,
+    )
+    assert {publication.pk: publication.figures for publication in PublishedBilan.objects.all()} == frozen
+
+    client.force_login(city)
+    response = client.get(reverse("reporting:dashboard"), {"year": YEAR})
+    html, report = response.content.decode(), response.context["report"]
+    assert report.publication == second and report.bilan.as_dict() == second.figures
+    assert "Corrigé" in html and "Premier" not in html
+
+
 def test_a_double_click_publishes_once(client, coordinator, dataset):
     client.force_login(coordinator)
     token = uuid.uuid4()
@@ -75,6 +102,18 @@ def test_a_year_not_yet_over_cannot_be_published(client, coordinator):
     response = client.post(PUBLISH, {"year": this_year, "token": uuid.uuid4()})
     assert response.status_code == 400
     assert "Seul le bilan d&#x27;une année terminée peut être publié" in response.content.decode()
+    assert not PublishedBilan.objects.exists()
+
+
+@pytest.mark.parametrize("ahead", [0, 1])
+def test_the_admin_and_the_service_refuse_a_year_not_yet_over(client, admin_user, ahead):
+    year = timezone.localdate().year + ahead
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:reporting_publishedbilan_add"), {"year": year, "note": ""})
+    assert response.status_code == 200
+    assert "Seul le bilan d&#x27;une année terminée peut être publié" in response.content.decode()
+    with pytest.raises(BilanError, match="Seul le bilan d'une année terminée peut être publié"):
+        bilan_publish(year=year, user=admin_user)
     assert not PublishedBilan.objects.exists()
 
 
