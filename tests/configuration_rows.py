@@ -90,13 +90,17 @@ ROWS = {
         setup=True,
     ),
     "SECURE_HSTS_SECONDS": Row(
-        "settings.SECURE_HSTS_SECONDS",
-        (({}, 31536000), ({"HTTPS": "0"}, 0), ({"SECURE_HSTS_SECONDS": "3600"}, 3600)),
+        "hsts().split(';')[0]",
+        (({}, "max-age=31536000"), ({"HTTPS": "0"}, ""), ({"SECURE_HSTS_SECONDS": "3600"}, "max-age=3600")),
         doc="31536000 avec `HTTPS`",
     ),
     "SECURE_HSTS_PRELOAD,SECURE_HSTS_INCLUDE_SUBDOMAINS": Row(
-        "[settings.SECURE_HSTS_PRELOAD, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS]",
-        (({}, DOC), ({"SECURE_HSTS_PRELOAD": "0", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "0"}, [False, False])),
+        "['; preload' in hsts(), '; includeSubDomains' in hsts()]",
+        (
+            ({}, DOC),
+            ({"SECURE_HSTS_PRELOAD": "0"}, [False, True]),
+            ({"SECURE_HSTS_INCLUDE_SUBDOMAINS": "0"}, [True, False]),
+        ),
     ),
     "BEHIND_PROXY": Row(
         "[settings.REQUEST_ID_FROM_PROXY, getattr(settings, 'SECURE_PROXY_SSL_HEADER', None),"

@@ -60,6 +60,16 @@ def deploy_warnings() -> list[str]:
     return [message.id for message in run_checks(include_deployment_checks=True, tags=["security"])]
 
 
+def hsts() -> str:
+    """The Strict-Transport-Security header of a page served in HTTPS ("" for none)."""
+    from django.http import HttpResponse
+    from django.middleware.security import SecurityMiddleware
+    from django.test import RequestFactory
+
+    response = SecurityMiddleware(lambda request: HttpResponse())(RequestFactory().get("/", secure=True))
+    return response.get("Strict-Transport-Security", "")
+
+
 def log_level() -> str:
     return logging.getLevelName(logging.getLogger().getEffectiveLevel())
 
