@@ -1,12 +1,19 @@
-"""Production settings: `check --deploy` is clean, a missing SECRET_KEY stops,
-and the benchmarks are installed by the test settings only."""
+"""Production settings: `check --deploy` is clean, a missing SECRET_KEY stops, the
+benchmarks are installed by the test settings only, and every row of README's
+« Configuration » table says the truth: its default when its variables are unset,
+its effect when they are set (tests/configuration_rows.py)."""
 
+import importlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.apps import apps
+
+from .configuration_rows import DOC, ELSEWHERE, ROWS, Refused, configuration_table, documented
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,16 +73,49 @@ def test_the_test_settings_install_the_benchmarks():
     assert apps.is_installed("bench")
 
 
-DATABASE_OPTIONS = (
-    "import django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; "
-    "print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), d.get('OPTIONS', {}).get('options', ''))"
-)
+def settings_value(env, expression: str, *, setup: bool = False):
+    """EXPRESSION (tests/settings_probe.py) read in a process started with `env` only."""
+    result = probe(env, expression, setup=setup)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
-def test_database_pooler_pgbouncer_drops_server_side_cursors_and_startup_options():
-    direct = python("-c", DATABASE_OPTIONS, env=PRODUCTION)
-    assert direct.stdout.split("\n")[0] == "False -c jit=off", direct.stderr
-    pooled = python("-c", DATABASE_OPTIONS, env={**PRODUCTION, "DATABASE_POOLER": "pgbouncer"})
-    assert pooled.stdout.split("\n")[0] == "True ", pooled.stderr
-    wrong = python("-c", DATABASE_OPTIONS, env={**PRODUCTION, "DATABASE_POOLER": "pgpool"})
-    assert wrong.returncode != 0 and "DATABASE_POOLER" in wrong.stderr
+def probe(env, expression: str, *, setup: bool = False):
+    return python("-m", "tests.settings_probe", expression, *(["--setup"] if setup else []), env=env)
+
+
+BARE = {"SECRET_KEY": PRODUCTION["SECRET_KEY"]}  # DEBUG off, nothing else set
+TABLE = configuration_table()
+
+
+def test_every_row_of_the_configuration_table_has_its_test():
+    assert set(TABLE) == set(ROWS) | set(ELSEWHERE)
+    for tests in ELSEWHERE.values():
+        for test in tests:
+            module, name = test.rsplit(".", 1)
+            assert callable(getattr(importlib.import_module(module), name, None)), test
+
+
+def given(env, variables) -> bool:
+    return any(env.get(name) is not None for name in variables)
+
+
+@pytest.mark.parametrize("names", ROWS)
+def test_a_configuration_row_says_its_default_and_its_effect(names):
+    row, default = ROWS[names], TABLE[names]
+    variables = names.split(",")
+    assert row.doc is None or row.doc == default  # its default, word for word
+    unset = [env for env, _ in row.scenarios if not given(env, variables)]
+    changed = [env for env, _ in row.scenarios if given(env, variables)]
+    assert unset and changed  # read both ways
+    for env, expected in row.scenarios:
+        if expected is DOC:
+            assert row.doc is None and env in unset
+            expected = documented(default, len(variables))
+        environment = {key: value for key, value in {**BARE, **env}.items() if value is not None}
+        result = probe(environment, row.expression, setup=row.setup)
+        if isinstance(expected, Refused):
+            assert result.returncode != 0 and expected in result.stderr, (env, result.stderr[-500:])
+        else:
+            assert result.returncode == 0, (env, result.stderr[-2000:])
+            assert json.loads(result.stdout) == expected, env

@@ -63,6 +63,11 @@ class Worker:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
+    def interrupt(self, signum: int, *, within: float) -> int:
+        """As Ctrl-C (SIGINT) or `systemctl stop` (KillSignal=SIGTERM) would: the worker's exit code."""
+        self.process.send_signal(signum)
+        return self.process.wait(timeout=within)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -171,22 +176,28 @@ def test_a_preview_then_an_import_of_100000_rows_run_in_the_background(
     )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_during_an_import_writes_nothing_and_blocks_nothing(
-    worker, coordinator, venue, client, settings
-):
-    files = to_csv(generate(visits=20_000))
+def confirmed_import_writing(client, coordinator, visits: int) -> ImportJob:
+    """An import of `visits` generated visits, previewed and confirmed, once the worker writes its rows."""
     client.force_login(coordinator)
-    response = upload(client, files)
-    pending = ImportUpload.objects.get()
+    response = upload(client, to_csv(generate(visits=visits)))
     follow_job(client, ImportJob.objects.get(), other_page=reverse("beneficiaries:data"))
     client.post(response.url, {"action": "confirmer"})
     job = ImportJob.objects.get(action=ImportAction.IMPORT)
     deadline = time.monotonic() + 120
     while not job.rows_written:
-        assert time.monotonic() < deadline
+        assert time.monotonic() < deadline, f"import still {job.state}"
         time.sleep(0.1)
         job.refresh_from_db()
+    return job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_during_an_import_writes_nothing_and_blocks_nothing(
+    worker, coordinator, venue, client, settings
+):
+    job = confirmed_import_writing(client, coordinator, visits=20_000)
+    pending = ImportUpload.objects.get()
+    preview_url = reverse("beneficiaries:import_preview", args=[pending.pk])
     worker.kill()
     assert row_counts()["Beneficiary"] == 0 and row_counts()["Visit"] == 0  # all or nothing
     job.refresh_from_db()
@@ -199,15 +210,30 @@ def test_a_worker_killed_during_an_import_writes_nothing_and_blocks_nothing(
     assert STALLED in page_text(client.get(reverse("beneficiaries:data")))
     # A new worker; the files are previewed and imported again.
     worker.start()
-    client.post(response.url, {"action": "apercu"})
+    client.post(preview_url, {"action": "apercu"})
     follow_job(
         client, ImportJob.objects.get(state=ImportJobState.QUEUED), other_page=reverse("beneficiaries:data")
     )
     assert ImportJob.objects.get(pk=job.pk).state == ImportJobState.FAILED
-    response = client.post(response.url, {"action": "confirmer"})
+    client.post(preview_url, {"action": "confirmer"})
     job = ImportJob.objects.filter(action=ImportAction.IMPORT).exclude(pk=job.pk).get()
     follow_job(client, job, other_page=reverse("beneficiaries:data"))
     assert job.imported and Visit.objects.count() == 20_000
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_worker_finishes_the_import_under_way_then_exits(
+    signum, worker, coordinator, venue, client
+):
+    # README, Production: "Ctrl-C ou SIGTERM : finit le travail en cours, puis s'arrête".
+    job = confirmed_import_writing(client, coordinator, visits=20_000)
+    assert 0 < job.rows_written < job.rows_to_write  # caught in the middle of its writing
+    exit_code = worker.interrupt(signum, within=120)
+    job.refresh_from_db()
+    assert exit_code == 0, worker.log.read_text()
+    assert job.imported and job.rows_written == job.rows_to_write, job.message
+    assert Visit.objects.count() == 20_000
 
 
 @pytest.mark.django_db

@@ -1,7 +1,6 @@
 """Settings of the messages: with nothing set, nothing leaves the machine; EMAIL_URL and
 the EMAIL_* variables give Django's MAILERS."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -9,25 +8,21 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.email_url import mailers
 
-from ..test_settings import PRODUCTION, ROOT, manage, python
+from ..test_settings import PRODUCTION, ROOT, manage, settings_value
 
 BASE = Path("/srv/app")
 # Production's variables, no mail server set.
 UNSET = {name: value for name, value in PRODUCTION.items() if name != "EMAIL_URL"}
 SHOW = (
-    "import django, json; from django.conf import settings; django.setup();"
-    "from messaging.sms import sms_backend;"
-    "print(json.dumps([settings.MAILERS, type(sms_backend()).__name__, settings.SMS_QUIET_HOURS,"
+    "[settings.MAILERS, type(load('messaging.sms.sms_backend')()).__name__, settings.SMS_QUIET_HOURS,"
     " settings.REMINDER_LEAD_HOURS, settings.MESSAGE_MAX_ATTEMPTS, settings.BREVO_API_KEY,"
     " str(settings.SMS_FILE_PATH), settings.MESSAGE_RETRY_SECONDS, settings.MESSAGE_SENDING_STALE_MINUTES,"
-    " settings.CONSENT_LINK_MAX_AGE_DAYS, settings.BREVO_WEBHOOK_SECRET, settings.BREVO_API_URL]))"
+    " settings.CONSENT_LINK_MAX_AGE_DAYS, settings.BREVO_WEBHOOK_SECRET, settings.BREVO_API_URL]"
 )
 
 
 def settings_of(env):
-    result = python("-c", SHOW, env=env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return settings_value(env, SHOW, setup=True)
 
 
 def test_by_default_nothing_leaves_the_machine():
