@@ -113,7 +113,11 @@ def test_the_messages_timer_runs_every_15_minutes_as_the_cron_line_says():
     """The timer of the units and the cron line of the README and docs/DEPLOY.md: the same times."""
     timer = (DEPLOY / "systemd" / "permanences-messages.timer").read_text()
     assert "OnCalendar=*:0/15\n" in timer and "Unit=permanences-messages.service" in timer
-    cron = "*/15 * * * * cd /srv/permanences && .venv/bin/python manage.py queue_messages"
+    # The .env loaded first: cron gives manage.py no environment (tests/test_documented_commands.py runs it).
+    cron = (
+        "*/15 * * * * cd /srv/permanences && set -a && . ./.env && set +a && "
+        ".venv/bin/python manage.py queue_messages"
+    )
     for doc in ("README.md", "docs/DEPLOY.md"):
         text = (ROOT / doc).read_text()
         assert cron in text, doc
