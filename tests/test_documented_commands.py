@@ -12,6 +12,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -158,3 +159,47 @@ def test_seed_demo_on_a_base_with_files_adds_none_but_sets_the_accounts_and_plan
     admin.save()
     call_command("seed_demo", password=DEMO_PASSWORD, stdout=io.StringIO())
     assert password_opens("admin", DEMO_PASSWORD)
+
+
+TRUSTED_DB = "pg_trgm_by_its_owner_test"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_owner_of_the_base_creates_pg_trgm_without_being_superuser():
+    """README: the migration creates pg_trgm, which the base's owner may do (a trusted extension)."""
+    migration = ROOT / "beneficiaries" / "migrations" / "0003_search_trigram_index.py"
+    assert 'schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")' in migration.read_text()
+    db = connection.settings_dict
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            pytest.skip("le rôle des tests est superutilisateur : rien à montrer ici")
+        cursor.execute(f"DROP DATABASE IF EXISTS {TRUSTED_DB}")
+        cursor.execute(f"CREATE DATABASE {TRUSTED_DB} TEMPLATE template0")  # no extension at all
+    try:
+        params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"]}
+        with psycopg.connect(dbname=TRUSTED_DB, **params) as owner:
+            owner.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            assert owner.execute("SELECT similarity('Martin', 'Martine') > 0.5").fetchone() == (True,)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {TRUSTED_DB} WITH (FORCE)")
+    # The commands of the README and of docs/DEPLOY.md give the base to that role.
+    for doc in (README, DEPLOY):
+        assert "sudo -u postgres createdb --owner permanences permanences" in doc
+        assert "sudo -u postgres createuser --pwprompt permanences" in doc
+        assert "unaccent" not in doc
+
+
+def test_make_run_starts_the_three_processes_the_readme_names():
+    run = (ROOT / "Makefile").read_text().split("\nrun: ", 1)[1].split("\n\n", 1)[0]
+    assert all(command in run for command in ("db_worker", "queue_messages", "sleep 900", "runserver"))
+    assert "kill $$worker $$queuer" in run
+    assert "toutes les 15 minutes (Ctrl-C arrête les trois)" in README
+
+
+def test_the_screenshots_are_taken_at_the_three_widths_the_readme_names():
+    from tests.browser.a11y import VIEWPORTS
+
+    assert set(VIEWPORTS) == {"phone", "tablet", "desktop"}
+    assert "largeur d'un téléphone, d'une tablette et d'un ordinateur" in README
