@@ -305,7 +305,7 @@ def test_seed_demo_twice_changes_nothing():
     run("seed_demo", password=DEMO_PASSWORD)
     before = counts()
     out = run("seed_demo", password=DEMO_PASSWORD)
-    assert "rien n'a été modifié" in out
+    assert "aucun dossier de démonstration n'a été ajouté" in out
     # The coming weeks are planned at every start of the demo: already done.
     assert f"Planning des {settings.PLANNING_WEEKS} prochaines semaines à jour : 0 permanence(s)" in out
     assert counts() == before

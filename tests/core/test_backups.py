@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -71,6 +72,18 @@ def test_backup_restored_into_a_fresh_database_has_the_same_rows_and_bilan(tmp_p
     restored, original = content(FRESH), content(connection.settings_dict["NAME"])
     assert restored["rows"]["beneficiaries.Visit"] > 1000
     assert restored == original
+    # README: the dump holds the triggers of the audit and of the attendance table.
+    restored_triggers = triggers(fresh_database)
+    assert restored_triggers == triggers(connection.settings_dict)
+    assert any(name.startswith("audit_") for name in restored_triggers)
+    assert any(name.startswith("reporting_attendance_") for name in restored_triggers)
+
+
+def triggers(database) -> set[str]:
+    """The names of the triggers the migrations created in `database`."""
+    params = {"dbname": database["NAME"], "user": database["USER"], "password": database["PASSWORD"]}
+    with psycopg.connect(host=database["HOST"], port=database["PORT"], **params) as db:
+        return {name for (name,) in db.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
 
 
 def test_restore_asks_for_confirmation(tmp_path):
@@ -130,3 +143,14 @@ def test_a_backup_to_a_named_file_rotates_nothing(tmp_path, settings):
         (tmp_path / f"permanences-2020010{day}-030000.dump").write_bytes(b"old")
     call_command("backup", str(tmp_path / "ailleurs.dump"), stdout=io.StringIO())
     assert len(list(tmp_path.glob("permanences-*.dump"))) == 3
+
+
+@pytest.mark.django_db
+def test_a_backup_without_pg_dump_names_the_package_to_install(tmp_path, monkeypatch):
+    """docs/DEPLOY.md: the backup host needs the postgresql-client package."""
+    monkeypatch.setattr("core.backups.shutil.which", lambda name: None)
+    monkeypatch.setattr("core.backups.glob.glob", lambda pattern: [])
+    with pytest.raises(CommandError, match="installez le paquet postgresql-client"):
+        call_command("backup", str(tmp_path / "x.dump"), stdout=io.StringIO())
+    deploy = (ROOT / "docs" / "DEPLOY.md").read_text()
+    assert "le paquet `postgresql-client`" in deploy

@@ -6,6 +6,7 @@ input, never data. The renderer of deploy/ refuses a missing or unknown key, and
 the systemd units it renders pass `systemd-analyze verify`."""
 
 import ast
+import re
 import subprocess
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+
+from bench.servers import deploy_render
 
 from .servers import DEPLOY, binary, render
 
@@ -80,6 +83,25 @@ def test_the_renderer_refuses_a_missing_or_unknown_key():
     assert "server 127.0.0.1:8000 max_fails=1" in rendered and "@APP_SERVER" not in rendered
 
 
+@pytest.mark.parametrize("keys", [[], ["APP_DIR=/srv/permanences", "APP_DRI=x"]])
+def test_the_renderer_refusing_a_key_writes_nothing_and_fails(keys, capsys):
+    assert deploy_render.main([str(DEPLOY / "systemd" / "permanences-worker.service"), *keys]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and ("Valeurs manquantes" in err or "Clés absentes" in err)
+
+
+def test_the_documentation_renders_to_a_temporary_file_moved_once_rendered():
+    """`> /etc/…` would empty the target before the renderer refuses: never shown so."""
+    deploy = (ROOT / "docs" / "DEPLOY.md").read_text()
+    commands = re.findall(r"deploy_render\.py [^`]*?(?=\n\s*```)", deploy, re.DOTALL)
+    assert commands
+    for command in commands:
+        target = re.search(r"> (\S+)", command)[1]
+        assert target.endswith(".new") and f"&& mv {target} {target.removesuffix('.new')}" in command
+    for doc in (deploy, (ROOT / "README.md").read_text()):
+        assert not re.search(r"> */etc/(systemd|nginx|pgbouncer/pgbouncer\.ini)\S*(?<!\.new)\s", doc)
+
+
 # The scheduled ones: each service and its timer.
 SCHEDULED = ("permanences-messages", "permanences-daily", "permanences-backup", "permanences-imports")
 UNITS = (
@@ -113,7 +135,11 @@ def test_the_messages_timer_runs_every_15_minutes_as_the_cron_line_says():
     """The timer of the units and the cron line of the README and docs/DEPLOY.md: the same times."""
     timer = (DEPLOY / "systemd" / "permanences-messages.timer").read_text()
     assert "OnCalendar=*:0/15\n" in timer and "Unit=permanences-messages.service" in timer
-    cron = "*/15 * * * * cd /srv/permanences && .venv/bin/python manage.py queue_messages"
+    # The .env loaded first: cron gives manage.py no environment (tests/test_documented_commands.py runs it).
+    cron = (
+        "*/15 * * * * cd /srv/permanences && set -a && . ./.env && set +a && "
+        ".venv/bin/python manage.py queue_messages"
+    )
     for doc in ("README.md", "docs/DEPLOY.md"):
         text = (ROOT / doc).read_text()
         assert cron in text, doc

@@ -46,8 +46,9 @@ class Command(BaseCommand):
             built = True
         except DemoAlreadyLoaded:
             self.stdout.write(
-                "La base contient déjà des dossiers : les données de démonstration n'ont pas été "
-                "rechargées (rien n'a été modifié)."
+                "La base contient déjà des dossiers : aucun dossier de démonstration n'a été ajouté "
+                "(le territoire, les quatre comptes de démonstration et le planning des semaines à "
+                "venir ont tout de même été créés ou mis à jour)."
             )
         else:
             self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
@@ -74,7 +75,7 @@ class Command(BaseCommand):
             "\nDouble authentification (obligatoire pour les comptes qui voient les dossiers et "
             "pour l'administration) : saisissez la clé dans une application d'authentification "
             "(FreeOTP, Aegis…), ou affichez le code du moment avec "
-            "« .venv/bin/python manage.py demo_totp conseillere » (ou coordination, admin), "
+            "« DEBUG=1 .venv/bin/python manage.py demo_totp conseillere » (ou coordination, admin), "
             "ou utilisez un code de secours (une fois chacun)."
         )
         for factor in second_factors:
