@@ -82,7 +82,9 @@ def deploy_env(tmp_path: Path) -> str:
     lines = []
     for line in example.strip().splitlines():
         key = line.strip().split("=", 1)[0]
-        value = {"DATABASE_URL": database_url(), "SECRET_KEY": secrets.token_urlsafe(50)}.get(key)
+        # A key with what the shell would interpret, quoted as DEPLOY.md says.
+        key_value = f"'$x&(y) {secrets.token_urlsafe(50)}'"
+        value = {"DATABASE_URL": database_url(), "SECRET_KEY": key_value}.get(key)
         lines.append(f"{key}={value}" if value else line.strip())
     return "\n".join([*lines, f"STATIC_ROOT={tmp_path / 'static'}", ""])
 
