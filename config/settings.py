@@ -201,8 +201,10 @@ AXES_USERNAME_CALLABLE = "core.accounts.attempted_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-if env_bool("BEHIND_PROXY"):
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address, read by django-ipware: behind nginx, X-Forwarded-For only (nginx
+# replaces it with the client's address; REMOTE_ADDR is nginx's); otherwise the
+# connection's address, and a client's X-Forwarded-For is ignored.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR" if env_bool("BEHIND_PROXY") else "REMOTE_ADDR"]
 
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
