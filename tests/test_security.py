@@ -121,7 +121,18 @@ from django.test import Client
 response = Client().get("/connexion/", secure=True, HTTP_HOST="permanences.example.org")
 print(response.status_code)
 print(response.headers.get("Strict-Transport-Security", ""))
-print(response.cookies["csrftoken"]["secure"])
+print(response.cookies["csrftoken"]["secure"], response.cookies["csrftoken"]["httponly"])
+# The session cookie, as Django's session middleware sets it with these settings.
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
+call_command("migrate", "sessions", verbosity=0)
+def view(request):
+    request.session["seen"] = True
+    return HttpResponse()
+cookie = SessionMiddleware(view)(RequestFactory().get("/", secure=True)).cookies["sessionid"]
+print(cookie["secure"], cookie["httponly"], cookie["samesite"])
 """
 
 
@@ -150,10 +161,11 @@ def test_production_sends_hsts_for_a_year_and_secure_cookies(tmp_path):
         text=True,
         timeout=120,
     )
-    status, hsts, secure_cookie = result.stdout.split("\n")[:3]
+    status, hsts, csrf_cookie, session_cookie = result.stdout.split("\n")[:4]
     assert status == "200", result.stderr
-    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts
-    assert secure_cookie == "True"
+    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts and "preload" in hsts
+    assert csrf_cookie == "True True"  # Secure, HttpOnly
+    assert session_cookie == "True True Lax", result.stderr  # Secure, HttpOnly, SameSite
 
 
 def test_nothing_is_saved_by_a_refused_post(client, city):
