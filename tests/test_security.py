@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import path, reverse
 
 from beneficiaries.enums import ExportContent
 from beneficiaries.filters import PersonFilter, VisitFilter
 from beneficiaries.models import Beneficiary
+from config import urls as project_urls
 
 from .factories import PASSWORD, make_permanence, make_person, make_visit, totp_code
 from .sheets import read_sheet
@@ -182,3 +183,23 @@ def test_nothing_is_saved_by_a_refused_post(client, city):
         == 403
     )
     assert Beneficiary.objects.count() == before
+
+
+def explode(request):
+    raise RuntimeError("secret-detail-of-the-failure")
+
+
+# A test-only address that fails (test_a_server_error_is_french_and_shows_no_detail).
+urlpatterns = [path("test-erreur/", explode), *project_urls.urlpatterns]
+handler403 = project_urls.handler403
+
+
+@pytest.mark.urls("tests.test_security")
+def test_a_server_error_is_french_and_shows_no_detail(logged):
+    logged.raise_request_exception = False
+    response = logged.get("/test-erreur/")
+    assert response.status_code == 500
+    text = response.content.decode()
+    assert '<html lang="fr">' in text and "Erreur du serveur" in text
+    assert "Une erreur est survenue de notre côté" in text
+    assert "Traceback" not in text and "secret-detail" not in text and "RuntimeError" not in text
