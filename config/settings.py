@@ -253,7 +253,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Sessions: end after 30 minutes without a request and 12 hours after login
+# Sessions: end after 29 to 30 minutes without a request and 12 hours after login
 # (SessionLifetimeMiddleware); never readable from JavaScript.
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
 SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_SECONDS", 12 * 3600))

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
+import core.middleware
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from core.accounts import LAST_SEEN, LOGIN_AT
@@ -146,6 +147,45 @@ def test_sessions_end_after_30_minutes_idle_and_12_hours_at_most(client, counsel
     session[LAST_SEEN] = time.time()
     session.save()
     assert client.get(url).status_code == 302
+
+
+class Clock:
+    """The time SessionLifetimeMiddleware reads, moved by hand."""
+
+    def __init__(self):
+        self.start = time.time()
+        self.seconds = 0
+
+    def now(self):
+        return datetime.datetime.fromtimestamp(self.start + self.seconds, tz=datetime.UTC)
+
+
+def visits(counsellor, clock, *times) -> list[int]:
+    """The statuses of a session's requests at these seconds after its login (its last noted request)."""
+    client = Client()
+    client.force_login(counsellor)
+    session = client.session
+    session[LOGIN_AT] = session[LAST_SEEN] = clock.start
+    session.save()
+    statuses = []
+    for seconds in times:
+        clock.seconds = seconds
+        statuses.append(client.get(reverse("beneficiaries:list")).status_code)
+    return statuses
+
+
+def test_a_session_ends_after_29_to_30_minutes_without_activity(counsellor, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(core.middleware, "timezone", clock)
+    minute = 60
+    # Nothing since the noted request: open at 29 min 59 s, ended at 30 min 1 s.
+    assert visits(counsellor, clock, 30 * minute - 1) == [200]
+    assert visits(counsellor, clock, 30 * minute + 1) == [302]
+    # A request 59 s after is not noted (the time is written at most once a minute):
+    # the session still ends 30 minutes after the noted one, 29 min 2 s after the last
+    # request, and never before 29 minutes without a request.
+    assert visits(counsellor, clock, minute - 1, 30 * minute - 2) == [200, 200]
+    assert visits(counsellor, clock, minute - 1, 30 * minute + 1) == [200, 302]
 
 
 def test_deactivating_a_user_ends_their_sessions(client, counsellor):
