@@ -254,23 +254,21 @@ def test_a_code_used_by_one_worker_process_is_refused_by_another(reference_data,
 
 
 PROXY = "10.0.0.2"  # nginx, as the app servers see it
-
-
-SETTING = "AXES_IPWARE_META_PRECEDENCE_ORDER"
+ADDRESS_FROM = "AXES_IPWARE_META_PRECEDENCE_ORDER"
 
 
 @pytest.fixture
 def behind_proxy(settings):
-    """The address setting of config/settings.py with BEHIND_PROXY=1 (read from it, not copied)."""
+    """Where config/settings.py reads the address with BEHIND_PROXY=1 (read from it, not copied)."""
     result = subprocess.run(
-        [sys.executable, "-c", f"from config import settings; print(*settings.{SETTING})"],
+        [sys.executable, "-c", f"from config import settings; print(*settings.{ADDRESS_FROM})"],
         env={**os.environ, "BEHIND_PROXY": "1"},
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = result.stdout.split()
+    setattr(settings, ADDRESS_FROM, result.stdout.split())
     return settings
 
 
