@@ -201,8 +201,10 @@ AXES_USERNAME_CALLABLE = "core.accounts.attempted_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-if env_bool("BEHIND_PROXY"):
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address, read by django-ipware: behind nginx, X-Forwarded-For only (nginx
+# replaces it with the client's address; REMOTE_ADDR is nginx's); otherwise the
+# connection's address, and a client's X-Forwarded-For is ignored.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR" if env_bool("BEHIND_PROXY") else "REMOTE_ADDR"]
 
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
@@ -251,7 +253,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Sessions: end after 30 minutes without a request and 12 hours after login
+# Sessions: end after 29 to 30 minutes without a request and 12 hours after login
 # (SessionLifetimeMiddleware); never readable from JavaScript.
 SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
 SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_SECONDS", 12 * 3600))

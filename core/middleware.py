@@ -27,11 +27,12 @@ class NoStoreForUsersMiddleware:
 
 
 class SessionLifetimeMiddleware:
-    """End a session after 30 minutes without a request (SESSION_IDLE_SECONDS)
+    """End a session 30 minutes after the last request noted (SESSION_IDLE_SECONDS)
     or 12 hours after its login (SESSION_MAX_AGE), whichever comes first.
 
-    The time of the last request is written at most once a minute, so that
-    most pages cost no session write."""
+    The time of the last request is noted at most once a minute, so that most
+    pages cost no session write: a session ends after 29 to 30 minutes without
+    a request (README, tests/test_authentication.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -106,10 +106,11 @@ ROWS = {
         "[settings.REQUEST_ID_FROM_PROXY, getattr(settings, 'SECURE_PROXY_SSL_HEADER', None),"
         " getattr(settings, 'AXES_IPWARE_META_PRECEDENCE_ORDER', None)]",
         (
-            ({}, [False, None, None]),
+            # The client's address: the connection's, or behind the proxy X-Forwarded-For only.
+            ({}, [False, None, ["REMOTE_ADDR"]]),
             (
                 {"BEHIND_PROXY": "1"},
-                [True, ["HTTP_X_FORWARDED_PROTO", "https"], ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]],
+                [True, ["HTTP_X_FORWARDED_PROTO", "https"], ["HTTP_X_FORWARDED_FOR"]],
             ),
         ),
         doc="désactivé",

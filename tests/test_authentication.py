@@ -1,6 +1,7 @@
 """Authentication: throttled password guessing that reveals no account, two-factor
 authentication required for counsellors, coordination and admins, sessions that end on time."""
 
+import datetime
 import os
 import subprocess
 import sys
@@ -8,11 +9,14 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
+import core.middleware
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from core.accounts import LAST_SEEN, LOGIN_AT
@@ -145,6 +149,45 @@ def test_sessions_end_after_30_minutes_idle_and_12_hours_at_most(client, counsel
     assert client.get(url).status_code == 302
 
 
+class Clock:
+    """The time SessionLifetimeMiddleware reads, moved by hand."""
+
+    def __init__(self):
+        self.start = time.time()
+        self.seconds = 0
+
+    def now(self):
+        return datetime.datetime.fromtimestamp(self.start + self.seconds, tz=datetime.UTC)
+
+
+def visits(counsellor, clock, *times) -> list[int]:
+    """The statuses of a session's requests at these seconds after its login (its last noted request)."""
+    client = Client()
+    client.force_login(counsellor)
+    session = client.session
+    session[LOGIN_AT] = session[LAST_SEEN] = clock.start
+    session.save()
+    statuses = []
+    for seconds in times:
+        clock.seconds = seconds
+        statuses.append(client.get(reverse("beneficiaries:list")).status_code)
+    return statuses
+
+
+def test_a_session_ends_after_29_to_30_minutes_without_activity(counsellor, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(core.middleware, "timezone", clock)
+    minute = 60
+    # Nothing since the noted request: open at 29 min 59 s, ended at 30 min 1 s.
+    assert visits(counsellor, clock, 30 * minute - 1) == [200]
+    assert visits(counsellor, clock, 30 * minute + 1) == [302]
+    # A request 59 s after is not noted (the time is written at most once a minute):
+    # the session still ends 30 minutes after the noted one, 29 min 2 s after the last
+    # request, and never before 29 minutes without a request.
+    assert visits(counsellor, clock, minute - 1, 30 * minute - 2) == [200, 200]
+    assert visits(counsellor, clock, minute - 1, 30 * minute + 1) == [200, 302]
+
+
 def test_deactivating_a_user_ends_their_sessions(client, counsellor):
     client.force_login(counsellor)
     assert Session.objects.count() == 1
@@ -208,3 +251,76 @@ def test_a_code_used_by_one_worker_process_is_refused_by_another(reference_data,
         check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+PROXY = "10.0.0.2"  # nginx, as the app servers see it
+ADDRESS_FROM = "AXES_IPWARE_META_PRECEDENCE_ORDER"
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """Where config/settings.py reads the address with BEHIND_PROXY=1 (read from it, not copied)."""
+    result = subprocess.run(
+        [sys.executable, "-c", f"from config import settings; print(*settings.{ADDRESS_FROM})"],
+        env={**os.environ, "BEHIND_PROXY": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    setattr(settings, ADDRESS_FROM, result.stdout.split())
+    return settings
+
+
+def login_from(address: str, password: str, *, proxy: str = PROXY, client=None):
+    """A login through nginx: REMOTE_ADDR is nginx, X-Forwarded-For the client's address."""
+    client = client or Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=address)
+    return client.post(reverse("login"), {"login": "alice", "password": password})
+
+
+def test_behind_nginx_the_lockout_is_per_identifier_and_client_address(behind_proxy, counsellor):
+    assert behind_proxy.AXES_IPWARE_META_PRECEDENCE_ORDER == ["HTTP_X_FORWARDED_FOR"]
+    for n in range(behind_proxy.AXES_FAILURE_LIMIT):
+        assert login_from("198.51.100.7", f"wrong-{n}").status_code in (200, 429)
+    locked = login_from("198.51.100.7", PASSWORD)
+    assert locked.status_code == 429 and "suspendue" in locked.content.decode()
+    # The same identifier from another address, through the same nginx, logs in.
+    other = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert login_from("203.0.113.9", PASSWORD, client=other).url == reverse("mfa_authenticate")
+    assert other.post(reverse("mfa_authenticate"), {"code": totp_code()}).url == reverse("home")
+    assert login_from("198.51.100.7", PASSWORD, proxy="10.0.0.3").status_code == 429  # other nginx
+    # django-axes notes the client's address, never nginx's.
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+    assert set(AccessLog.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+
+
+def test_without_a_proxy_a_forged_forwarded_address_does_not_dodge_the_lockout(settings, counsellor):
+    assert settings.AXES_IPWARE_META_PRECEDENCE_ORDER == ["REMOTE_ADDR"]
+    statuses = [
+        login_from(f"198.51.100.{n}", f"wrong-{n}", proxy="192.0.2.1").status_code
+        for n in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert 500 not in statuses
+    locked = login_from("203.0.113.9", PASSWORD, proxy="192.0.2.1")
+    assert locked.status_code == 429 and "suspendue" in locked.content.decode()
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"192.0.2.1"}
+    # Another address is not locked out.
+    assert login_from("203.0.113.9", PASSWORD, proxy="192.0.2.2").url == reverse("mfa_authenticate")
+
+
+def minutes_later(minutes: int) -> None:
+    """As if `minutes` had passed since the last attempt django-axes noted."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - datetime.timedelta(minutes=minutes))
+
+
+def test_a_lockout_lasts_15_minutes_after_the_last_attempt(settings, counsellor):
+    assert datetime.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        post_login(Client(), "alice", f"wrong-{n}")
+    minutes_later(14)
+    assert post_login(Client(), "alice", PASSWORD).status_code == 429
+    # That attempt, during the lockout, started the 15 minutes again.
+    minutes_later(2)
+    assert post_login(Client(), "alice", PASSWORD).status_code == 429
+    minutes_later(16)
+    assert post_login(Client(), "alice", PASSWORD).url == reverse("mfa_authenticate")

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import path, reverse
 
 from beneficiaries.enums import ExportContent
 from beneficiaries.filters import PersonFilter, VisitFilter
 from beneficiaries.models import Beneficiary
+from config import urls as project_urls
 
 from .factories import PASSWORD, make_permanence, make_person, make_visit, totp_code
 from .sheets import read_sheet
@@ -121,7 +122,18 @@ from django.test import Client
 response = Client().get("/connexion/", secure=True, HTTP_HOST="permanences.example.org")
 print(response.status_code)
 print(response.headers.get("Strict-Transport-Security", ""))
-print(response.cookies["csrftoken"]["secure"])
+print(response.cookies["csrftoken"]["secure"], response.cookies["csrftoken"]["httponly"])
+# The session cookie, as Django's session middleware sets it with these settings.
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
+call_command("migrate", "sessions", verbosity=0)
+def view(request):
+    request.session["seen"] = True
+    return HttpResponse()
+cookie = SessionMiddleware(view)(RequestFactory().get("/", secure=True)).cookies["sessionid"]
+print(cookie["secure"], cookie["httponly"], cookie["samesite"])
 """
 
 
@@ -150,10 +162,11 @@ def test_production_sends_hsts_for_a_year_and_secure_cookies(tmp_path):
         text=True,
         timeout=120,
     )
-    status, hsts, secure_cookie = result.stdout.split("\n")[:3]
+    status, hsts, csrf_cookie, session_cookie = result.stdout.split("\n")[:4]
     assert status == "200", result.stderr
-    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts
-    assert secure_cookie == "True"
+    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts and "preload" in hsts
+    assert csrf_cookie == "True True"  # Secure, HttpOnly
+    assert session_cookie == "True True Lax", result.stderr  # Secure, HttpOnly, SameSite
 
 
 def test_nothing_is_saved_by_a_refused_post(client, city):
@@ -170,3 +183,23 @@ def test_nothing_is_saved_by_a_refused_post(client, city):
         == 403
     )
     assert Beneficiary.objects.count() == before
+
+
+def explode(request):
+    raise RuntimeError("secret-detail-of-the-failure")
+
+
+# A test-only address that fails (test_a_server_error_is_french_and_shows_no_detail).
+urlpatterns = [path("test-erreur/", explode), *project_urls.urlpatterns]
+handler403 = project_urls.handler403
+
+
+@pytest.mark.urls("tests.test_security")
+def test_a_server_error_is_french_and_shows_no_detail(logged):
+    logged.raise_request_exception = False
+    response = logged.get("/test-erreur/")
+    assert response.status_code == 500
+    text = response.content.decode()
+    assert '<html lang="fr">' in text and "Erreur du serveur" in text
+    assert "Une erreur est survenue de notre côté" in text
+    assert "Traceback" not in text and "secret-detail" not in text and "RuntimeError" not in text

@@ -74,12 +74,18 @@ def test_login_throttling_and_used_codes_are_shared(pair, django_user_model, set
     make_user(django_user_model, "alice", Role.CONSEILLER)
     servers = [pair.first.address, pair.second.address]
     guesser = Agent(pair.nginx.https_port)
+    failures = []
     for attempt in range(settings.AXES_FAILURE_LIMIT):
-        # Through nginx, which replaces the address a client claims (X-Forwarded-For).
+        # Each server in turn, then the last one through nginx, which replaces the
+        # address a client claims (X-Forwarded-For): all from the same address.
+        via = servers[attempt % 2] if attempt < settings.AXES_FAILURE_LIMIT - 1 else None
         spoofed = {"X-Forwarded-For": f"203.0.113.{attempt}"}
-        wrong = guesser.submit("/connexion/", {"login": "dora", "password": "faux"}, headers=spoofed)
-        assert wrong.status in (200, 429)
-    # Five failures, whichever server got them: dora is locked out on each, right password or not.
+        wrong = guesser.submit("/connexion/", {"login": "dora", "password": "faux"}, via=via, headers=spoofed)
+        assert wrong.status == (200 if via else 429)  # the fifth locks out
+        failures.append(wrong.headers["X-Request-ID"])
+    # Both servers counted some of the five failures.
+    assert set(failures) & pair.first.request_ids() and set(failures) & pair.second.request_ids()
+    # Five failures spread over both: dora is locked out on each, right password or not.
     for server in servers:
         locked = Agent(pair.nginx.https_port).submit(
             "/connexion/", {"login": "dora", "password": "correct-horse-battery-staple"}, via=server
