@@ -382,3 +382,30 @@ def test_the_admin_history_names_a_file_by_its_reference_and_keeps_no_name(clien
     assert not Beneficiary.objects.filter(pk=second.pk).exists()
     assert LogEntry.objects.order_by("pk").last().object_repr == second.ref
     assert identifying_values_left() == []
+
+
+def test_the_admin_history_written_before_is_rewritten_to_the_references(admin_user):
+    """Migration 0026: the entries that named a person keep only the file's reference."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    migration = importlib.import_module("beneficiaries.migrations.0026_admin_log_names_files_by_ref")
+    kind = ContentType.objects.get_for_model(Beneficiary)
+    kept = make_person("Zyxwvut", "Qwertyuiop")
+    old = {"user": admin_user, "content_type": kind}
+    LogEntry.objects.create(**old, object_id=str(kept.pk), object_repr=str(kept), action_flag=CHANGE)
+    LogEntry.objects.create(
+        **old, object_id="999999", object_repr="ABCDEF Ghijk (2019-00042)", action_flag=DELETION
+    )
+    LogEntry.objects.create(**old, object_id="999998", object_repr="Sans référence", action_flag=DELETION)
+
+    migration.name_by_ref(apps, None)
+
+    assert list(LogEntry.objects.order_by("pk").values_list("object_repr", flat=True)) == [
+        kept.ref,
+        "2019-00042",
+        "dossier supprimé",
+    ]
