@@ -281,6 +281,9 @@ def test_the_notice_and_the_register_name_the_administrators_and_the_sending_pro
     assert "dans l'application comme dans son administration" in notice
     assert "le prestataire qui les envoie reçoit votre numéro ou votre adresse et le texte" in notice
     assert "Autres destinataires : Hébergeur : Exemple SAS (France) ; Cabinet comptable Exemple." in notice
+    assert " ; Hébergeur : Exemple SAS (France) ; Cabinet comptable Exemple." in register
+    help_text = PublicInfo._meta.get_field("other_recipients").help_text
+    assert help_text.startswith("Registre des traitements et notice d'information : ")
     assert "les administrateurs de l'installation (dossiers nominatifs dans l'administration" in register
     assert "le prestataire d'envoi des SMS et des courriels" in register
     assert "Seules les conseillères" not in notice
