@@ -140,6 +140,30 @@ def compare_persons(context: PlanContext, rows: list[PersonRow]) -> None:
         else:
             matched[person.pk] = row.line
             _compare(context, row, person, by_ref=row.ref in by_ref)
+    if context.decisions.strict:
+        _check_choices(context)
+
+
+def _check_choices(context: PlanContext) -> None:
+    """A choice typed for a line that is no likely duplicate, or naming another file, is refused."""
+    listed = {entry.line: entry for entry in context.plan.likely_duplicates}
+    for line, choice in sorted(context.decisions.choices.items()):
+        entry = listed.get(line)
+        if entry is None:
+            context.problem(
+                PERSONS,
+                line,
+                "",
+                "Cette ligne n'est pas un doublon probable : aucun choix à donner pour elle.",
+            )
+        elif choice != NEW_PERSON and entry.decision != ascii_int(choice):
+            refs = ", ".join(candidate.ref for candidate in entry.candidates)
+            context.problem(
+                PERSONS,
+                line,
+                "",
+                f"Le dossier choisi n'est pas parmi les doublons probables de cette ligne : {refs}.",
+            )
 
 
 def _stored_by_ref(context: PlanContext, refs: list[str]) -> dict[str, Beneficiary]:

@@ -74,10 +74,13 @@ class TooManyProblems(Exception):
 class Decisions:
     """The coordinator's answers about likely duplicates: for a line of the persons
     file, NEW_PERSON or the pk of the file it is; `create_anyway` makes every line
-    without an answer a new person."""
+    without an answer a new person. With `strict` (the command, where lines are
+    typed by hand), a choice for a line that is not a likely duplicate, or naming a
+    file that is not among its candidates, is a problem: nothing is written."""
 
     choices: dict[int, str] = field(default_factory=dict)
     create_anyway: bool = False
+    strict: bool = False
 
     def of(self, line: int) -> str | None:
         return self.choices.get(line) or (NEW_PERSON if self.create_anyway else None)

@@ -84,8 +84,8 @@ class PublicInfo(TimestampedModel):
     other_recipients = models.TextField(
         "autres destinataires",
         blank=True,
-        help_text="Registre des traitements : destinataires des données en plus des utilisateurs de "
-        "l'application (ex. un hébergeur), un par ligne.",
+        help_text="Registre des traitements et notice d'information : destinataires des données en plus "
+        "des utilisateurs de l'application (ex. un hébergeur), un par ligne.",
     )
 
     objects = PublicInfoQuerySet.as_manager()

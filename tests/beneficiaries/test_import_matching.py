@@ -16,7 +16,7 @@ from django.urls import reverse
 from audit.enums import AuditAction
 from audit.models import AuditEntry
 from beneficiaries.enums import AnonymisationReason, Sex
-from beneficiaries.imports import NEW_PERSON, Decisions
+from beneficiaries.imports import FILE_LABELS, NEW_PERSON, Decisions
 from beneficiaries.models import Beneficiary, ImportUpload, Visit
 from beneficiaries.services import beneficiary_anonymise
 
@@ -234,3 +234,47 @@ def test_the_command_can_create_them_all_anyway(tmp_path, elodie):
     call_command("import_activity", beneficiaries=str(path), create_anyway=True, stdout=out)
     assert "Import terminé." in out.getvalue()
     assert set(Beneficiary.objects.values_list("ref", flat=True)) == {"2023-00001", "X-1", "X-2"}
+
+
+def test_the_command_help_names_every_file_it_reads():
+    from beneficiaries.management.commands.import_activity import Command
+
+    parser = Command().create_parser("manage.py", "import_activity")
+    file_options = [action.dest for action in parser._actions if action.metavar == "FICHIER"]
+    assert {"beneficiaries", "workshops", "registrations"} <= set(file_options)
+    help_text = Command.help.split(" depuis ")[0]
+    for dest in file_options:
+        assert f"des {FILE_LABELS[dest]}" in help_text, dest
+
+
+def refused(path, **choices) -> list[str]:
+    """The problems the command prints when it refuses the choices (and nothing is written)."""
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"1 problème\(s\) : rien n'a été importé"):
+        call_command("import_activity", beneficiaries=str(path), stdout=io.StringIO(), stderr=err, **choices)
+    assert set(Beneficiary.objects.values_list("ref", flat=True)) == {"2023-00001", "2023-00002"}
+    return err.getvalue().splitlines()
+
+
+def test_the_command_refuses_a_choice_the_preview_did_not_ask_for(tmp_path, elodie):
+    make_person("Durand", "Zoé", ref="2023-00002", phone="07 00 00 00 01")
+    path = tmp_path / "personnes.csv"
+    path.write_bytes(
+        persons(["X-1", "Martin", "Elodie", "", ""], ["X-2", "Bernard", "Paul", "", "06 99 99 99 99"])
+    )
+    not_a_lookalike = (
+        "personnes.csv, ligne 3 : Cette ligne n'est pas un doublon probable : aucun choix à donner pour elle."
+    )
+    assert refused(path, new_person=[2], same_person=["3=2023-00001"]) == [not_a_lookalike]
+    assert refused(path, new_person=[2, 3]) == [not_a_lookalike]
+    assert refused(path, new_person=[2, 9]) == [not_a_lookalike.replace("ligne 3", "ligne 9")]
+    assert refused(path, same_person=["2=2023-00002"]) == [
+        "personnes.csv, ligne 2 : Le dossier choisi n'est pas parmi les doublons probables "
+        "de cette ligne : 2023-00001."
+    ]
+    with pytest.raises(CommandError, match="indiquez-le avec --beneficiaries"):
+        call_command("import_activity", visits=str(path), new_person=[2])
+    out = io.StringIO()
+    call_command("import_activity", beneficiaries=str(path), new_person=[2], stdout=out)
+    assert "Import terminé." in out.getvalue()
+    assert Beneficiary.objects.filter(ref__in=["X-1", "X-2"]).count() == 2

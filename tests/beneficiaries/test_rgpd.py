@@ -122,13 +122,21 @@ def test_only_coordination_anonymises(client, counsellor, city, file):
 def test_anonymise_inactive_is_a_dry_run_unless_asked(file, venue, today):
     recent = make_person("Récente", "Personne")
     make_visit(recent, make_permanence(venue, today))
-    out = io.StringIO()
+    out, name = io.StringIO(), file.last_name
+    audited = AuditEntry.objects.count()
     call_command("anonymise_inactive", stdout=out)
-    assert "Simulation : 1 dossier(s)" in out.getvalue() and file.ref in out.getvalue()
+    assert out.getvalue().splitlines() == [
+        f"Simulation : 1 dossier(s) sans rendez-vous ni atelier suivi depuis 730 jours seraient anonymisés : "
+        f"{file.ref}.",
+        "Rien n'a été enregistré : relancez avec --wet-run pour les anonymiser.",
+    ]
     file.refresh_from_db()
-    assert file.anonymised_at is None
+    assert file.anonymised_at is None and file.last_name == name
+    assert AuditEntry.objects.count() == audited
     before = {year: compute_bilan(year).as_dict() for year in (2016, today.year)}
-    call_command("anonymise_inactive", wet_run=True, stdout=io.StringIO())
+    done = io.StringIO()
+    call_command("anonymise_inactive", wet_run=True, stdout=done)
+    assert done.getvalue() == "1 dossier(s) anonymisé(s).\n"
     file.refresh_from_db()
     recent.refresh_from_db()
     assert file.anonymised_at is not None and recent.anonymised_at is None
@@ -281,6 +289,9 @@ def test_the_notice_and_the_register_name_the_administrators_and_the_sending_pro
     assert "dans l'application comme dans son administration" in notice
     assert "le prestataire qui les envoie reçoit votre numéro ou votre adresse et le texte" in notice
     assert "Autres destinataires : Hébergeur : Exemple SAS (France) ; Cabinet comptable Exemple." in notice
+    assert " ; Hébergeur : Exemple SAS (France) ; Cabinet comptable Exemple." in register
+    help_text = PublicInfo._meta.get_field("other_recipients").help_text
+    assert help_text.startswith("Registre des traitements et notice d'information : ")
     assert "les administrateurs de l'installation (dossiers nominatifs dans l'administration" in register
     assert "le prestataire d'envoi des SMS et des courriels" in register
     assert "Seules les conseillères" not in notice

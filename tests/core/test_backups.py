@@ -10,14 +10,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from beneficiaries.models import Beneficiary
 from core.backups import restore
 
-from ..factories import DEMO_PASSWORD
+from ..factories import DEMO_PASSWORD, make_permanence, make_person, make_visit
 
 ROOT = Path(__file__).resolve().parents[2]
 FRESH = "restored_backup_test"
@@ -79,6 +81,32 @@ def test_backup_restored_into_a_fresh_database_has_the_same_rows_and_bilan(tmp_p
     assert any(name.startswith("reporting_attendance_") for name in restored_triggers)
 
 
+def rows() -> dict[str, int]:
+    return {
+        m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.managed and not m._meta.proxy
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_replaces_all_the_content_of_a_database_with_other_rows(
+    tmp_path, reference_data, venue, today
+):
+    """README: `restore FICHIER --yes` replaces the whole content of the base."""
+    kept = make_person("Martin", "Élodie")
+    make_visit(kept, make_permanence(venue, today))
+    dump = tmp_path / "sauvegarde.dump"
+    call_command("backup", str(dump), stdout=io.StringIO())
+    saved = rows()
+    make_visit(make_person("Durand", "Paul"), make_permanence(venue, today, start="14:00", end="17:00"))
+    Beneficiary.objects.filter(pk=kept.pk).update(last_name="Bernard")
+    assert rows() != saved
+    out = io.StringIO()
+    call_command("restore", str(dump), yes=True, stdout=out)
+    assert rows() == saved
+    assert list(Beneficiary.objects.values_list("pk", "last_name")) == [(kept.pk, "Martin")]
+    assert out.getvalue() == f"Base restaurée depuis {dump}.\n"
+
+
 def triggers(database) -> set[str]:
     """The names of the triggers the migrations created in `database`."""
     params = {"dbname": database["NAME"], "user": database["USER"], "password": database["PASSWORD"]}
@@ -133,6 +161,21 @@ def test_backups_in_the_backup_folder_are_rotated(tmp_path, settings):
     assert kept[2].startswith(f"permanences-{timezone.localdate():%Y%m%d}")
     assert other.exists()
     assert "3 sauvegarde(s) plus ancienne(s) supprimée(s)" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("keep", [0, -1])
+def test_a_backup_refuses_to_keep_fewer_than_one(tmp_path, settings, keep):
+    """README: BACKUP_KEEP is at least 1; the command says so and writes nothing."""
+    settings.BACKUP_DIR = tmp_path
+    settings.BACKUP_KEEP = keep
+    old = tmp_path / "permanences-20200101-030000.dump"
+    old.write_bytes(b"old")
+    with pytest.raises(CommandError, match=f"BACKUP_KEEP vaut {keep} : indiquez au moins 1"):
+        call_command("backup", stdout=io.StringIO())
+    assert list(tmp_path.iterdir()) == [old]
+    readme = (ROOT / "README.md").read_text()
+    assert "au moins 1 : `backup` refuse 0" in readme
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from beneficiaries.appointment_services import appointment_book
 from permanences.enums import PermanenceStatus
 from permanences.models import Permanence, WeeklySlot
 from permanences.services import (
@@ -212,6 +213,24 @@ def test_the_command_is_idempotent_and_says_what_it_left(slots, today):
     call_command("plan_permanences", stdout=out)
     assert "0 créée(s), 0 mise(s) à jour, 0 retirée(s) ; 1 modifiée(s) à la main" in out.getvalue()
     assert rows() == before
+
+
+def test_the_command_keeps_a_stale_session_with_an_appointment_and_says_so(slots, today, counsellor):
+    call_command("plan_permanences", stdout=io.StringIO())
+    booked = Permanence.objects.filter(slot=slots[0]).order_by("date").first()
+    appointment_book(
+        beneficiary=make_person(), permanence=booked, time=T("10:00"), purpose="Suivi", user=counsellor
+    )
+    slots[0].delete()
+    out = io.StringIO()
+    call_command("plan_permanences", stdout=out)
+    assert "0 créée(s), 0 mise(s) à jour, 7 retirée(s)" in out.getvalue()
+    assert out.getvalue().splitlines()[-1] == (
+        "1 permanence(s) ne correspondent plus à leur créneau mais des rendez-vous y sont liés : "
+        "à revoir sur la page Planning."
+    )
+    assert Permanence.objects.filter(pk=booked.pk, status=PermanenceStatus.PLANNED).exists()
+    assert Permanence.objects.filter(date__in=[booked.date + n * WEEK for n in range(1, 8)]).count() == 0
 
 
 @pytest.mark.parametrize("weeks", [0, -1, 53])

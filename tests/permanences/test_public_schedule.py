@@ -212,6 +212,15 @@ def test_no_counsellor_name_unless_the_venue_publishes_them(client, territory, c
     assert "Bob" not in venue_html(html, territory["esperanto"])
 
 
+def test_each_venue_card_shows_its_access_information(client, territory):
+    """The venue's access help text: published on the public page (and the poster)."""
+    html = client.get(reverse("public:schedule")).content.decode()
+    assert "Accès : Bus 122, arrêt Bel Air" in venue_html(html, territory["grand_air"])
+    assert "Accès :" not in venue_html(html, territory["esperanto"])
+    help_text = Venue._meta.get_field("access_info").help_text
+    assert help_text.startswith("Publié sur la page publique et l'affiche : ")
+
+
 def test_the_public_texts_come_from_the_admin(client, territory):
     html = client.get(reverse("public:schedule")).content.decode()
     assert "Une pièce d'identité".replace("'", "&#x27;") in html  # default text

@@ -1,6 +1,7 @@
-"""`manage.py bilan` on the demonstration data: the published 2020 figures, exactly."""
+"""`manage.py bilan`: the published 2020 figures of the demonstration data, and nothing masked."""
 
 import csv
+import datetime
 import io
 import json
 
@@ -8,7 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from beneficiaries.enums import Sex
 from permanences.models import Quarter, Venue
+from reporting.disclosure import MARKERS
+
+from ..factories import make_permanence, make_person, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +111,24 @@ def test_it_restricts_to_a_venue_or_to_the_venues_of_a_quarter(demo_db):
 def test_bad_arguments_get_a_french_message(db, args, message):
     with pytest.raises(CommandError, match=message):
         bilan(*args)
+
+
+def test_a_venue_of_two_persons_gets_every_figure_unmasked(db):
+    """The help: « Tous les chiffres, sans masquage », even the small counts a page would hide."""
+    # A quarter and a venue of its own: the demonstration's data may be loaded for this module.
+    quarter = Quarter.objects.create(name="Quartier du banc d'essai")
+    venue = Venue.objects.create(name="Salle du banc d'essai", quarter=quarter)
+    session = make_permanence(venue, datetime.date(2024, 3, 12))
+    for name, sex in (("Martin", Sex.FEMALE), ("Durand", Sex.MALE)):
+        make_visit(make_person(name, sex=sex), session)
+    scope = ("--year", "2024", "--venue", str(venue.pk))
+    text = bilan(*scope, "--format", "text")
+    rows = list(csv.reader(io.StringIO(bilan(*scope, "--format", "csv").lstrip("\ufeff")), delimiter=";"))
+    assert "2 personnes accompagnées" in text
+    # The venue's row: sessions held, persons, women, men, sex not stated, visits.
+    assert ["Ensemble", "1", "2", "1", "1", "0", "2"] in [line.split() for line in text.splitlines()]
+    assert ["Personnes accompagnées", "2"] in rows
+    assert [venue.name, venue.quarter.name, "1", "2", "1", "1", "0", "2"] in rows
+    for marker in MARKERS:
+        assert marker not in text
+        assert not any(marker in cell for row in rows for cell in row)

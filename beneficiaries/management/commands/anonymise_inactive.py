@@ -8,8 +8,9 @@ from beneficiaries.services import beneficiaries_anonymise_inactive
 
 class Command(BaseCommand):
     help = (
-        "Anonymise les dossiers sans contact depuis RETENTION_DAYS jours (2 ans par défaut). "
-        "Sans --wet-run, affiche seulement ce qui serait fait."
+        "Anonymise les dossiers sans rendez-vous ni atelier suivi depuis RETENTION_DAYS jours "
+        "(2 ans par défaut ; un dossier qui n'a ni l'un ni l'autre compte depuis sa création). "
+        "Sans --wet-run, affiche seulement ce qui serait fait, sans rien enregistrer."
     )
 
     def add_arguments(self, parser):
@@ -24,10 +25,10 @@ class Command(BaseCommand):
                 Beneficiary.objects.inactive_since(cutoff).order_by("pk").values_list("ref", flat=True)
             )
             self.stdout.write(
-                f"Simulation : {len(refs)} dossier(s) sans contact depuis {days} jours seraient anonymisés"
-                + (f" : {', '.join(refs)}." if refs else ".")
+                f"Simulation : {len(refs)} dossier(s) sans rendez-vous ni atelier suivi depuis {days} jours "
+                "seraient anonymisés" + (f" : {', '.join(refs)}." if refs else ".")
             )
-            self.stdout.write("Relancez avec --wet-run pour les anonymiser.")
+            self.stdout.write("Rien n'a été enregistré : relancez avec --wet-run pour les anonymiser.")
             return
         refs = beneficiaries_anonymise_inactive(today=today, retention_days=days)
         self.stdout.write(self.style.SUCCESS(f"{len(refs)} dossier(s) anonymisé(s)."))

@@ -33,8 +33,9 @@ def duplicates_report(plan: ImportPlan) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Importe des personnes, des permanences, des rendez-vous, des orientations et des sorties "
-        "depuis des fichiers CSV ou XLSX (tout ou rien : une seule ligne invalide et rien n'est importé)."
+        "Importe des personnes, des permanences, des rendez-vous, des orientations, des sorties, "
+        "des ateliers et des inscriptions aux ateliers depuis des fichiers CSV ou XLSX "
+        "(tout ou rien : une seule ligne invalide et rien n'est importé)."
     )
 
     def add_arguments(self, parser):
@@ -81,6 +82,11 @@ class Command(BaseCommand):
             options_list = ", ".join(f"--{kind}" for kind in COLUMNS)
             raise CommandError(f"Indiquez au moins un fichier : {options_list}.")
         decisions = self.decisions(options)
+        if decisions.choices and "beneficiaries" not in sources:
+            raise CommandError(
+                "--same-person et --new-person portent sur le fichier des personnes : "
+                "indiquez-le avec --beneficiaries."
+            )
         try:
             plan = activity_import(
                 sources=sources, user=None, dry_run=options["dry_run"], decisions=decisions
@@ -117,4 +123,4 @@ class Command(BaseCommand):
                     f"--same-person {item} : écrivez LIGNE=REF, REF étant un dossier existant."
                 )
             choices[ascii_int(line.strip())] = str(pk)
-        return Decisions(choices=choices, create_anyway=options["create_anyway"])
+        return Decisions(choices=choices, create_anyway=options["create_anyway"], strict=True)

@@ -11,7 +11,8 @@ from core.backups import BackupError, backup, default_path, rotate
 class Command(BaseCommand):
     help = (
         "Sauvegarde toute la base (pg_dump sur PostgreSQL, copie cohérente sur SQLite) ; "
-        "dans le dossier des sauvegardes, seules les BACKUP_KEEP plus récentes sont gardées."
+        "dans le dossier des sauvegardes, seules les BACKUP_KEEP plus récentes sont gardées "
+        "(au moins 1)."
     )
 
     def add_arguments(self, parser):
@@ -23,6 +24,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path=None, **options):
+        if path is None and settings.BACKUP_KEEP < 1:
+            raise CommandError(
+                f"BACKUP_KEEP vaut {settings.BACKUP_KEEP} : indiquez au moins 1 (le nombre de sauvegardes "
+                "gardées dans BACKUP_DIR, la nouvelle comprise). Aucune sauvegarde écrite."
+            )
         folder = Path(settings.BACKUP_DIR)
         target = Path(path) if path else default_path(folder, timezone.localtime())
         try:
