@@ -104,7 +104,7 @@ class AnonymisationReason(models.TextChoices):
     ERASURE_REQUEST = "demande_effacement", "Demande de la personne (droit à l'effacement)"
     OBJECTION = "opposition", "Opposition de la personne au traitement"
     CREATED_BY_MISTAKE = "erreur", "Dossier créé par erreur"
-    RETENTION = "conservation", "Durée de conservation atteinte (sans contact depuis 2 ans)"
+    RETENTION = "conservation", "Durée de conservation atteinte (ni rendez-vous ni atelier suivi depuis)"
 
 
 class WorkshopStatus(models.TextChoices):
@@ -169,7 +169,7 @@ class QualityCheck(models.TextChoices):
     VISIT_WITHOUT_TOPIC = "rdv_sans_theme", "Rendez-vous sans thème"
     CDD_WITHOUT_END = "cdd_sans_fin", "CDD sans date de fin"
     REFERRAL_WITHOUT_RESULT = "orientation_sans_suite", "Orientation sans suite connue après 30 jours"
-    IDLE = "inactif", "Sans contact depuis la durée de conservation : à anonymiser"
+    IDLE = "inactif", "Ni rendez-vous ni atelier suivi depuis la durée de conservation : à anonymiser"
     IDLE_SOON = "inactif_bientot", "À anonymiser dans les 30 jours"
 
 

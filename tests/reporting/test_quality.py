@@ -90,6 +90,12 @@ def test_each_line_links_to_the_list_of_exactly_the_files_concerned(client, coor
     response = client.get(reverse("beneficiaries:list"), {"qualite": QualityCheck.IDLE})
     idle = {p.pk for p in response.context["page"].object_list}
     assert {files["idle"].pk, files["never_seen"].pk} <= idle and files["soon"].pk not in idle
+    # What counts, as the panel says it: visits and workshops attended, or the file's creation.
+    panel = client.get(reverse("reporting:quality"), {"annee": YEAR}).content.decode()
+    assert (
+        "Les dossiers sans rendez-vous ni atelier suivi depuis la durée de conservation "
+        f"({settings.RETENTION_DAYS} jours ; sans aucun, depuis leur création) sont à anonymiser"
+    ) in panel
 
 
 def test_the_idle_counts_are_those_of_the_list_conditions_around_each_date(venue, today):
