@@ -104,7 +104,7 @@ class AnonymisationReason(models.TextChoices):
     ERASURE_REQUEST = "demande_effacement", "Demande de la personne (droit à l'effacement)"
     OBJECTION = "opposition", "Opposition de la personne au traitement"
     CREATED_BY_MISTAKE = "erreur", "Dossier créé par erreur"
-    RETENTION = "conservation", "Durée de conservation atteinte (ni rendez-vous ni atelier suivi depuis)"
+    RETENTION = "conservation", "Durée de conservation écoulée sans rendez-vous ni atelier suivi"
 
 
 class WorkshopStatus(models.TextChoices):
