@@ -19,7 +19,8 @@ from messaging.models import Message
 from messaging.services import MessageError, message_queue_one_off, reminders_queue
 from messaging.texts import day_text
 from permanences.enums import PermanenceStatus
-from permanences.models import Venue
+from permanences.models import PublicInfo, Venue
+from permanences.models.public_info import PUBLIC_INFO_PK
 from permanences.services import permanence_cancel
 
 from ..factories import make_permanence, make_person, make_workshop
@@ -50,6 +51,25 @@ def test_a_reminder_per_channel_the_person_accepted_with_place_time_and_first_na
         text = message.subject + message.body
         assert "Diallo" not in text and "Petit" not in text and "RSA" not in text and "RQTH" not in text
     assert Message.objects.filter(beneficiary=sms_only).get().channel == Channel.SMS
+
+
+@pytest.mark.parametrize(
+    ("contact", "said"),
+    [
+        ("01 23 45 67 89, accueil@exemple.fr.", "prévenez-nous : 01 23 45 67 89, accueil@exemple.fr.\n"),
+        # No contact in the public information: still a way to warn, in a sentence that reads well.
+        ("", "prévenez-nous : passez à la permanence aux heures d'ouverture.\n"),
+    ],
+)
+def test_a_reminder_says_how_to_warn_and_the_sms_what_to_bring(session, contact, said):
+    PublicInfo.objects.update_or_create(
+        pk=PUBLIC_INFO_PK, defaults={"contact": contact, "what_to_bring": "Un justificatif\nVotre CV"}
+    )
+    appointment = book(consenting(), session)
+    reminders_queue(now=starts(appointment) - datetime.timedelta(hours=3))
+    sms, email = (Message.objects.get(channel=c) for c in (Channel.SMS, Channel.EMAIL))
+    assert said in email.body
+    assert sms.body.endswith(". Pensez à apporter : un justificatif, votre CV.")
 
 
 def test_queuing_twice_gives_one_message_per_reason_and_a_moved_appointment_a_new_one(session, venue):

@@ -1,6 +1,9 @@
 """The texts: SMS sizes (GSM-7 and UCS-2), placeholders, the default texts."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from messaging.enums import Channel, Kind
 from messaging.models import MessageTemplate
@@ -94,3 +97,28 @@ def test_every_kind_has_a_default_text_on_each_channel_that_renders():
             # The default SMS stay in GSM-7 and in two SMS at most with sample values.
             assert sms_size(body).encoding == GSM7, (kind, body)
             assert sms_size(body).segments <= 2, (kind, body)
+
+
+@pytest.mark.django_db
+def test_the_new_defaults_replace_only_the_texts_still_as_migration_0003_wrote_them():
+    migration = importlib.import_module("messaging.migrations.0004_default_texts_contact_and_bring")
+    old = importlib.import_module("messaging.migrations.0003_default_texts").TEXTS
+    rows = MessageTemplate.objects.filter(channel=Channel.EMAIL)
+    # Coordination edited the appointment reminder; the workshop one is still the default.
+    rows.filter(kind=Kind.APPOINTMENT_REMINDER).update(body="Notre texte : {prenom}. {lien_retrait}")
+    rows.filter(kind=Kind.WORKSHOP_REMINDER).update(body=old[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)][1])
+    migration.forwards(apps, None)
+    bodies = dict(rows.values_list("kind", "body"))
+    assert bodies[Kind.APPOINTMENT_REMINDER] == "Notre texte : {prenom}. {lien_retrait}"
+    assert "votre place ira à une autre personne : {contact}." in bodies[Kind.WORKSHOP_REMINDER]
+    migration.backwards(apps, None)
+    assert rows.get(kind=Kind.WORKSHOP_REMINDER).body == old[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)][1]
+    assert rows.get(kind=Kind.APPOINTMENT_REMINDER).body == "Notre texte : {prenom}. {lien_retrait}"
+
+
+@pytest.mark.django_db
+def test_the_default_reminders_say_how_to_warn_and_the_sms_what_to_bring():
+    bodies = {(t.kind, t.channel): t.body for t in MessageTemplate.objects.all()}
+    assert "prévenez-nous : {contact}." in bodies[(Kind.APPOINTMENT_REMINDER, Channel.EMAIL)]
+    assert "{contact}" in bodies[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)]
+    assert "Pensez à apporter : {a_apporter}." in bodies[(Kind.APPOINTMENT_REMINDER, Channel.SMS)]
