@@ -192,7 +192,9 @@ def reminders_queue(*, now: datetime.datetime | None = None) -> int:
 
 # Cancellation notices ---------------------------------------------------------
 
+# What {prochaine_seance} says when none is known: « Prochaine permanence : … », « Prochain atelier : … ».
 NOT_ANNOUNCED = "pas encore annoncée"
+WORKSHOP_NOT_ANNOUNCED = "pas encore annoncé"
 
 
 def _slot_text(day: datetime.date, start: datetime.time, end: datetime.time) -> str:
@@ -211,17 +213,19 @@ def next_session_text(permanence: Permanence) -> str:
 
 
 def next_workshop_text(workshop: Workshop) -> str:
-    """The next workshop on the same theme at the same venue, not cancelled."""
+    """The next workshop on the same theme at the same venue, not cancelled (later the same
+    day included)."""
+    later = Q(date__gt=workshop.date) | Q(date=workshop.date, start_time__gt=workshop.start_time)
     following = (
         Workshop.objects.filter(
             venue=workshop.venue_id, theme=workshop.theme_id, status=WorkshopStatus.PLANNED
         )
-        .filter(date__gt=workshop.date)
+        .filter(later)
         .order_by("date", "start_time")
         .first()
     )
     if following is None:
-        return NOT_ANNOUNCED
+        return WORKSHOP_NOT_ANNOUNCED
     return _slot_text(following.date, following.start_time, following.end_time)
 
 

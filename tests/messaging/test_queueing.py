@@ -183,7 +183,8 @@ def test_a_cancelled_workshop_tells_those_with_a_place(venue, in_two_days, couns
     workshop_update(workshop=workshop, data=data, user=counsellor)
     message = Message.objects.get()
     assert message.beneficiary == placed and message.kind == Kind.WORKSHOP_CANCELLED
-    assert "est annulé : Intervenante malade." in message.body and "pas encore annoncée" in message.body
+    assert "est annulé : Intervenante malade." in message.body
+    assert message.body.endswith("Prochain atelier : pas encore annoncé.")
     workshop_update(workshop=workshop, data=data, user=counsellor)  # saved again: no second notice
     assert Message.objects.count() == 1
 
@@ -204,6 +205,17 @@ def test_a_cancelled_workshop_names_the_next_one_on_its_theme_at_its_venue(venue
     workshop_update(workshop=workshop, data=cancelled(workshop), user=counsellor)
     body = Message.objects.get().body
     assert body.rstrip(". ").endswith(f"{day_text(following.date)}, 9h30-11h30"), body
+
+
+def test_a_cancelled_morning_workshop_names_the_afternoon_one_of_the_same_day(venue, in_two_days, counsellor):
+    workshop = make_workshop(venue, in_two_days, start="09:30", end="11:30")
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=consenting(email=False))
+    make_workshop(venue, in_two_days, start="08:00", end="09:00")  # earlier that day: not the next one
+    make_workshop(venue, in_two_days, start="14:00", end="16:00")
+    make_workshop(venue, in_two_days + datetime.timedelta(days=7))
+    workshop_update(workshop=workshop, data=cancelled(workshop), user=counsellor)
+    body = Message.objects.get().body
+    assert body.endswith(f"Prochain atelier : {day_text(in_two_days)}, 14h00-16h00."), body
 
 
 def test_a_counsellor_message_needs_consent_an_address_and_an_identified_file(counsellor):
