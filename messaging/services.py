@@ -3,8 +3,8 @@ and what anonymising or merging files does to them.
 
 A message is queued with its text already written (messaging/texts.py) and only
 for a channel the person accepted, with an address. `dedup_key` names the reason
-of an automatic message: the same reason never gives two messages, however many
-times the queuing runs (the key is unique in the database). Sending is
+of an automatic message and its channel: the same reason never gives two messages on
+one channel, however many times the queuing runs (the key is unique in the database). Sending is
 messaging/sending.py's, through a task queued when the transaction commits.
 """
 

@@ -88,6 +88,15 @@ def test_queuing_twice_gives_one_message_per_reason_and_a_moved_appointment_a_ne
     assert Message.objects.count() == 2
 
 
+def test_one_reason_gives_one_message_per_channel_as_the_admin_says(session):
+    help_text = Message._meta.get_field("dedup_key").help_text
+    assert help_text.endswith("le même motif ne donne jamais deux messages sur le même canal.")
+    appointment = book(consenting(), session)
+    now = starts(appointment) - datetime.timedelta(hours=3)
+    assert reminders_queue(now=now) == 2 and reminders_queue(now=now) == 0
+    assert sorted(Message.objects.values_list("channel", flat=True)) == [Channel.EMAIL, Channel.SMS]
+
+
 def test_reminders_only_within_the_lead_time(session, settings):
     settings.REMINDER_LEAD_HOURS = 24
     appointment = book(consenting(email=False), session)
