@@ -1,6 +1,7 @@
 """The default reminders say how to warn (`{contact}`, the public information's contact) and the
 appointment reminder SMS says what to bring from the public information (`{a_apporter}`), as the
-e-mail does.
+e-mail does. The SMS's text is GSM-7 and takes 2 SMS with the sample values; a value outside
+GSM-7 (« août », « François », the public list as delivered) makes it UCS-2 and longer (README).
 
 A stored text is changed only where it is still the default of migration 0003 word for word: a
 text coordination edited is never overwritten. Backwards, the same rule the other way.

@@ -1,5 +1,6 @@
 """The texts: SMS sizes (GSM-7 and UCS-2), placeholders, the default texts."""
 
+import datetime
 import importlib
 
 import pytest
@@ -7,7 +8,18 @@ from django.apps import apps
 
 from messaging.enums import Channel, Kind
 from messaging.models import MessageTemplate
-from messaging.texts import GSM7, UCS2, TextError, check_text, is_gsm7, render, sample_values, sms_size
+from messaging.services import public_values
+from messaging.texts import (
+    GSM7,
+    UCS2,
+    TextError,
+    check_text,
+    day_text,
+    is_gsm7,
+    render,
+    sample_values,
+    sms_size,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +106,8 @@ def test_every_kind_has_a_default_text_on_each_channel_that_renders():
         if channel == Channel.EMAIL:
             assert template.subject and "{lien_retrait}" in template.body
         elif kind != Kind.ONE_OFF:
-            # The default SMS stay in GSM-7 and in two SMS at most with sample values.
+            # Written in GSM-7, the default SMS stay in GSM-7 and in two SMS at most with the sample
+            # values (values outside GSM-7 change that: the test below).
             assert sms_size(body).encoding == GSM7, (kind, body)
             assert sms_size(body).segments <= 2, (kind, body)
 
@@ -122,3 +135,18 @@ def test_the_default_reminders_say_how_to_warn_and_the_sms_what_to_bring():
     assert "prévenez-nous : {contact}." in bodies[(Kind.APPOINTMENT_REMINDER, Channel.EMAIL)]
     assert "{contact}" in bodies[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)]
     assert "Pensez à apporter : {a_apporter}." in bodies[(Kind.APPOINTMENT_REMINDER, Channel.SMS)]
+
+
+@pytest.mark.django_db
+def test_values_outside_gsm7_make_the_default_reminder_sms_ucs2_and_longer():
+    """What README says: the size shown with the sample values is not that of every SMS sent."""
+    body = MessageTemplate.objects.get(kind=Kind.APPOINTMENT_REMINDER, channel=Channel.SMS).body
+    values = sample_values()
+    assert sms_size(render(body, values)).label == "195 caractères, GSM-7, 2 SMS"
+    august = values | {"date": day_text(datetime.date(2026, 8, 4))}
+    assert august["date"] == "mardi 4 août"
+    assert sms_size(render(body, august)).label == "191 caractères, UCS-2, 3 SMS"
+    assert sms_size(render(body, values | {"prenom": "François"})).label == "197 caractères, UCS-2, 3 SMS"
+    # The public information's list « À apporter » as it comes (« ê », « · »).
+    bring = values | {"a_apporter": public_values()["a_apporter"]}
+    assert sms_size(render(body, bring)).label == "353 caractères, UCS-2, 6 SMS"
