@@ -1,7 +1,8 @@
-"""The default reminders say how to warn (`{contact}`, the public information's contact) and the
-appointment reminder SMS says what to bring from the public information (`{a_apporter}`), as the
-e-mail does. The SMS's text is GSM-7 and takes 2 SMS with the sample values; a value outside
-GSM-7 (« août », « François », the public list as delivered) makes it UCS-2 and longer (README).
+"""The default reminder e-mails say how to warn (`{contact}`, the public information's contact);
+the appointment reminder SMS no longer names fixed documents to bring (the e-mail gives the public
+information's list, `{a_apporter}`, which would make the SMS several times longer). The SMS's
+text is GSM-7 and takes 1 or 2 SMS with the sample values; a value outside GSM-7 (« août »,
+« François ») makes it UCS-2 and longer (README).
 
 A stored text is changed only where it is still the default of migration 0003 word for word: a
 text coordination edited is never overwritten. Backwards, the same rule the other way.
@@ -37,7 +38,7 @@ CHANGES = {
     ),
     ("appointment_reminder", "sms"): (
         APPOINTMENT_SMS + "Pensez à votre pièce d'identité et à votre CV.",
-        APPOINTMENT_SMS + "Pensez à apporter : {a_apporter}.",
+        APPOINTMENT_SMS.rstrip(),
     ),
 }
 

@@ -61,7 +61,7 @@ def test_a_reminder_per_channel_the_person_accepted_with_place_time_and_first_na
         ("", "prévenez-nous : passez à la permanence aux heures d'ouverture.\n"),
     ],
 )
-def test_a_reminder_says_how_to_warn_and_the_sms_what_to_bring(session, contact, said):
+def test_a_reminder_email_says_how_to_warn_and_what_to_bring(session, contact, said):
     PublicInfo.objects.update_or_create(
         pk=PUBLIC_INFO_PK, defaults={"contact": contact, "what_to_bring": "Un justificatif\nVotre CV"}
     )
@@ -69,7 +69,8 @@ def test_a_reminder_says_how_to_warn_and_the_sms_what_to_bring(session, contact,
     reminders_queue(now=starts(appointment) - datetime.timedelta(hours=3))
     sms, email = (Message.objects.get(channel=c) for c in (Channel.SMS, Channel.EMAIL))
     assert said in email.body
-    assert sms.body.endswith(". Pensez à apporter : un justificatif, votre CV.")
+    # The SMS stays short: the list of what to bring is the e-mail's.
+    assert "un justificatif" in email.body and "justificatif" not in sms.body
 
 
 def test_queuing_twice_gives_one_message_per_reason_and_a_moved_appointment_a_new_one(session, venue):

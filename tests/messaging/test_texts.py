@@ -130,11 +130,12 @@ def test_the_new_defaults_replace_only_the_texts_still_as_migration_0003_wrote_t
 
 
 @pytest.mark.django_db
-def test_the_default_reminders_say_how_to_warn_and_the_sms_what_to_bring():
+def test_the_default_reminder_emails_say_how_to_warn_and_the_sms_names_no_fixed_document():
     bodies = {(t.kind, t.channel): t.body for t in MessageTemplate.objects.all()}
     assert "prévenez-nous : {contact}." in bodies[(Kind.APPOINTMENT_REMINDER, Channel.EMAIL)]
     assert "{contact}" in bodies[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)]
-    assert "Pensez à apporter : {a_apporter}." in bodies[(Kind.APPOINTMENT_REMINDER, Channel.SMS)]
+    sms = bodies[(Kind.APPOINTMENT_REMINDER, Channel.SMS)]
+    assert sms.endswith("{lieu}, {adresse}.") and "Pensez" not in sms and "CV" not in sms
 
 
 @pytest.mark.django_db
@@ -142,11 +143,12 @@ def test_values_outside_gsm7_make_the_default_reminder_sms_ucs2_and_longer():
     """What README says: the size shown with the sample values is not that of every SMS sent."""
     body = MessageTemplate.objects.get(kind=Kind.APPOINTMENT_REMINDER, channel=Channel.SMS).body
     values = sample_values()
-    assert sms_size(render(body, values)).label == "195 caractères, GSM-7, 2 SMS"
+    assert sms_size(render(body, values)).label == "143 caractères, GSM-7, 1 SMS"
     august = values | {"date": day_text(datetime.date(2026, 8, 4))}
     assert august["date"] == "mardi 4 août"
-    assert sms_size(render(body, august)).label == "191 caractères, UCS-2, 3 SMS"
-    assert sms_size(render(body, values | {"prenom": "François"})).label == "197 caractères, UCS-2, 3 SMS"
-    # The public information's list « À apporter » as it comes (« ê », « · »).
+    assert sms_size(render(body, august)).label == "139 caractères, UCS-2, 3 SMS"
+    assert sms_size(render(body, values | {"prenom": "François"})).label == "145 caractères, UCS-2, 3 SMS"
+    # The public information's list « À apporter » as it comes (« ê », « · »), added to the SMS.
+    longer = body + " Pensez à apporter : {a_apporter}."
     bring = values | {"a_apporter": public_values()["a_apporter"]}
-    assert sms_size(render(body, bring)).label == "353 caractères, UCS-2, 6 SMS"
+    assert sms_size(render(longer, bring)).label == "353 caractères, UCS-2, 6 SMS"
