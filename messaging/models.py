@@ -44,7 +44,7 @@ class Message(TimestampedModel):
         blank=True,
         editable=False,
         help_text="Le motif d'un message automatique (un rendez-vous, une annulation…) : "
-        "le même motif ne donne jamais deux messages.",
+        "le même motif ne donne jamais deux messages sur le même canal.",
     )
     subject = models.CharField("sujet", max_length=200, blank=True)
     body = models.TextField("texte")

@@ -3,8 +3,8 @@ and what anonymising or merging files does to them.
 
 A message is queued with its text already written (messaging/texts.py) and only
 for a channel the person accepted, with an address. `dedup_key` names the reason
-of an automatic message: the same reason never gives two messages, however many
-times the queuing runs (the key is unique in the database). Sending is
+of an automatic message and its channel: the same reason never gives two messages on
+one channel, however many times the queuing runs (the key is unique in the database). Sending is
 messaging/sending.py's, through a task queued when the transaction commits.
 """
 
@@ -157,11 +157,22 @@ def due_registrations(now: datetime.datetime):
     return [r for r in rows if start < starts(r.workshop.date, r.workshop.start_time) <= end]
 
 
+# What {contact} says when the public information gives no contact: still a way to warn.
+NO_CONTACT = "passez à la permanence aux heures d'ouverture"
+
+
+def public_values() -> dict[str, str]:
+    """The values the public information gives: what to bring, and how to reach the association."""
+    info = PublicInfo.objects.current()
+    bring = ", ".join(item[:1].lower() + item[1:] for item in info.what_to_bring_list)
+    return {"a_apporter": one_line(bring), "contact": one_line(info.contact).rstrip(". ") or NO_CONTACT}
+
+
 def reminders_queue(*, now: datetime.datetime | None = None) -> int:
     """Queue the reminders of the follow-up appointments and workshops starting within
     REMINDER_LEAD_HOURS; run again, it queues nothing twice. Returns how many were new."""
     now = now or timezone.now()
-    bring = ", ".join(item[:1].lower() + item[1:] for item in PublicInfo.objects.current().what_to_bring_list)
+    public = public_values()
     texts = templates()
     messages = []
     for kind, rows in (
@@ -173,7 +184,7 @@ def reminders_queue(*, now: datetime.datetime | None = None) -> int:
                 values = venue_values(row.permanence.venue, row.permanence.date, row.time)
             else:
                 values = venue_values(row.workshop.venue, row.workshop.date, row.workshop.start_time)
-            values["a_apporter"] = one_line(bring)
+            values |= public
             messages += _on_each_channel(row.beneficiary, kind, values, texts, reminder_key(kind, row))
     with transaction.atomic():
         return messages_save(messages)
@@ -181,7 +192,9 @@ def reminders_queue(*, now: datetime.datetime | None = None) -> int:
 
 # Cancellation notices ---------------------------------------------------------
 
+# What {prochaine_seance} says when none is known: « Prochaine permanence : … », « Prochain atelier : … ».
 NOT_ANNOUNCED = "pas encore annoncée"
+WORKSHOP_NOT_ANNOUNCED = "pas encore annoncé"
 
 
 def _slot_text(day: datetime.date, start: datetime.time, end: datetime.time) -> str:
@@ -200,17 +213,19 @@ def next_session_text(permanence: Permanence) -> str:
 
 
 def next_workshop_text(workshop: Workshop) -> str:
-    """The next workshop on the same theme at the same venue, not cancelled."""
+    """The next workshop on the same theme at the same venue, not cancelled (later the same
+    day included)."""
+    later = Q(date__gt=workshop.date) | Q(date=workshop.date, start_time__gt=workshop.start_time)
     following = (
         Workshop.objects.filter(
             venue=workshop.venue_id, theme=workshop.theme_id, status=WorkshopStatus.PLANNED
         )
-        .filter(date__gt=workshop.date)
+        .filter(later)
         .order_by("date", "start_time")
         .first()
     )
     if following is None:
-        return NOT_ANNOUNCED
+        return WORKSHOP_NOT_ANNOUNCED
     return _slot_text(following.date, following.start_time, following.end_time)
 
 
@@ -222,10 +237,10 @@ def permanence_cancellation_notify(permanence: Permanence) -> int:
     booked = Appointment.objects.filter(
         permanence=permanence, cancelled_at__isnull=True, beneficiary__anonymised_at__isnull=True
     ).select_related("beneficiary")
-    texts, following = templates(), next_session_text(permanence)
+    texts, following, public = templates(), next_session_text(permanence), public_values()
     messages = []
     for appointment in booked:
-        values = venue_values(permanence.venue, permanence.date, appointment.time)
+        values = venue_values(permanence.venue, permanence.date, appointment.time) | public
         values |= {"motif": one_line(permanence.cancel_reason).rstrip(". "), "prochaine_seance": following}
         key = f"annulation-permanence:{permanence.pk}:{appointment.beneficiary_id}"
         messages += _on_each_channel(appointment.beneficiary, Kind.SESSION_CANCELLED, values, texts, key)
@@ -239,7 +254,7 @@ def workshop_cancellation_notify(workshop: Workshop) -> int:
         return 0
     registrations = workshop.registrations.with_place().filter(beneficiary__anonymised_at__isnull=True)
     texts, following = templates(), next_workshop_text(workshop)
-    values = venue_values(workshop.venue, workshop.date, workshop.start_time)
+    values = venue_values(workshop.venue, workshop.date, workshop.start_time) | public_values()
     values |= {"motif": one_line(workshop.cancel_reason).rstrip(". "), "prochaine_seance": following}
     messages = []
     for registration in registrations.select_related("beneficiary"):

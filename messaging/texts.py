@@ -27,16 +27,22 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "a_apporter": ("ce qu'il faut apporter (informations publiques)", "une pièce d'identité, votre CV"),
     "motif": ("le motif de l'annulation", "fermeture exceptionnelle du lieu"),
     "prochaine_seance": ("la séance suivante dans ce lieu", "mardi 8 décembre, 9h30-12h30"),
+    "contact": (
+        "les coordonnées de l'association (informations publiques ; sans elles : « "
+        + "passez à la permanence aux heures d'ouverture »)",
+        "01 23 45 67 89, permanences@exemple.fr",
+    ),
     "lien_retrait": ("le lien pour ne plus recevoir de courriels", "https://exemple.fr/messages/retrait/…"),
     "message": ("le texte écrit par le conseiller (message ponctuel)", "Votre dossier est complet."),
 }
 # The placeholders each kind of message may use (the one-off's free text is its own).
 COMMON = {"prenom", "lien_retrait"}
+PLACE = {"lieu", "adresse", "date", "heure", "contact"}
 ALLOWED: dict[str, set[str]] = {
-    Kind.APPOINTMENT_REMINDER: COMMON | {"lieu", "adresse", "date", "heure", "a_apporter"},
-    Kind.WORKSHOP_REMINDER: COMMON | {"lieu", "adresse", "date", "heure", "a_apporter"},
-    Kind.SESSION_CANCELLED: COMMON | {"lieu", "adresse", "date", "heure", "motif", "prochaine_seance"},
-    Kind.WORKSHOP_CANCELLED: COMMON | {"lieu", "adresse", "date", "heure", "motif", "prochaine_seance"},
+    Kind.APPOINTMENT_REMINDER: COMMON | PLACE | {"a_apporter"},
+    Kind.WORKSHOP_REMINDER: COMMON | PLACE | {"a_apporter"},
+    Kind.SESSION_CANCELLED: COMMON | PLACE | {"motif", "prochaine_seance"},
+    Kind.WORKSHOP_CANCELLED: COMMON | PLACE | {"motif", "prochaine_seance"},
     Kind.ONE_OFF: COMMON | {"message"},
 }
 

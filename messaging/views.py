@@ -32,7 +32,7 @@ from .reports import brevo_report_record
 from .services import ONE_OFF_MAX_LENGTH, MessageError, channels_of, message_queue_one_off
 from .summary import columns, summary
 from .texts import GSM_BASIC, GSM_EXTENSION
-from .withdrawal import InvalidLink, beneficiary_of
+from .withdrawal import InvalidLink, beneficiary_of, file_now
 
 PAGE_SIZE = 50
 
@@ -119,9 +119,13 @@ def withdraw(request, token: str):
         return render(request, TEMPLATE, {"invalid": True, "expired": error.expired}, status=400)
     if request.method == "GET":
         return render(request, TEMPLATE, {"confirm": True})
-    # An anonymised or merged file has no consent left to withdraw.
+    current = file_now(beneficiary_id)
+    if current is None:
+        # Never say "C'est noté" for a withdrawal that did not happen.
+        return render(request, TEMPLATE, {"gone": True}, status=404)
+    # An anonymised file has no consent (and no address) left to withdraw.
     with contextlib.suppress(BeneficiaryError, ObjectDoesNotExist):
-        consent_record(beneficiary_id=beneficiary_id, channel=Channel.EMAIL, given=False, user=None)
+        consent_record(beneficiary_id=current, channel=Channel.EMAIL, given=False, user=None)
     return render(request, TEMPLATE, {"done": True})
 
 

@@ -2,7 +2,8 @@
 
 The link names the file (its number), signed with the site's SECRET_KEY and a
 salt of its own, with the time it was made: valid CONSENT_LINK_MAX_AGE_DAYS days.
-A tampered or expired link changes nothing.
+A tampered or expired link changes nothing. A link of a file merged since into
+another follows the merge (`file_now`).
 """
 
 import datetime
@@ -10,6 +11,10 @@ import datetime
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+
+from audit.enums import AuditAction
+from audit.models import AuditEntry
+from beneficiaries.models import Beneficiary, BeneficiaryMerge
 
 SALT = "messaging.withdraw-email-consent"
 
@@ -41,3 +46,26 @@ def beneficiary_of(token: str) -> int:
     if not value.isdigit():
         raise InvalidLink(expired=False)
     return int(value)
+
+
+def file_now(beneficiary_id: int) -> int | None:
+    """The file that a link's number names today: that file, or else the one it was merged
+    into (the audit trail's entry of its deletion gives its reference, the merge records where
+    it went, a merge after another followed too); None when where it went is not known (a file
+    deleted without a merge, or its entry purged after AUDIT_RETENTION_DAYS)."""
+    if Beneficiary.objects.filter(pk=beneficiary_id).exists():
+        return beneficiary_id
+    ref = (
+        AuditEntry.objects.filter(
+            action=AuditAction.DELETE, object_type="beneficiaries.beneficiary", object_id=str(beneficiary_id)
+        )
+        .values_list("file_ref", flat=True)
+        .first()
+    )
+    seen: set[str] = set()
+    while ref and ref not in seen:
+        seen.add(ref)
+        if found := Beneficiary.objects.filter(ref=ref).values_list("pk", flat=True).first():
+            return found
+        ref = BeneficiaryMerge.objects.filter(removed_ref=ref).values_list("kept_ref", flat=True).first()
+    return None

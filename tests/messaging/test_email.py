@@ -12,8 +12,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail, signing
 from django.urls import reverse
+from django.utils import timezone
 
+from audit.services import audit_purge
 from beneficiaries.consent import has_consent
+from beneficiaries.data_services import beneficiary_merge
 from messaging.enums import Channel, Status
 from messaging.mail import build_email
 from messaging.sending import message_send
@@ -111,6 +114,33 @@ def test_an_expired_link_changes_nothing(client, settings, monkeypatch):
     )
     person.refresh_from_db()
     assert has_consent(person, Channel.EMAIL)
+
+
+def test_the_link_of_a_file_merged_since_withdraws_on_the_kept_file(client, coordinator):
+    kept, removed = consenting("Martin", "Élodie"), consenting("Martin", "Elodie")
+    other = consenting("Ba", "Moussa")
+    url = reverse("messaging:withdraw", kwargs={"token": withdrawal_token(removed.pk)})
+    beneficiary_merge(kept=kept, removed=removed, user=coordinator)
+    # A merge after another: the link follows both.
+    kept.refresh_from_db()
+    beneficiary_merge(kept=other, removed=kept, user=coordinator)
+    done = client.post(url)
+    assert done.status_code == 200 and "C'est noté" in done.content.decode()
+    other.refresh_from_db()
+    assert not has_consent(other, Channel.EMAIL) and has_consent(other, Channel.SMS)
+
+
+def test_a_link_whose_file_cannot_be_followed_claims_no_withdrawal(client, coordinator, settings):
+    kept, removed = consenting("Martin", "Élodie"), consenting("Martin", "Elodie")
+    url = reverse("messaging:withdraw", kwargs={"token": withdrawal_token(removed.pk)})
+    beneficiary_merge(kept=kept, removed=removed, user=coordinator)
+    settings.AUDIT_RETENTION_DAYS = 0
+    audit_purge(now=timezone.now() + datetime.timedelta(minutes=1))  # the deletion's entry is gone
+    page = client.post(url).content.decode()
+    assert "C'est noté" not in page
+    assert "rien n'a été changé" in page and "ou dites-le à votre" in page
+    kept.refresh_from_db()
+    assert has_consent(kept, Channel.EMAIL)  # not known: the kept file keeps it, the page says so
 
 
 class Inbox:

@@ -19,7 +19,8 @@ from messaging.models import Message
 from messaging.services import MessageError, message_queue_one_off, reminders_queue
 from messaging.texts import day_text
 from permanences.enums import PermanenceStatus
-from permanences.models import Venue
+from permanences.models import PublicInfo, Venue
+from permanences.models.public_info import PUBLIC_INFO_PK
 from permanences.services import permanence_cancel
 
 from ..factories import make_permanence, make_person, make_workshop
@@ -52,6 +53,26 @@ def test_a_reminder_per_channel_the_person_accepted_with_place_time_and_first_na
     assert Message.objects.filter(beneficiary=sms_only).get().channel == Channel.SMS
 
 
+@pytest.mark.parametrize(
+    ("contact", "said"),
+    [
+        ("01 23 45 67 89, accueil@exemple.fr.", "prévenez-nous : 01 23 45 67 89, accueil@exemple.fr.\n"),
+        # No contact in the public information: still a way to warn, in a sentence that reads well.
+        ("", "prévenez-nous : passez à la permanence aux heures d'ouverture.\n"),
+    ],
+)
+def test_a_reminder_email_says_how_to_warn_and_what_to_bring(session, contact, said):
+    PublicInfo.objects.update_or_create(
+        pk=PUBLIC_INFO_PK, defaults={"contact": contact, "what_to_bring": "Un justificatif\nVotre CV"}
+    )
+    appointment = book(consenting(), session)
+    reminders_queue(now=starts(appointment) - datetime.timedelta(hours=3))
+    sms, email = (Message.objects.get(channel=c) for c in (Channel.SMS, Channel.EMAIL))
+    assert said in email.body
+    # The SMS stays short: the list of what to bring is the e-mail's.
+    assert "un justificatif" in email.body and "justificatif" not in sms.body
+
+
 def test_queuing_twice_gives_one_message_per_reason_and_a_moved_appointment_a_new_one(session, venue):
     awa = consenting(email=False)
     appointment = book(awa, session)
@@ -66,6 +87,15 @@ def test_queuing_twice_gives_one_message_per_reason_and_a_moved_appointment_a_ne
     appointment.save()
     assert reminders_queue(now=starts(appointment) - datetime.timedelta(hours=3)) == 1
     assert Message.objects.count() == 2
+
+
+def test_one_reason_gives_one_message_per_channel_as_the_admin_says(session):
+    help_text = Message._meta.get_field("dedup_key").help_text
+    assert help_text.endswith("le même motif ne donne jamais deux messages sur le même canal.")
+    appointment = book(consenting(), session)
+    now = starts(appointment) - datetime.timedelta(hours=3)
+    assert reminders_queue(now=now) == 2 and reminders_queue(now=now) == 0
+    assert sorted(Message.objects.values_list("channel", flat=True)) == [Channel.EMAIL, Channel.SMS]
 
 
 def test_reminders_only_within_the_lead_time(session, settings):
@@ -163,7 +193,8 @@ def test_a_cancelled_workshop_tells_those_with_a_place(venue, in_two_days, couns
     workshop_update(workshop=workshop, data=data, user=counsellor)
     message = Message.objects.get()
     assert message.beneficiary == placed and message.kind == Kind.WORKSHOP_CANCELLED
-    assert "est annulé : Intervenante malade." in message.body and "pas encore annoncée" in message.body
+    assert "est annulé : Intervenante malade." in message.body
+    assert message.body.endswith("Prochain atelier : pas encore annoncé.")
     workshop_update(workshop=workshop, data=data, user=counsellor)  # saved again: no second notice
     assert Message.objects.count() == 1
 
@@ -184,6 +215,17 @@ def test_a_cancelled_workshop_names_the_next_one_on_its_theme_at_its_venue(venue
     workshop_update(workshop=workshop, data=cancelled(workshop), user=counsellor)
     body = Message.objects.get().body
     assert body.rstrip(". ").endswith(f"{day_text(following.date)}, 9h30-11h30"), body
+
+
+def test_a_cancelled_morning_workshop_names_the_afternoon_one_of_the_same_day(venue, in_two_days, counsellor):
+    workshop = make_workshop(venue, in_two_days, start="09:30", end="11:30")
+    WorkshopRegistration.objects.create(workshop=workshop, beneficiary=consenting(email=False))
+    make_workshop(venue, in_two_days, start="08:00", end="09:00")  # earlier that day: not the next one
+    make_workshop(venue, in_two_days, start="14:00", end="16:00")
+    make_workshop(venue, in_two_days + datetime.timedelta(days=7))
+    workshop_update(workshop=workshop, data=cancelled(workshop), user=counsellor)
+    body = Message.objects.get().body
+    assert body.endswith(f"Prochain atelier : {day_text(in_two_days)}, 14h00-16h00."), body
 
 
 def test_a_counsellor_message_needs_consent_an_address_and_an_identified_file(counsellor):

@@ -120,7 +120,7 @@ def test_saving_records_the_text_who_and_when(coord, coordinator, reminder_sms):
             {"body": "Bonjour {prenom} {nom}"},
             "body",
             "Champ inconnu : {nom}. Champs possibles pour ce message : {a_apporter}, {adresse}, "
-            "{date}, {heure}, {lieu}, {prenom}.",
+            "{contact}, {date}, {heure}, {lieu}, {prenom}.",
         ),
         (Kind.APPOINTMENT_REMINDER, Channel.SMS, {"body": "Lien : {lien_retrait}"}, "body", "Champ inconnu"),
         (Kind.ONE_OFF, Channel.SMS, {"body": "Bonjour {prenom"}, "body", "Accolade mal placée"),

@@ -1,10 +1,25 @@
 """The texts: SMS sizes (GSM-7 and UCS-2), placeholders, the default texts."""
 
+import datetime
+import importlib
+
 import pytest
+from django.apps import apps
 
 from messaging.enums import Channel, Kind
 from messaging.models import MessageTemplate
-from messaging.texts import GSM7, UCS2, TextError, check_text, is_gsm7, render, sample_values, sms_size
+from messaging.services import public_values
+from messaging.texts import (
+    GSM7,
+    UCS2,
+    TextError,
+    check_text,
+    day_text,
+    is_gsm7,
+    render,
+    sample_values,
+    sms_size,
+)
 
 
 @pytest.mark.parametrize(
@@ -91,6 +106,49 @@ def test_every_kind_has_a_default_text_on_each_channel_that_renders():
         if channel == Channel.EMAIL:
             assert template.subject and "{lien_retrait}" in template.body
         elif kind != Kind.ONE_OFF:
-            # The default SMS stay in GSM-7 and in two SMS at most with sample values.
+            # Written in GSM-7, the default SMS stay in GSM-7 and in two SMS at most with the sample
+            # values (values outside GSM-7 change that: the test below).
             assert sms_size(body).encoding == GSM7, (kind, body)
             assert sms_size(body).segments <= 2, (kind, body)
+
+
+@pytest.mark.django_db
+def test_the_new_defaults_replace_only_the_texts_still_as_migration_0003_wrote_them():
+    migration = importlib.import_module("messaging.migrations.0004_default_texts_contact_and_bring")
+    old = importlib.import_module("messaging.migrations.0003_default_texts").TEXTS
+    rows = MessageTemplate.objects.filter(channel=Channel.EMAIL)
+    # Coordination edited the appointment reminder; the workshop one is still the default.
+    rows.filter(kind=Kind.APPOINTMENT_REMINDER).update(body="Notre texte : {prenom}. {lien_retrait}")
+    rows.filter(kind=Kind.WORKSHOP_REMINDER).update(body=old[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)][1])
+    migration.forwards(apps, None)
+    bodies = dict(rows.values_list("kind", "body"))
+    assert bodies[Kind.APPOINTMENT_REMINDER] == "Notre texte : {prenom}. {lien_retrait}"
+    assert "votre place ira à une autre personne : {contact}." in bodies[Kind.WORKSHOP_REMINDER]
+    migration.backwards(apps, None)
+    assert rows.get(kind=Kind.WORKSHOP_REMINDER).body == old[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)][1]
+    assert rows.get(kind=Kind.APPOINTMENT_REMINDER).body == "Notre texte : {prenom}. {lien_retrait}"
+
+
+@pytest.mark.django_db
+def test_the_default_reminder_emails_say_how_to_warn_and_the_sms_names_no_fixed_document():
+    bodies = {(t.kind, t.channel): t.body for t in MessageTemplate.objects.all()}
+    assert "prévenez-nous : {contact}." in bodies[(Kind.APPOINTMENT_REMINDER, Channel.EMAIL)]
+    assert "{contact}" in bodies[(Kind.WORKSHOP_REMINDER, Channel.EMAIL)]
+    sms = bodies[(Kind.APPOINTMENT_REMINDER, Channel.SMS)]
+    assert sms.endswith("{lieu}, {adresse}.") and "Pensez" not in sms and "CV" not in sms
+
+
+@pytest.mark.django_db
+def test_values_outside_gsm7_make_the_default_reminder_sms_ucs2_and_longer():
+    """What README says: the size shown with the sample values is not that of every SMS sent."""
+    body = MessageTemplate.objects.get(kind=Kind.APPOINTMENT_REMINDER, channel=Channel.SMS).body
+    values = sample_values()
+    assert sms_size(render(body, values)).label == "143 caractères, GSM-7, 1 SMS"
+    august = values | {"date": day_text(datetime.date(2026, 8, 4))}
+    assert august["date"] == "mardi 4 août"
+    assert sms_size(render(body, august)).label == "139 caractères, UCS-2, 3 SMS"
+    assert sms_size(render(body, values | {"prenom": "François"})).label == "145 caractères, UCS-2, 3 SMS"
+    # The public information's list « À apporter » as it comes (« ê », « · »), added to the SMS.
+    longer = body + " Pensez à apporter : {a_apporter}."
+    bring = values | {"a_apporter": public_values()["a_apporter"]}
+    assert sms_size(render(longer, bring)).label == "353 caractères, UCS-2, 6 SMS"
