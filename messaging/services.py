@@ -28,7 +28,7 @@ from .models import Message, MessageTemplate
 from .quiet import first_send_time
 from .reasons import reminder_key, starts, venue_values
 from .tasks import enqueue, enqueue_on_commit, send_message
-from .texts import TextError, day_text, hour_text, one_line, render, sms_size
+from .texts import NO_CONTACT, TextError, day_text, hour_text, one_line, render, sms_size
 from .withdrawal import withdrawal_url
 
 ONE_OFF_MAX_LENGTH = 640
@@ -155,10 +155,6 @@ def due_registrations(now: datetime.datetime):
         .select_related("beneficiary", "workshop__venue")
     )
     return [r for r in rows if start < starts(r.workshop.date, r.workshop.start_time) <= end]
-
-
-# What {contact} says when the public information gives no contact: still a way to warn.
-NO_CONTACT = "passez à la permanence aux heures d'ouverture"
 
 
 def public_values() -> dict[str, str]:

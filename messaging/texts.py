@@ -17,6 +17,9 @@ from .enums import Channel, Kind
 
 HOUR = "G\\hi"  # 9h30
 
+# What {contact} says when the public information gives no contact: still a way to warn.
+NO_CONTACT = "passez à la permanence aux heures d'ouverture"
+
 # Each placeholder, what it becomes, and the fictitious value the previews use (sample_preview).
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "prenom": ("le prénom de la personne", "Élodie"),
@@ -28,8 +31,7 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "motif": ("le motif de l'annulation", "fermeture exceptionnelle du lieu"),
     "prochaine_seance": ("la séance suivante dans ce lieu", "mardi 8 décembre, 9h30-12h30"),
     "contact": (
-        "les coordonnées de l'association (informations publiques ; sans elles : « "
-        + "passez à la permanence aux heures d'ouverture »)",
+        f"les coordonnées de l'association (informations publiques ; sans elles : « {NO_CONTACT} »)",
         "01 23 45 67 89, permanences@exemple.fr",
     ),
     "lien_retrait": ("le lien pour ne plus recevoir de courriels", "https://exemple.fr/messages/retrait/…"),

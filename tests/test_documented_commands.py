@@ -25,18 +25,13 @@ from beneficiaries.models import Beneficiary, Visit, Workshop
 from demo.accounts import ensure_accounts, ensure_second_factor
 from permanences.models import Permanence, Quarter
 
+from .deploy.servers import database_url
 from .factories import DEMO_PASSWORD, make_person
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 DEPLOY = (ROOT / "docs" / "DEPLOY.md").read_text()
 APP_DIR = "/srv/permanences"
-
-
-def database_url() -> str:
-    """The test database, for a command run in another process."""
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def shell(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:

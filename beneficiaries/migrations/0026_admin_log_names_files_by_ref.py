@@ -19,7 +19,7 @@ def name_by_ref(apps, schema_editor):
         return
     refs = dict(Beneficiary.objects.values_list("pk", "ref"))
     for entry in LogEntry.objects.filter(content_type=kind).iterator():
-        ref = refs.get(int(entry.object_id)) if entry.object_id.isdigit() else None
+        ref = refs.get(int(entry.object_id)) if (entry.object_id or "").isdigit() else None
         if ref is None:
             found = REF_AT_END.search(entry.object_repr)
             ref = found[1] if found else "dossier supprimé"

@@ -80,18 +80,18 @@ class ImportJobQuerySet(models.QuerySet):
             state=ImportJobState.RUNNING, heartbeat_at__lt=timezone.now() - ImportJob.STALE_AFTER
         )
 
+    @staticmethod
+    def _working() -> Q:
+        return Q(state=ImportJobState.RUNNING, heartbeat_at__gte=timezone.now() - ImportJob.STALE_AFTER)
+
     def working(self):
         """Running, their worker alive: their files may still be read, their rows written."""
-        return self.filter(
-            state=ImportJobState.RUNNING, heartbeat_at__gte=timezone.now() - ImportJob.STALE_AFTER
-        )
+        return self.filter(self._working())
 
     def not_working(self):
         """All but `working()`, on the row alone (no subquery): a statement that deletes
         them reads the state again if a worker claims a job meanwhile."""
-        return self.exclude(
-            state=ImportJobState.RUNNING, heartbeat_at__gte=timezone.now() - ImportJob.STALE_AFTER
-        )
+        return self.exclude(self._working())
 
     def unfinished(self):
         """Waiting for a worker or running (stalled ones are as good as failed)."""
